@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  Kysely,
+  PGliteDialect,
+  PostgresDialect,
+  type DatabaseConnection,
+  type Driver,
+  type LogEvent,
+  type TransactionSettings,
+} from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+
+export interface DbOptions {
+  /** `postgres://…` for a server; absent for the embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite data directory; absent (with no `databaseUrl`) keeps the database in memory. */
+  dataDir?: string;
+  poolSize?: number;
+  /** Bounds that end a waiting or runaway statement (server only; PGlite has one client). */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+  /** Called for every statement Kysely runs: used to count statements in tests and the bench. */
+  onQuery?: (sql: string) => void;
+  /** Called when an idle pooled client or the pool reports an error (a killed backend). */
+  onPoolError?: (error: Error) => void;
+}
+
+export interface Db {
+  db: Kysely<Database>;
+  kind: 'pglite' | 'postgres';
+  /** Runs `select 1`; resolves false instead of throwing when the database is unreachable. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the gateway's database: PGlite (real Postgres in WASM) when no URL is given, the `pg`
+ * pool otherwise. The same Kysely code runs on both.
+ *
+ * On the server, timeouts are session settings given at connect time
+ * (`-c statement_timeout=… -c lock_timeout=…`), so no request pays an extra `SET` round trip.
+ */
+export async function createDb(options: DbOptions): Promise<Db> {
+  const log = options.onQuery
+    ? (event: LogEvent) => {
+        if (event.level === 'query') options.onQuery!(event.query.sql);
+      }
+    : undefined;
+
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+      idleTimeoutMillis: 30_000,
+      options: `-c statement_timeout=${options.statementTimeoutMs ?? 10_000} -c lock_timeout=${options.lockTimeoutMs ?? 3_000}`,
+    });
+    const onError = options.onPoolError ?? (() => {});
+    // A backend killed under an idle client emits 'error' on the pool; a checked-out client
+    // emits it on itself. Without a listener either one would crash the process.
+    pool.on('error', onError);
+    pool.on('connect', (client) => client.on('error', onError));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    return {
+      db,
+      kind: 'postgres',
+      ping: () => pingDb(db),
+      close: () => db.destroy(),
+    };
+  }
+
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const pglite = new PGlite(options.dataDir);
+  await pglite.waitReady;
+  const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }), log });
+  return { db, kind: 'pglite', ping: () => pingDb(db), close: () => db.destroy() };
+}
+
+async function pingDb(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kysely's PGlite driver hands its single connection to every caller at once, so two
+ * concurrent transactions would interleave on it (and a plain query would run inside
+ * somebody else's transaction). This dialect gives the connection to one caller at a time,
+ * exactly like a pool of size one.
+ */
+class SerialPGliteDialect extends PGliteDialect {
+  override createDriver(): Driver {
+    return new SerialDriver(super.createDriver());
+  }
+}
+
+class SerialDriver implements Driver {
+  #inner: Driver;
+  #queue: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+
+  constructor(inner: Driver) {
+    this.#inner = inner;
+  }
+
+  init() {
+    return this.#inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const previous = this.#queue;
+    let release!: () => void;
+    this.#queue = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    this.#release = release;
+    return this.#inner.acquireConnection();
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    await this.#inner.releaseConnection(connection);
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    return this.#inner.beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.#inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.#inner.rollbackTransaction(connection);
+  }
+  destroy() {
+    return this.#inner.destroy();
+  }
+}

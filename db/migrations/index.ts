@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as initial from './2026_11_23_1800_initial.js';
+
+/**
+ * The migrations, by name. A static map instead of `FileMigrationProvider`: it works the same
+ * from `tsx`, from vitest and from the compiled `dist/`, and a migration can never be missed
+ * because of a file-system glob. Names sort in the order they must run.
+ */
+const migrations: Record<string, Migration> = {
+  '2026_11_23_1800_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

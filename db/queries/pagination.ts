@@ -1,0 +1,35 @@
+import type { SelectQueryBuilder } from 'kysely';
+
+/** A keyset position: the `(created_at, id)` of the last row of the previous page. */
+export interface PageRequest {
+  /** Rows to return; the query fetches one more to learn whether a next page exists. */
+  first: number;
+  after: { createdAt: Date; id: string } | null;
+}
+
+/**
+ * Orders by `(created_at, id)` and continues after the cursor, fetching `first + 1` rows.
+ * Every list table has an index on `(tenant_id, created_at, id)` for exactly this:
+ *
+ * ```sql
+ * … where (created_at, id) > ($after_created_at, $after_id)
+ *   order by created_at, id limit $first + 1
+ * ```
+ */
+export function keysetPage<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageRequest,
+): SelectQueryBuilder<DB, TB, O> {
+  let q = query as unknown as SelectQueryBuilder<any, any, O>;
+  if (page.after) {
+    const { createdAt, id } = page.after;
+    q = q.where((eb) =>
+      eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(createdAt, id)),
+    );
+  }
+  return q.orderBy('created_at').orderBy('id').limit(page.first + 1) as unknown as SelectQueryBuilder<
+    DB,
+    TB,
+    O
+  >;
+}

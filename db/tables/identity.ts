@@ -1,0 +1,70 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Timestamps: read as `Date`, written as `Date` or a string, defaulted by the database. */
+export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface TenantEntitlementsTable {
+  tenant_id: string;
+  entitlement: string;
+}
+
+export interface PrincipalsTable {
+  id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface MembershipsTable {
+  principal_id: string;
+  tenant_id: string;
+  permissions: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  principal_id: string;
+  name: string;
+  key_hash: string;
+  created_at: CreatedAt;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  tenant_id: string;
+  actor_id: string;
+  actor_kind: string;
+  resource_type: string;
+  resource_id: string;
+  operation: string;
+  changed_fields: string[];
+  from_version: number;
+  to_version: number;
+  request_id: string;
+  created_at: CreatedAt;
+}
+
+export type TenantRow = Selectable<TenantsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type NewApiKeyRow = Insertable<ApiKeysTable>;
+export type MembershipRow = Selectable<MembershipsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEventRow = Insertable<AuditEventsTable>;
+
+/** Columns every versioned connection table shares. */
+export interface VersionedColumns {
+  id: string;
+  tenant_id: string;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}

@@ -1,0 +1,35 @@
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import type { GatewayContext } from '../../src/context.js';
+import { auditEventPage } from '../../src/services/audit/service.js';
+import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { unwrapList } from '../shared/query-result.js';
+import { AuditEventPage, ViewerType } from './identity.types.js';
+
+@Resolver()
+export class IdentityResolver {
+  @Query(() => ViewerType, { nullable: true, description: 'The caller; null when unauthenticated.' })
+  viewer(@Ctx() ctx: GatewayContext): ViewerType | null {
+    const { principal } = ctx;
+    if (!principal) return null;
+    return {
+      id: principal.id,
+      kind: principal.kind,
+      memberships: [...principal.memberships].map(([tenantId, permissions]) => ({
+        tenantId,
+        permissions: [...permissions].sort(),
+      })),
+    };
+  }
+
+  @Query(() => AuditEventPage, {
+    description: 'The audit trail of one resource (oldest first), in tenants the caller may read.',
+  })
+  async auditEvents(
+    @Arg('resourceId', () => ID) resourceId: string,
+    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) after: string | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return toPageResult(unwrapList(await auditEventPage(ctx, resourceId, first, after)));
+  }
+}

@@ -1,0 +1,31 @@
+import { Field, ObjectType, type ClassType } from 'type-graphql';
+
+@ObjectType({ description: 'Where a page ends, and whether another follows.' })
+export class PageInfo {
+  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
+  endCursor!: string | null;
+
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+}
+
+/** `type <Name>Page { items: [<Item>!]! pageInfo: PageInfo! }` for any item type. */
+export function pageType<T extends ClassType>(item: T, name: string) {
+  @ObjectType(name, { description: `One page of ${item.name.replace(/Type$/, '')} items.` })
+  class Page {
+    @Field(() => [item])
+    items!: InstanceType<T>[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+  }
+  return Page;
+}
+
+/** Shapes a service page for the GraphQL page types. */
+export function toPageResult<T>(page: { items: T[]; endCursor: string | null; hasNextPage: boolean }) {
+  return { items: page.items, pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
+}
+
+export const FIRST_DESCRIPTION = 'Page size, 1 to 100 (default 50).';
+export const AFTER_DESCRIPTION = 'The `endCursor` of the previous page.';

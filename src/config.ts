@@ -1,0 +1,140 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Everything the gateway reads from its environment, parsed and checked once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Secret-sealing keys, the first is the one new secrets are sealed with. */
+  secretKeys: { id: string; key: Buffer }[];
+  /** True when the key was generated into `dataDir` (embedded mode only). */
+  secretKeyGenerated: boolean;
+  jwtSecret: string | undefined;
+  jwtPublicKey: string | undefined;
+  logLevel: LogLevel;
+  poolSize: number;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  connectionTimeoutMs: number;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads the configuration from `env`. Collects every mistake and throws one `ConfigError`
+ * naming them all, so a wrong deployment is fixed in one round. In embedded mode a missing
+ * `SECRETS_KEY` is generated once into `DATA_DIR/secrets.key` (and reused after).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const dataDir = path.resolve(env.DATA_DIR || '.data');
+
+  const logLevel = (env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info')) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  }
+
+  const jwtSecret = env.JWT_SECRET || undefined;
+  if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
+    problems.push('JWT_SECRET must be at least 32 bytes long (HS256 needs a 256-bit key)');
+  }
+  let jwtPublicKey = env.JWT_PUBLIC_KEY || undefined;
+  if (jwtPublicKey && !jwtPublicKey.includes('BEGIN PUBLIC KEY')) {
+    // Allow a path to a PEM file as well as the PEM itself.
+    if (existsSync(jwtPublicKey)) jwtPublicKey = readFileSync(jwtPublicKey, 'utf8');
+    else problems.push('JWT_PUBLIC_KEY must be a PEM public key or the path of a PEM file');
+  }
+
+  let secretKeys: Config['secretKeys'] = [];
+  let secretKeyGenerated = false;
+  const rawKeys = env.SECRETS_KEY;
+  if (rawKeys) {
+    const parsed = parseSecretKeys(rawKeys);
+    if (typeof parsed === 'string') problems.push(parsed);
+    else secretKeys = parsed;
+  } else if (databaseUrl) {
+    problems.push(
+      'SECRETS_KEY is required with DATABASE_URL (32 random bytes in base64: `openssl rand -base64 32`)',
+    );
+  } else {
+    const file = path.join(dataDir, 'secrets.key');
+    if (!existsSync(file)) {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(file, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+      secretKeyGenerated = true;
+    }
+    const parsed = parseSecretKeys(readFileSync(file, 'utf8').trim());
+    if (typeof parsed === 'string') problems.push(`${file}: ${parsed}`);
+    else secretKeys = parsed;
+  }
+
+  const config: Config = {
+    port: int('PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    production: nodeEnv === 'production',
+    databaseUrl,
+    dataDir,
+    secretKeys,
+    secretKeyGenerated,
+    jwtSecret,
+    jwtPublicKey,
+    logLevel,
+    poolSize: int('DB_POOL_SIZE', 10, 1, 200),
+    statementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000),
+    lockTimeoutMs: int('DB_LOCK_TIMEOUT_MS', 3_000, 10, 600_000),
+    connectionTimeoutMs: int('DB_CONNECTION_TIMEOUT_MS', 5_000, 100, 600_000),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * `SECRETS_KEY` is one key (`<base64 of 32 bytes>`, id `k1`) or a ring
+ * `id1:<base64>,id2:<base64>`: the first seals new secrets, all of them open old ones.
+ */
+export function parseSecretKeys(raw: string): Config['secretKeys'] | string {
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const keys: Config['secretKeys'] = [];
+  for (const [index, entry] of entries.entries()) {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : `k${index + 1}`;
+    const key = Buffer.from(colon > 0 ? entry.slice(colon + 1) : entry, 'base64');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) return `SECRETS_KEY: key id "${id}" must be 1-32 letters, digits, "-" or "_"`;
+    if (key.length !== 32) return `SECRETS_KEY: key "${id}" must be 32 bytes in base64 (got ${key.length} bytes)`;
+    if (keys.some((k) => k.id === id)) return `SECRETS_KEY: key id "${id}" appears twice`;
+    keys.push({ id, key });
+  }
+  if (keys.length === 0) return 'SECRETS_KEY is empty';
+  return keys;
+}

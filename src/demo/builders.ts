@@ -1,0 +1,369 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { insertApiKey, insertPrincipal, upsertMembership } from '../../db/queries/identity.js';
+import { hashApiKey } from '../auth/api-keys.js';
+import type { Permission } from '../auth/principal.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+
+/**
+ * Inserts of whole objects, with defaults, for the demo data and the tests. They write rows
+ * directly (there are no create mutations in the contract) but seal secrets exactly as the
+ * services do.
+ */
+
+/** A stable UUID derived from a name, so demo ids are the same on every machine. */
+export function stableId(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export async function createTenant(
+  db: Kysely<Database>,
+  tenant: { id: string; name?: string; entitlements?: string[] },
+): Promise<void> {
+  await db.insertInto('tenants').values({ id: tenant.id, name: tenant.name ?? tenant.id }).execute();
+  if (tenant.entitlements?.length) {
+    await db
+      .insertInto('tenant_entitlements')
+      .values(tenant.entitlements.map((entitlement) => ({ tenant_id: tenant.id, entitlement })))
+      .execute();
+  }
+}
+
+/** A principal with one API key and memberships; returns the key (shown once). */
+export async function createPrincipalWithKey(
+  db: Kysely<Database>,
+  p: {
+    principalId: string;
+    name?: string;
+    key: string;
+    memberships: { tenantId: string; permissions: Permission[] }[];
+    expiresAt?: Date | null;
+    keyId?: string;
+  },
+): Promise<{ key: string; keyId: string }> {
+  await insertPrincipal(db, { id: p.principalId, name: p.name ?? p.principalId });
+  for (const m of p.memberships) {
+    await upsertMembership(db, { principalId: p.principalId, tenantId: m.tenantId, permissions: m.permissions });
+  }
+  const keyId = p.keyId ?? randomUUID();
+  await insertApiKey(db, {
+    id: keyId,
+    principalId: p.principalId,
+    name: `${p.name ?? p.principalId} key`,
+    keyHash: hashApiKey(p.key),
+    expiresAt: p.expiresAt ?? null,
+  });
+  return { key: p.key, keyId };
+}
+
+export async function createOesPartner(
+  db: Kysely<Database>,
+  p: { tenantId: string; id?: string; name: string },
+): Promise<string> {
+  const id = p.id ?? randomUUID();
+  await db.insertInto('oes_partners').values({ id, tenant_id: p.tenantId, name: p.name }).execute();
+  return id;
+}
+
+export async function createOesConnection(
+  db: Kysely<Database>,
+  c: { tenantId: string; partnerId: string; id?: string; name: string; active?: boolean; createdAt?: Date },
+): Promise<string> {
+  const id = c.id ?? randomUUID();
+  await db
+    .insertInto('oes_connections')
+    .values({
+      id,
+      tenant_id: c.tenantId,
+      partner_id: c.partnerId,
+      name: c.name,
+      active: c.active ?? true,
+      ...(c.createdAt ? { created_at: c.createdAt, updated_at: c.createdAt } : {}),
+    })
+    .execute();
+  return id;
+}
+
+export async function createNexusClient(
+  db: Kysely<Database>,
+  c: { tenantId: string; id: string; name: string; ownerPrincipalId?: string | null },
+): Promise<void> {
+  await db
+    .insertInto('nexus_clients')
+    .values({ tenant_id: c.tenantId, id: c.id, name: c.name, owner_principal_id: c.ownerPrincipalId ?? null })
+    .execute();
+}
+
+export async function createNexusConnection(
+  db: Kysely<Database>,
+  c: { tenantId: string; id?: string; name: string; clients: { clientId: string; enabled: boolean }[] },
+): Promise<string> {
+  const id = c.id ?? randomUUID();
+  await db.insertInto('nexus_connections').values({ id, tenant_id: c.tenantId, name: c.name }).execute();
+  if (c.clients.length) {
+    await db
+      .insertInto('nexus_connection_clients')
+      .values(
+        c.clients.map((cl, position) => ({
+          tenant_id: c.tenantId,
+          connection_id: id,
+          client_id: cl.clientId,
+          enabled: cl.enabled,
+          position,
+        })),
+      )
+      .execute();
+  }
+  return id;
+}
+
+export async function createApp(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  a: {
+    tenantId: string;
+    id?: string;
+    name: string;
+    deletedAt?: Date | null;
+    authConfigs: { type: string; isValid: boolean; data?: Record<string, unknown>; secretData?: Record<string, string> }[];
+  },
+): Promise<{ appId: string; authConfigIds: string[] }> {
+  const appId = a.id ?? randomUUID();
+  await db
+    .insertInto('apps')
+    .values({ id: appId, tenant_id: a.tenantId, name: a.name, deleted_at: a.deletedAt ?? null })
+    .execute();
+  const authConfigIds: string[] = [];
+  for (const [position, cfg] of a.authConfigs.entries()) {
+    const id = a.id ? stableId(`${appId}/auth/${position}`) : randomUUID();
+    authConfigIds.push(id);
+    await db
+      .insertInto('app_auth_configs')
+      .values({
+        id,
+        tenant_id: a.tenantId,
+        app_id: appId,
+        position,
+        type: cfg.type,
+        is_valid: cfg.isValid,
+        data: JSON.stringify(cfg.data ?? {}),
+        secret_data_enc: cfg.secretData
+          ? secrets.seal(JSON.stringify(cfg.secretData), {
+              tenantId: a.tenantId,
+              resourceType: 'AppAuthConfig',
+              resourceId: id,
+              field: 'data',
+            })
+          : null,
+      })
+      .execute();
+  }
+  return { appId, authConfigIds };
+}
+
+export async function createOrgConnection(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  c: { tenantId: string; id?: string; appId: string; authConfigId?: string | null; name: string; apiKey?: string | null; boards?: string[] },
+): Promise<string> {
+  const id = c.id ?? randomUUID();
+  await db
+    .insertInto('org_connections')
+    .values({
+      id,
+      tenant_id: c.tenantId,
+      app_id: c.appId,
+      auth_config_id: c.authConfigId ?? null,
+      name: c.name,
+      credential_id: c.id ? stableId(`${id}/credential`) : randomUUID(),
+      api_key_enc: c.apiKey
+        ? secrets.seal(c.apiKey, { tenantId: c.tenantId, resourceType: 'OrgConnection', resourceId: id, field: 'apiKey' })
+        : null,
+    })
+    .execute();
+  for (const boardName of c.boards ?? []) {
+    const boardId = c.id ? stableId(`${c.tenantId}/board/${boardName}`) : randomUUID();
+    await db
+      .insertInto('boards')
+      .values({ id: boardId, tenant_id: c.tenantId, name: boardName })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    await db.insertInto('board_connections').values({ tenant_id: c.tenantId, board_id: boardId, connection_id: id }).execute();
+  }
+  return id;
+}
+
+export async function createDatabaseConnection(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  c: {
+    tenantId: string;
+    id?: string;
+    name: string;
+    type?: string;
+    host?: string;
+    port?: number;
+    databaseName?: string;
+    username?: string;
+    password?: string | null;
+    schema?: string | null;
+    ssl?: Record<string, unknown> | null;
+    metadata?: Record<string, string>;
+    productName?: string | null;
+  },
+): Promise<string> {
+  const id = c.id ?? randomUUID();
+  await db
+    .insertInto('database_connections')
+    .values({
+      id,
+      tenant_id: c.tenantId,
+      name: c.name,
+      type: c.type ?? 'POSTGRESQL',
+      host: c.host ?? 'db.example.com',
+      port: c.port ?? 5432,
+      database_name: c.databaseName ?? 'app',
+      username: c.username ?? 'app',
+      password_enc: c.password
+        ? secrets.seal(c.password, { tenantId: c.tenantId, resourceType: 'DatabaseConnection', resourceId: id, field: 'password' })
+        : null,
+      schema: c.schema ?? null,
+      ssl: c.ssl ? JSON.stringify(c.ssl) : null,
+      metadata: JSON.stringify(c.metadata ?? {}),
+      product_name: c.productName ?? null,
+    })
+    .execute();
+  return id;
+}
+
+export async function createDatabaseJob(
+  db: Kysely<Database>,
+  j: { tenantId: string; connectionId: string; status: string; id?: string },
+): Promise<string> {
+  const id = j.id ?? randomUUID();
+  await db
+    .insertInto('database_jobs')
+    .values({ id, tenant_id: j.tenantId, connection_id: j.connectionId, status: j.status })
+    .execute();
+  return id;
+}
+
+export interface ConnectorFixture {
+  connectorId: string;
+  /** schemeType → config ids (two alternatives each in the demo). */
+  schemeConfigs: Record<string, string[]>;
+  credentialIds: Record<string, string>;
+  connectionId: string;
+  actionIds: string[];
+  triggerIds: string[];
+}
+
+/**
+ * A connector with auth scheme configs, credentials and one connection that uses them:
+ * `action` and `trigger` list `{ credential name, schemeType }` in order; every scheme type gets
+ * `configsPerScheme` alternative configs, the connection starts on the first of each.
+ */
+export async function createConnectorWithConnection(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  c: {
+    tenantId: string;
+    seed?: string;
+    connectorName: string;
+    protocol?: string;
+    connectionName: string;
+    action: { credential: string; schemeType: string }[];
+    trigger: { credential: string; schemeType: string }[];
+    configsPerScheme?: number;
+    variables?: { name: string; value: string }[];
+  },
+): Promise<ConnectorFixture> {
+  const id = (name: string) => (c.seed ? stableId(`${c.seed}/${name}`) : randomUUID());
+  const connectorId = id('connector');
+  await db
+    .insertInto('connectors')
+    .values({ id: connectorId, tenant_id: c.tenantId, name: c.connectorName, protocol: c.protocol ?? 'http' })
+    .execute();
+
+  const schemeConfigs: Record<string, string[]> = {};
+  for (const { schemeType } of [...c.action, ...c.trigger]) {
+    if (schemeConfigs[schemeType]) continue;
+    schemeConfigs[schemeType] = [];
+    for (let i = 0; i < (c.configsPerScheme ?? 2); i++) {
+      const configId = id(`scheme/${schemeType}/${i}`);
+      schemeConfigs[schemeType].push(configId);
+      await db
+        .insertInto('auth_scheme_configs')
+        .values({
+          id: configId,
+          tenant_id: c.tenantId,
+          connector_id: connectorId,
+          scheme_type: schemeType,
+          description: `${schemeType} option ${i + 1}`,
+          config: JSON.stringify(i === 0 ? { default: true } : {}),
+        })
+        .execute();
+    }
+  }
+
+  const credentialIds: Record<string, string> = {};
+  for (const { credential, schemeType } of [...c.action, ...c.trigger]) {
+    if (credentialIds[credential]) continue;
+    const credentialId = id(`credential/${credential}`);
+    credentialIds[credential] = credentialId;
+    await db
+      .insertInto('credentials')
+      .values({
+        id: credentialId,
+        tenant_id: c.tenantId,
+        type: schemeType,
+        name: credential,
+        data_enc: secrets.seal(JSON.stringify({ token: `demo-${credential}` }), {
+          tenantId: c.tenantId,
+          resourceType: 'Credential',
+          resourceId: credentialId,
+          field: 'data',
+        }),
+      })
+      .execute();
+  }
+
+  const connectionId = id('connection');
+  await db
+    .insertInto('connector_connections')
+    .values({ id: connectionId, tenant_id: c.tenantId, connector_id: connectorId, name: c.connectionName })
+    .execute();
+  const link = async (kind: 'action' | 'trigger', list: { credential: string; schemeType: string }[]) => {
+    const ids: string[] = [];
+    for (const [position, item] of list.entries()) {
+      const linkId = id(`${kind}/${position}`);
+      ids.push(linkId);
+      await db
+        .insertInto('connection_credentials')
+        .values({
+          id: linkId,
+          tenant_id: c.tenantId,
+          connection_id: connectionId,
+          kind,
+          position,
+          credential_id: credentialIds[item.credential],
+          auth_scheme_config_id: schemeConfigs[item.schemeType][0],
+        })
+        .execute();
+    }
+    return ids;
+  };
+  const actionIds = await link('action', c.action);
+  const triggerIds = await link('trigger', c.trigger);
+  if (c.variables?.length) {
+    await db
+      .insertInto('connection_variables')
+      .values(
+        c.variables.map((v, position) => ({ tenant_id: c.tenantId, connection_id: connectionId, position, ...v })),
+      )
+      .execute();
+  }
+  return { connectorId, schemeConfigs, credentialIds, connectionId, actionIds, triggerIds };
+}

@@ -1,0 +1,88 @@
+import 'reflect-metadata';
+import { migrateToLatest } from '../db/migrate.js';
+import { createDb } from '../db/connect.js';
+import { ConfigError, loadConfig } from './config.js';
+import { SecretBox } from './crypto/secret-box.js';
+import { DEMO_KEYS, isEmpty, seedDemo } from './demo/seed-demo.js';
+import { createHttpServer } from './http.js';
+import { createLogger } from './logger.js';
+import { createGateway } from './server.js';
+
+/**
+ * Starts the gateway: configuration → database (PGlite in `DATA_DIR`, or `DATABASE_URL`) →
+ * migrations → demo data when the database is empty → Apollo → HTTP. SIGTERM/SIGINT drain
+ * in-flight requests, then close the pool.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.secretKeyGenerated) {
+    logger.warn(`generated a secrets key into ${config.dataDir}/secrets.key: keep it, secrets cannot be read without it`);
+  }
+
+  const database = await createDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata`,
+    poolSize: config.poolSize,
+    statementTimeoutMs: config.statementTimeoutMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    connectionTimeoutMs: config.connectionTimeoutMs,
+    onPoolError: (error) => logger.warn({ err: error }, 'database client error (the pool replaces the client)'),
+  });
+  await migrateToLatest(database.db);
+
+  let seeded = false;
+  if (await isEmpty(database.db)) {
+    await seedDemo(database.db, new SecretBox(config.secretKeys));
+    seeded = true;
+  }
+
+  const gateway = await createGateway({
+    db: database.db,
+    logger,
+    production: config.production,
+    secretKeys: config.secretKeys,
+    jwtSecret: config.jwtSecret,
+    jwtPublicKey: config.jwtPublicKey,
+  });
+  const http = createHttpServer({ gateway, logger, ping: database.ping });
+  await new Promise<void>((resolve) => http.server.listen(config.port, config.host, resolve));
+  const address = http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
+
+  console.log(`Connection Gateway ready at ${url} (${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL server'})`);
+  if (seeded) console.log('Loaded the demo data.');
+  if (!config.production) {
+    console.log('Demo API keys (send as "Authorization: Bearer <key>"):');
+    for (const k of DEMO_KEYS) console.log(`  ${k.key.padEnd(28)} ${k.tenant}: ${k.permissions.join(', ')}`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    await http.drain(config.shutdownGraceMs);
+    await gateway.apollo.stop();
+    await database.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error('gateway failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { buildGatewaySchema } from '../resolvers/schema.js';
+import { createJwtVerifier } from './auth/jwt.js';
+import { createContext, type ContextDeps, type GatewayContext } from './context.js';
+import { SecretBox } from './crypto/secret-box.js';
+import { classifyError, formatGatewayError } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface GatewayOptions {
+  db: Kysely<Database>;
+  logger: Logger;
+  production: boolean;
+  secretKeys: { id: string; key: Buffer }[];
+  jwtSecret?: string;
+  jwtPublicKey?: string;
+}
+
+export interface Gateway {
+  apollo: ApolloServer<GatewayContext>;
+  schema: GraphQLSchema;
+  /** Builds one request's context from its Authorization header. */
+  contextFor(request: { authorization?: string; requestId?: string }): Promise<GatewayContext>;
+}
+
+/**
+ * Assembles the GraphQL side of the gateway: schema, Apollo Server with our error policy, and
+ * the context factory. Used by `main.ts` (behind `http.ts`) and by the tests.
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const schema = await buildGatewaySchema();
+  const deps: ContextDeps = {
+    db: options.db,
+    logger: options.logger,
+    secrets: new SecretBox(options.secretKeys),
+    jwt: createJwtVerifier({ secret: options.jwtSecret, publicKeyPem: options.jwtPublicKey }),
+  };
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    formatError: (formatted, error) => formatGatewayError(formatted, error, options.production),
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      ...(options.production ? [ApolloServerPluginDisableSuggestions()] : []),
+      errorPolicyPlugin(),
+    ],
+  });
+  await apollo.start();
+  return { apollo, schema, contextFor: (request) => createContext(deps, request) };
+}
+
+/**
+ * Logs every unexpected error in full (with the request id) before it is masked, and puts the
+ * request id on every error the client receives so support can find the log line.
+ */
+function errorPolicyPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          for (const error of errors) {
+            const disposition = classifyError(error);
+            if (disposition === 'client') continue;
+            contextValue.logger.error(
+              { err: error.originalError ?? error, path: error.path, operationName, disposition },
+              'request failed',
+            );
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (response.body.kind !== 'single') return;
+          const { errors } = response.body.singleResult;
+          if (!errors) return;
+          response.body.singleResult.errors = errors.map((e) => ({
+            ...e,
+            extensions: { ...e.extensions, requestId: contextValue.requestId },
+          }));
+        },
+      };
+    },
+  };
+}

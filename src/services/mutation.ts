@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { insertAuditEvent } from '../../db/queries/audit.js';
+import { entitlementsOfTenants } from '../../db/queries/identity.js';
+import { inTransaction } from '../../db/transaction.js';
+import { hasPermission, isMember, type Permission, type Principal } from '../auth/principal.js';
+import type { GatewayContext } from '../context.js';
+import {
+  conflict,
+  fail,
+  invalidInput,
+  notFound,
+  ok,
+  type Failure,
+  type FieldError,
+  type Result,
+} from '../shared/result.js';
+
+/** The columns the pipeline needs of any versioned row. */
+export interface VersionedRow {
+  tenant_id: string;
+  id: string;
+  version: number;
+}
+
+/** What a service decided to change: field names for the audit, and how to write them. */
+export interface Change<Row> {
+  /** Names of the fields whose values change (input names, never values). Empty: a no-op. */
+  changedFields: string[];
+  /** Writes the change with `version = toVersion`; returns the stored row. */
+  write(trx: Transaction<Database>, toVersion: number): Promise<Row>;
+}
+
+export interface MutationDefinition<Row extends VersionedRow, Cmd> {
+  resourceType: string;
+  operation: string;
+  /** The id the caller named, reported back in `NotFoundError`. */
+  resourceId: string;
+  /**
+   * The tenant named in the arguments. Absent when the operation names only the resource
+   * (`patchDatabaseConnection`): the row is then looked up in the caller's tenants, and a
+   * row of any other tenant is reported exactly like a missing one.
+   */
+  tenantId?: string;
+  /** Every input problem at once; empty when the input is valid. */
+  validate(): { fieldErrors: FieldError[] } | { command: Cmd };
+  /** The caller needs at least one of these in the tenant. */
+  permissions: readonly Permission[];
+  /**
+   * Replaces the `permissions` check where the decision needs data (e.g. client ownership).
+   * `db` is the transaction when the tenant is only known from the locked row.
+   */
+  authorize?(
+    db: Kysely<Database>,
+    principal: Principal,
+    tenantId: string,
+    cmd: Cmd,
+  ): Promise<Failure | null>;
+  /** A tenant entitlement (licence) the operation needs. */
+  entitlement?: string;
+  /** Reads and locks the row (`FOR UPDATE`) within one of `tenantIds`. */
+  lock(trx: Transaction<Database>, tenantIds: string[], cmd: Cmd): Promise<Row | undefined>;
+  expectedVersion(cmd: Cmd): number | null | undefined;
+  /** The service's own rules, then the diff; a failure rolls everything back. */
+  plan(trx: Transaction<Database>, row: Row, cmd: Cmd): Promise<Result<Change<Row>>>;
+}
+
+/**
+ * The one path every mutation takes, in the order SPEC.md fixes:
+ * credentials → input → membership → permission → licence → existence (row locked
+ * `FOR UPDATE`) → `expectedVersion` → the service's rules → write only what changed,
+ * bump `version`, write the audit event. All of it in one READ COMMITTED transaction that
+ * commits only on success. A change that changes nothing writes nothing.
+ */
+export async function runMutation<Row extends VersionedRow, Cmd>(
+  ctx: GatewayContext,
+  def: MutationDefinition<Row, Cmd>,
+): Promise<Result<Row>> {
+  const { principal } = ctx;
+  if (!principal) {
+    return fail({ kind: 'Authentication', message: 'valid credentials are required' });
+  }
+
+  const validated = def.validate();
+  if ('fieldErrors' in validated) return fail(invalidInput(validated.fieldErrors));
+  const cmd = validated.command;
+
+  let tenantIds: string[];
+  if (def.tenantId !== undefined) {
+    if (!isMember(principal, def.tenantId)) {
+      return fail({ kind: 'Authentication', message: 'not a member of this tenant' });
+    }
+    const denied = await checkAccess(ctx.db, def, principal, def.tenantId, cmd);
+    if (denied) return fail(denied);
+    tenantIds = [def.tenantId];
+  } else {
+    tenantIds = [...principal.memberships.keys()];
+    if (tenantIds.length === 0) return fail(notFound(def.resourceType, def.resourceId));
+  }
+
+  return inTransaction(ctx.db, async (trx): Promise<Result<Row>> => {
+    const row = await def.lock(trx, tenantIds, cmd);
+    if (!row) return fail(notFound(def.resourceType, def.resourceId));
+    if (def.tenantId === undefined) {
+      const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
+      if (denied) return fail(denied);
+    }
+
+    const expected = def.expectedVersion(cmd);
+    if (expected != null && expected !== row.version) {
+      return fail(
+        conflict('VERSION_MISMATCH', `expected version ${expected}, current is ${row.version}`, {
+          currentVersion: row.version,
+        }),
+      );
+    }
+
+    const planned = await def.plan(trx, row, cmd);
+    if (!planned.ok) return planned;
+    const change = planned.value;
+    if (change.changedFields.length === 0) return ok(row);
+
+    const toVersion = row.version + 1;
+    const written = await change.write(trx, toVersion);
+    await insertAuditEvent(trx, {
+      id: randomUUID(),
+      tenant_id: row.tenant_id,
+      actor_id: principal.id,
+      actor_kind: principal.kind,
+      resource_type: def.resourceType,
+      resource_id: row.id,
+      operation: def.operation,
+      changed_fields: change.changedFields,
+      from_version: row.version,
+      to_version: toVersion,
+      request_id: ctx.requestId,
+    });
+    return ok(written);
+  });
+}
+
+/**
+ * Permission, then licence, in one tenant. `db` is the open transaction when there is one:
+ * on PGlite a second connection does not exist while a transaction holds the first.
+ */
+async function checkAccess<Row extends VersionedRow, Cmd>(
+  db: Kysely<Database>,
+  def: MutationDefinition<Row, Cmd>,
+  principal: Principal,
+  tenantId: string,
+  cmd: Cmd,
+): Promise<Failure | null> {
+  if (def.authorize) {
+    const denied = await def.authorize(db, principal, tenantId, cmd);
+    if (denied) return denied;
+  } else if (!hasPermission(principal, tenantId, def.permissions)) {
+    return {
+      kind: 'PermissionDenied',
+      code: 'PERMISSION_DENIED',
+      requiredPermissions: [...def.permissions],
+    };
+  }
+  if (def.entitlement) {
+    const [entitlements] = await entitlementsOfTenants(db, [tenantId]);
+    if (!entitlements.includes(def.entitlement)) {
+      return { kind: 'PermissionDenied', code: 'LICENSE_REQUIRED', requiredPermissions: [] };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,100 @@
+import {
+  getOesConnection,
+  listOesConnections,
+  lockOesConnection,
+  updateOesConnection as writeOesConnection,
+} from '../../../db/queries/oes.js';
+import type { OesConnectionRow, OesConnectionUpdate } from '../../../db/tables/oes.js';
+import type { GatewayContext } from '../../context.js';
+import { ok, type Result } from '../../shared/result.js';
+import { isUuid } from '../../shared/validate.js';
+import { runMutation } from '../mutation.js';
+import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import { validateUpdateOesConnection, type UpdateOesConnectionArgs } from './rules.js';
+
+/** The OES licence: a tenant without it can neither read nor change OES connections. */
+export const OES_ENTITLEMENT = 'oes';
+
+/** An enterprise client's connection to a partner venue. */
+export interface OesConnection {
+  id: string;
+  enterpriseId: string;
+  name: string;
+  active: boolean;
+  partnerId: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toOesConnection(row: OesConnectionRow): OesConnection {
+  return {
+    id: row.id,
+    enterpriseId: row.tenant_id,
+    name: row.name,
+    active: row.active,
+    partnerId: row.partner_id,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Renames and/or (de)activates a connection. Deactivating stops new allocations to it;
+ * deallocations keep working (nothing here touches allocations).
+ */
+export async function updateOesConnection(
+  ctx: GatewayContext,
+  args: UpdateOesConnectionArgs,
+): Promise<Result<OesConnection>> {
+  const result = await runMutation(ctx, {
+    resourceType: 'OesConnection',
+    operation: 'updateOesConnection',
+    resourceId: args.connectionId,
+    tenantId: args.enterpriseId,
+    permissions: ['connections:write'],
+    entitlement: OES_ENTITLEMENT,
+    validate: () => validateUpdateOesConnection(args),
+    lock: (trx, [tenantId], cmd) => lockOesConnection(trx, tenantId, cmd.connectionId),
+    expectedVersion: (cmd) => cmd.expectedVersion,
+    plan: async (_trx, row, cmd) => {
+      const changes: OesConnectionUpdate = {};
+      if (cmd.name !== undefined && cmd.name !== row.name) changes.name = cmd.name;
+      if (cmd.active !== undefined && cmd.active !== row.active) changes.active = cmd.active;
+      return ok({
+        changedFields: Object.keys(changes),
+        write: (trx, version) =>
+          writeOesConnection(trx, row.tenant_id, row.id, { ...changes, version }),
+      });
+    },
+  });
+  return result.ok ? ok(toOesConnection(result.value)) : result;
+}
+
+export async function oesConnectionPage(
+  ctx: GatewayContext,
+  enterpriseId: string,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Result<Page<OesConnection>>> {
+  const access = await authorizeTenantRead(ctx, enterpriseId, ['enterpriseId'], OES_ENTITLEMENT);
+  if (!access.ok) return access;
+  const page = parsePage(first, after);
+  if (!page.ok) return page;
+  const rows = await listOesConnections(ctx.db, enterpriseId, page.value);
+  const { items, ...info } = toPage(rows, page.value);
+  return ok({ items: items.map(toOesConnection), ...info });
+}
+
+export async function oesConnectionById(
+  ctx: GatewayContext,
+  enterpriseId: string,
+  connectionId: string,
+): Promise<Result<OesConnection | null>> {
+  const access = await authorizeTenantRead(ctx, enterpriseId, ['enterpriseId'], OES_ENTITLEMENT);
+  if (!access.ok) return access;
+  if (!isUuid(connectionId)) return ok(null);
+  const row = await getOesConnection(ctx.db, enterpriseId, connectionId.toLowerCase());
+  return ok(row ? toOesConnection(row) : null);
+}

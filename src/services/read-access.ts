@@ -1,0 +1,91 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { entitlementsOfTenants } from '../../db/queries/identity.js';
+import type { PageRequest } from '../../db/queries/pagination.js';
+import { hasPermission, tenantsWith } from '../auth/principal.js';
+import type { GatewayContext } from '../context.js';
+import { fail, invalidInput, ok, type FieldError, type Result } from '../shared/result.js';
+import { checkTenantId, isUuid } from '../shared/validate.js';
+
+/**
+ * Read access to one named tenant: signed in, a member with `connections:read`, and the
+ * licence when the service needs one. Queries report these failures as top-level errors.
+ */
+export async function authorizeTenantRead(
+  ctx: GatewayContext,
+  tenantId: string,
+  path: string[],
+  entitlement?: string,
+): Promise<Result<string>> {
+  if (!ctx.principal) return fail({ kind: 'Authentication', message: 'valid credentials are required' });
+  const errors: FieldError[] = [];
+  checkTenantId(path, tenantId, errors);
+  if (errors.length > 0) return fail(invalidInput(errors));
+  if (!hasPermission(ctx.principal, tenantId, ['connections:read'])) {
+    return fail({ kind: 'PermissionDenied', code: 'PERMISSION_DENIED', requiredPermissions: ['connections:read'] });
+  }
+  if (entitlement && !(await ctx.loaders.entitlements.load(tenantId)).includes(entitlement)) {
+    return fail({ kind: 'PermissionDenied', code: 'LICENSE_REQUIRED', requiredPermissions: [] });
+  }
+  return ok(tenantId);
+}
+
+/** The tenants the caller may read connections in (for lookups by id alone). */
+export function readableTenants(ctx: GatewayContext): Result<string[]> {
+  if (!ctx.principal) return fail({ kind: 'Authentication', message: 'valid credentials are required' });
+  return ok(tenantsWith(ctx.principal, ['connections:read']));
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * `first` (1–100, default 50) and the opaque `after` cursor, checked: an out-of-range
+ * `first` or a cursor we did not issue is an input error, never silently clamped.
+ */
+export function parsePage(first: number | null | undefined, after: string | null | undefined): Result<PageRequest> {
+  const errors: FieldError[] = [];
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    errors.push({ path: ['first'], code: 'OUT_OF_RANGE', message: `must be from 1 to ${MAX_PAGE_SIZE}` });
+  }
+  let position: PageRequest['after'] = null;
+  if (after != null) {
+    position = decodeCursor(after);
+    if (!position) errors.push({ path: ['after'], code: 'INVALID_CURSOR', message: 'is not a cursor this API issued' });
+  }
+  return errors.length > 0 ? fail(invalidInput(errors)) : ok({ first: size, after: position });
+}
+
+export interface Page<T> {
+  items: T[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** Cuts the `first + 1` rows a keyset query fetched into a page and its cursor. */
+export function toPage<Row extends { created_at: Date; id: string }>(rows: Row[], page: PageRequest): Page<Row> {
+  const hasNextPage = rows.length > page.first;
+  const items = hasNextPage ? rows.slice(0, page.first) : rows;
+  const last = items.at(-1);
+  return { items, hasNextPage, endCursor: last ? encodeCursor(last.created_at, last.id) : null };
+}
+
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): PageRequest['after'] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const [iso, id] = value;
+    if (typeof iso !== 'string' || typeof id !== 'string' || !isUuid(id)) return null;
+    const createdAt = new Date(iso);
+    return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id };
+  } catch {
+    return null;
+  }
+}
+
+export type Executor = Kysely<Database>;

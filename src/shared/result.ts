@@ -1,0 +1,46 @@
+/** One problem with one input field; `path` is as in the operation, e.g. `["input","port"]`. */
+export interface FieldError {
+  path: string[];
+  message: string;
+  code: string;
+}
+
+export type ConflictReason = 'ACTIVE_JOBS' | 'VERSION_MISMATCH' | 'NAME_TAKEN' | 'APP_DELETED';
+export type PermissionCode = 'PERMISSION_DENIED' | 'LICENSE_REQUIRED';
+
+/**
+ * Every expected way a use case can fail. Services return these as data; the GraphQL layer
+ * turns each kind into its error type (one exhaustive switch). Anything else is thrown.
+ */
+export type Failure =
+  | { kind: 'InvalidInput'; fieldErrors: FieldError[] }
+  | { kind: 'Authentication'; message: string }
+  | { kind: 'PermissionDenied'; code: PermissionCode; requiredPermissions: string[] }
+  | { kind: 'NotFound'; resourceType: string; resourceId: string }
+  | {
+      kind: 'Conflict';
+      reason: ConflictReason;
+      message: string;
+      activeJobIds?: string[];
+      currentVersion?: number;
+    };
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: Failure };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(error: Failure): Result<T> => ({ ok: false, error });
+
+export const invalidInput = (fieldErrors: FieldError[]): Failure => ({
+  kind: 'InvalidInput',
+  fieldErrors,
+});
+export const notFound = (resourceType: string, resourceId: string): Failure => ({
+  kind: 'NotFound',
+  resourceType,
+  resourceId,
+});
+export const conflict = (
+  reason: ConflictReason,
+  message: string,
+  extra: { activeJobIds?: string[]; currentVersion?: number } = {},
+): Failure => ({ kind: 'Conflict', reason, message, ...extra });

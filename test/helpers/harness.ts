@@ -1,0 +1,134 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
+import { pino } from 'pino';
+import { expect } from 'vitest';
+import { createDb, type Db } from '../../db/connect.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import type { Permission } from '../../src/auth/principal.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
+import { createPrincipalWithKey, createTenant } from '../../src/demo/builders.js';
+import { createGateway, type Gateway } from '../../src/server.js';
+
+/**
+ * One database and one gateway per test worker (PGlite in memory, or the server named by
+ * `TEST_DATABASE_URL`), shared by every test in it; each test makes its own tenants, so
+ * tests never see each other's rows.
+ */
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-of-at-least-thirty-two-bytes!!';
+export const TEST_SECRET_KEYS = [{ id: 'test1', key: Buffer.alloc(32, 7) }];
+
+export interface Harness {
+  database: Db;
+  gateway: Gateway;
+  secrets: SecretBox;
+  /** Every log line the gateway wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** Every SQL statement Kysely ran (cleared by `countStatements`). */
+  statements: string[];
+  ecKey: { privateKey: CryptoKey; publicKeyPem: string };
+}
+
+let harness: Promise<Harness> | undefined;
+
+export function getHarness(): Promise<Harness> {
+  harness ??= build();
+  return harness;
+}
+
+async function build(): Promise<Harness> {
+  const statements: string[] = [];
+  const database = await createDb({
+    databaseUrl: process.env.TEST_DATABASE_URL,
+    poolSize: 10,
+    onQuery: (sql) => statements.push(sql),
+  });
+  if (database.kind === 'pglite') await migrateToLatest(database.db);
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const publicKeyPem = await exportSPKI(publicKey);
+  const gateway = await createGateway({
+    db: database.db,
+    logger: pino({ level: 'info', base: undefined }, sink),
+    production: false,
+    secretKeys: TEST_SECRET_KEYS,
+    jwtSecret: TEST_JWT_SECRET,
+    jwtPublicKey: publicKeyPem,
+  });
+  return {
+    database,
+    gateway,
+    secrets: new SecretBox(TEST_SECRET_KEYS),
+    logs,
+    statements,
+    ecKey: { privateKey, publicKeyPem },
+  };
+}
+
+/** A fresh tenant id, unique across workers and runs. */
+export const newTenantId = (): string => `t-${randomBytes(6).toString('hex')}`;
+
+/** Creates a tenant with the given entitlements and returns its id. */
+export async function newTenant(entitlements: string[] = []): Promise<string> {
+  const { database } = await getHarness();
+  const id = newTenantId();
+  await createTenant(database.db, { id, entitlements });
+  return id;
+}
+
+/** Creates a principal with an API key and one membership; returns the key. */
+export async function newApiKey(
+  tenantId: string,
+  permissions: Permission[],
+  options: { principalId?: string; expiresAt?: Date | null } = {},
+): Promise<string> {
+  const { database } = await getHarness();
+  const principalId = options.principalId ?? `p-${randomUUID()}`;
+  const key = `cgw_test_${randomBytes(16).toString('hex')}`;
+  await createPrincipalWithKey(database.db, {
+    principalId,
+    key,
+    memberships: [{ tenantId, permissions }],
+    expiresAt: options.expiresAt,
+  });
+  return key;
+}
+
+export interface GqlResult {
+  data?: Record<string, any> | null;
+  errors?: { message: string; extensions?: Record<string, any>; path?: unknown[] }[];
+}
+
+/** Runs one operation through Apollo with the context a real request with `token` gets. */
+export async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<GqlResult> {
+  const { gateway } = await getHarness();
+  const contextValue = await gateway.contextFor({ authorization: token ? `Bearer ${token}` : undefined });
+  const response = await gateway.apollo.executeOperation({ query, variables }, { contextValue });
+  if (response.body.kind !== 'single') throw new Error('expected a single result');
+  return response.body.singleResult as GqlResult;
+}
+
+/** Asserts the union member's `__typename` and returns it, narrowing the test's view. */
+export function expectTypename<T extends Record<string, any>>(value: T | null | undefined, typename: string): T {
+  expect(value?.__typename, JSON.stringify(value)).toBe(typename);
+  return value as T;
+}
+
+/** The statements Kysely ran while `fn` ran (tests in one file run one at a time). */
+export async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  const h = await getHarness();
+  h.statements.length = 0;
+  const result = await fn();
+  return { result, statements: [...h.statements] };
+}
