@@ -11,6 +11,8 @@ export default defineConfig({
     setupFiles: ['test/helpers/setup.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
+    // One PGlite and one gateway per worker, shared by all the files it runs.
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

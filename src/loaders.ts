@@ -4,6 +4,10 @@ import type { Database } from '../db/database.js';
 import { entitlementsOfTenants } from '../db/queries/identity.js';
 import { partnersByKeys } from '../db/queries/oes.js';
 import type { OesPartnerRow } from '../db/tables/oes.js';
+import { createAppsLoaders } from './services/apps/loaders.js';
+import { createConnectorsLoaders } from './services/connectors/loaders.js';
+import { createDatabasesLoaders } from './services/databases/loaders.js';
+import { createNexusLoaders } from './services/nexus/loaders.js';
 
 /** A row's identity within its tenant: every loader key names the tenant too. */
 export interface TenantKey {
@@ -40,6 +44,10 @@ export function createLoaders(db: Kysely<Database>) {
       entitlementsOfTenants(db, tenantIds),
     ),
     oesPartner: tenantRowLoader<OesPartnerRow>((keys) => partnersByKeys(db, keys)),
+    ...createNexusLoaders(db),
+    ...createAppsLoaders(db),
+    ...createDatabasesLoaders(db),
+    ...createConnectorsLoaders(db),
   };
 }
 

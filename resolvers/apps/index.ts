@@ -1,0 +1,2 @@
+/** The Apps service's resolver classes (registered in resolvers/index.ts). */
+export const appsResolvers: Function[] = [];

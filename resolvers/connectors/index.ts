@@ -1,0 +1,2 @@
+/** The Connectors service's resolver classes (registered in resolvers/index.ts). */
+export const connectorsResolvers: Function[] = [];

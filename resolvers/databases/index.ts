@@ -1,0 +1,2 @@
+/** The Databases service's resolver classes (registered in resolvers/index.ts). */
+export const databasesResolvers: Function[] = [];

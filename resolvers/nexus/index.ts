@@ -1,0 +1,2 @@
+/** The Nexus service's resolver classes (registered in resolvers/index.ts). */
+export const nexusResolvers: Function[] = [];

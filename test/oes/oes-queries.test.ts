@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { expectTypename, gql, newApiKey } from '../helpers/harness.js';
+import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
+
+const LIST = /* GraphQL */ `
+  query List($enterpriseId: ID!, $first: Int, $after: String) {
+    oesConnections(enterpriseId: $enterpriseId, first: $first, after: $after) {
+      items { id name partner { name } }
+      pageInfo { endCursor hasNextPage }
+    }
+  }
+`;
+const ONE = /* GraphQL */ `
+  query One($enterpriseId: ID!, $connectionId: ID!) {
+    oesConnection(enterpriseId: $enterpriseId, connectionId: $connectionId) { id name active version }
+  }
+`;
+
+describe('oesConnections', () => {
+  it('pages through every connection once, in creation order', async () => {
+    const w = await oesWorld({ connections: 5 });
+    const seen: string[] = [];
+    let after: string | null = null;
+    const pages: boolean[] = [];
+    do {
+      const r = await gql(LIST, { enterpriseId: w.tenantId, first: 2, after }, w.viewer);
+      expect(r.errors).toBeUndefined();
+      const page: any = r.data!.oesConnections;
+      seen.push(...page.items.map((i: { id: string }) => i.id));
+      pages.push(page.pageInfo.hasNextPage);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(w.connectionIds);
+    expect(pages).toEqual([true, true, false]);
+  });
+
+  it('defaults to 50 and resolves each partner', async () => {
+    const w = await oesWorld({ connections: 3 });
+    const r = await gql(LIST, { enterpriseId: w.tenantId }, w.viewer);
+    expect(r.data!.oesConnections.items).toHaveLength(3);
+    expect(r.data!.oesConnections.items[0].partner).toEqual({ name: 'Venue' });
+    expect(r.data!.oesConnections.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('refuses first outside 1..100 and a forged cursor with BAD_USER_INPUT', async () => {
+    const w = await oesWorld();
+    for (const vars of [{ first: 0 }, { first: 101 }, { first: -1 }, { after: 'not-a-cursor' }]) {
+      const r = await gql(LIST, { enterpriseId: w.tenantId, ...vars }, w.viewer);
+      expect(r.errors?.[0].extensions?.code, JSON.stringify(vars)).toBe('BAD_USER_INPUT');
+    }
+    const ok = await gql(LIST, { enterpriseId: w.tenantId, first: 100 }, w.viewer);
+    expect(ok.errors).toBeUndefined();
+  });
+
+  it('is UNAUTHENTICATED without credentials and FORBIDDEN outside the tenant or without the licence', async () => {
+    const w = await oesWorld();
+    const other = await oesWorld();
+    const unlicensed = await oesWorld({ licensed: false });
+    expect((await gql(LIST, { enterpriseId: w.tenantId })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await gql(LIST, { enterpriseId: w.tenantId }, other.admin)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const noLicence = await gql(LIST, { enterpriseId: unlicensed.tenantId }, unlicensed.admin);
+    expect(noLicence.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'LICENSE_REQUIRED' });
+    const writer = await newApiKey(w.tenantId, ['connections:write']);
+    expect((await gql(LIST, { enterpriseId: w.tenantId }, writer)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('oesConnection', () => {
+  it("returns the connection, and null for a missing id or another tenant's", async () => {
+    const w = await oesWorld();
+    const other = await oesWorld();
+    const own = await gql(ONE, { enterpriseId: w.tenantId, connectionId: w.connectionId }, w.viewer);
+    expect(own.data!.oesConnection).toMatchObject({ id: w.connectionId, name: 'Connection 0', active: true, version: 1 });
+    for (const connectionId of [randomUUID(), other.connectionId, 'not-a-uuid']) {
+      const r = await gql(ONE, { enterpriseId: w.tenantId, connectionId }, w.viewer);
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.oesConnection).toBeNull();
+    }
+  });
+});
+
+describe('viewer and auditEvents', () => {
+  it('viewer is null without credentials and lists memberships with them', async () => {
+    const w = await oesWorld();
+    expect((await gql('{ viewer { id } }')).data!.viewer).toBeNull();
+    const r = await gql('{ viewer { kind memberships { tenantId permissions } } }', {}, w.viewer);
+    expect(r.data!.viewer).toEqual({ kind: 'api_key', memberships: [{ tenantId: w.tenantId, permissions: ['connections:read'] }] });
+  });
+
+  it("auditEvents lists a resource's changes to its tenant's readers only", async () => {
+    const w = await oesWorld();
+    const other = await oesWorld();
+    for (const name of ['one', 'two']) {
+      const r = await gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name } }, w.admin);
+      expectTypename(r.data!.updateOesConnection, 'UpdateOesConnectionSuccess');
+    }
+    const AUDIT = `query($id: ID!, $first: Int) { auditEvents(resourceId: $id, first: $first) {
+      items { resourceType resourceId operation changedFields fromVersion toVersion actorId tenantId }
+      pageInfo { hasNextPage } } }`;
+    const mine = await gql(AUDIT, { id: w.connectionId }, w.viewer);
+    expect(mine.data!.auditEvents.items.map((e: any) => [e.fromVersion, e.toVersion, e.changedFields])).toEqual([
+      [1, 2, ['name']],
+      [2, 3, ['name']],
+    ]);
+    expect(mine.data!.auditEvents.items[0]).toMatchObject({ resourceType: 'OesConnection', operation: 'updateOesConnection', tenantId: w.tenantId });
+    const firstOnly = await gql(AUDIT, { id: w.connectionId, first: 1 }, w.viewer);
+    expect(firstOnly.data!.auditEvents.pageInfo.hasNextPage).toBe(true);
+    const theirs = await gql(AUDIT, { id: w.connectionId }, other.admin);
+    expect(theirs.data!.auditEvents.items).toEqual([]);
+    expect((await gql(AUDIT, { id: w.connectionId })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
