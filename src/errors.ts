@@ -39,7 +39,8 @@ export function redactValues(message: string): string {
     .replace(/got invalid value [\s\S]*?(; |$)/g, 'got invalid value [redacted]$1')
     .replace(/(cannot represent[^:]*:) [\s\S]*$/i, '$1 [redacted]')
     .replace(/(Expected value of type "?[^"]+"?, found) [\s\S]*?(;|\.?$)/g, '$1 [redacted]$2')
-    .replace(/(Unexpected token|Syntax Error:)[\s\S]*$/, '$1 [redacted]');
+    .replace(/\b(String|BlockString|Name|Int|Float) "(?:[^"\\]|\\.)*"/g, '$1 [redacted]')
+    .replace(/(Unexpected token|in JSON at position)[\s\S]*$/, '$1 [redacted]');
 }
 
 export type ErrorDisposition = 'client' | 'unavailable' | 'internal';

@@ -7,9 +7,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createJwtVerifier } from './auth/jwt.js';
-import { createContext, type ContextDeps, type GatewayContext } from './context.js';
+import { authenticateContext, createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { classifyError, formatGatewayError } from './errors.js';
+import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import type { Logger } from './logger.js';
 
 export interface GatewayOptions {
@@ -24,7 +25,7 @@ export interface GatewayOptions {
 export interface Gateway {
   apollo: ApolloServer<GatewayContext>;
   schema: GraphQLSchema;
-  /** Builds one request's context from its Authorization header. */
+  /** Builds one request's context (authentication happens once the operation is accepted). */
   contextFor(request: { authorization?: string; requestId?: string }): Promise<GatewayContext>;
 }
 
@@ -46,16 +47,38 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    parseOptions: { maxTokens: LIMITS.maxTokens },
+    validationRules: limitRules(),
     formatError: (formatted, error) => formatGatewayError(formatted, error, options.production),
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
       options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...(options.production ? [ApolloServerPluginDisableSuggestions()] : []),
+      admissionPlugin(schema),
       errorPolicyPlugin(),
     ],
   });
   await apollo.start();
-  return { apollo, schema, contextFor: (request) => createContext(deps, request) };
+  return { apollo, schema, contextFor: async (request) => createContext(deps, request) };
+}
+
+/**
+ * Admits an operation that passed parsing (token limit) and validation (depth, aliases,
+ * directives, mutation count): checks its cost with its variables, and only then
+ * authenticates the caller. A refused operation therefore runs no SQL at all.
+ */
+function admissionPlugin(schema: GraphQLSchema): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, request, operationName }) {
+          const cost = operationCost(schema, document, request.variables, operationName ?? undefined);
+          if (cost > LIMITS.maxCost) throw costError(cost);
+          await authenticateContext(contextValue);
+        },
+      };
+    },
+  };
 }
 
 /**

@@ -1,0 +1,92 @@
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { DEFAULT_PAGE_SIZE } from './services/read-access.js';
+
+/**
+ * The bounds every operation is checked against before it runs (see README, "Limits and
+ * guarantees"). Depth is set just above the deepest query the schema legitimately needs
+ * (a mutation result down to `credentials → credential → usages → connection → connector`);
+ * because the schema has a type cycle there, depth is what stops circular queries.
+ */
+export const LIMITS = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxDirectives: 20,
+  /** Tokens of the document, counted by graphql-js's parser (stops giant documents cheaply). */
+  maxTokens: 5_000,
+  /** Estimated cost; each page multiplies its items' cost by `first` (default 50). */
+  maxCost: 25_000,
+  maxMutationFields: 5,
+  maxBodyBytes: 1024 * 1024,
+} as const;
+
+const limitError = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+
+/** Reports an armor rule's rejection as a normal validation error (armor would throw). */
+const report =
+  (what: string, limit: number) =>
+  (context: ValidationContext | null): void => {
+    context?.reportError(limitError(`The operation exceeds the ${what} limit of ${limit}.`));
+  };
+
+/** At most `max` root fields in a mutation operation (each is a separate transaction). */
+function maxMutationFieldsRule(max: number): ValidationRule {
+  return (context) => ({
+    OperationDefinition(node) {
+      if (node.operation !== 'mutation') return;
+      const count = node.selectionSet.selections.filter((s) => s.kind === Kind.FIELD).length;
+      if (count > max) context.reportError(limitError(`An operation may hold at most ${max} mutations (found ${count}).`));
+    },
+  });
+}
+
+/** The validation rules Apollo runs after parsing: depth, aliases, directives, mutation fields. */
+export function limitRules(): ValidationRule[] {
+  return [
+    maxDepthRule({ n: LIMITS.maxDepth, flattenFragments: true, propagateOnRejection: false, onReject: [report('depth', LIMITS.maxDepth)] }),
+    maxAliasesRule({ n: LIMITS.maxAliases, propagateOnRejection: false, onReject: [report('alias', LIMITS.maxAliases)] }),
+    maxDirectivesRule({ n: LIMITS.maxDirectives, propagateOnRejection: false, onReject: [report('directive', LIMITS.maxDirectives)] }),
+    maxMutationFieldsRule(LIMITS.maxMutationFields),
+  ] as ValidationRule[];
+}
+
+/** A page's items cost `first` times their own cost (the default page size when absent). */
+const pageEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+  if (!field.args.some((a) => a.name === 'first')) return undefined;
+  const first = typeof args.first === 'number' && args.first > 0 ? args.first : DEFAULT_PAGE_SIZE;
+  return 1 + first * childComplexity;
+};
+
+/**
+ * The estimated cost of the operation, with its variables (so `first: $n` counts as `n`).
+ * Fragments are expanded, so fan-out through fragments is paid for.
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+): number {
+  return getComplexity({
+    schema,
+    query: document,
+    variables,
+    operationName,
+    estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
+  });
+}
+
+export function costError(cost: number): GraphQLError {
+  return limitError(`The operation's estimated cost ${cost} exceeds the limit of ${LIMITS.maxCost}.`);
+}

@@ -1,0 +1,105 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'graphql';
+import { LIMITS, operationCost } from '../../src/limits.js';
+import { createGateway } from '../../src/server.js';
+import { countStatements, getHarness, gql, TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { oesWorld } from '../helpers/oes.js';
+
+/** Runs `query` with a valid key and returns the result and the SQL it ran. */
+async function run(query: string, variables: Record<string, unknown> = {}, token?: string) {
+  const { result, statements } = await countStatements(() => gql(query, variables, token));
+  return { result, statements };
+}
+
+const refused = (r: Awaited<ReturnType<typeof run>>, pattern: RegExp) => {
+  expect(r.result.errors?.[0]?.message).toMatch(pattern);
+  expect(r.result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(r.result.data ?? null).toBeNull();
+  expect(r.statements).toEqual([]);
+};
+const accepted = (r: Awaited<ReturnType<typeof run>>) => {
+  expect(r.result.errors, JSON.stringify(r.result.errors)).toBeUndefined();
+  expect(r.statements.length).toBeGreaterThan(0);
+};
+
+describe('operation limits (each refused before any SQL runs)', () => {
+  it(`aliases: ${LIMITS.maxAliases} pass, one more is refused`, async () => {
+    const w = await oesWorld();
+    const doc = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`;
+    accepted(await run(doc(LIMITS.maxAliases), {}, w.viewer));
+    refused(await run(doc(LIMITS.maxAliases + 1), {}, w.viewer), /alias limit/);
+  });
+
+  it(`directives: ${LIMITS.maxDirectives} pass, one more is refused`, async () => {
+    const w = await oesWorld();
+    const doc = (n: number) => `{ viewer { id ${Array.from({ length: n }, () => 'kind @include(if: true)').join(' ')} } }`;
+    accepted(await run(doc(LIMITS.maxDirectives), {}, w.viewer));
+    refused(await run(doc(LIMITS.maxDirectives + 1), {}, w.viewer), /directive limit/);
+  });
+
+  it(`tokens: ${LIMITS.maxTokens} parse, one more is refused by the parser`, async () => {
+    const w = await oesWorld();
+    // `{ viewer { id` + distinct names + `} }`: 6 tokens around the padding. The padding is
+    // not a valid selection (validation then rejects it), but it must get past the parser.
+    const doc = (tokens: number) => `{ viewer { id ${Array.from({ length: tokens - 6 }, (_, i) => `f${i}`).join(' ')} } }`;
+    const inside = await run(doc(LIMITS.maxTokens), {}, w.viewer);
+    expect(inside.result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const outside = await run(doc(LIMITS.maxTokens + 1), {}, w.viewer);
+    expect(outside.result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(outside.result.errors?.[0]?.message).toMatch(/more that 5000 tokens/);
+    expect([...inside.statements, ...outside.statements]).toEqual([]);
+    accepted(await run(`{ viewer { id ${'kind '.repeat(40)}} }`, {}, w.viewer));
+  });
+
+  it(`mutations per operation: ${LIMITS.maxMutationFields} pass, one more is refused`, async () => {
+    const w = await oesWorld();
+    const doc = (n: number) =>
+      `mutation { ${Array.from(
+        { length: n },
+        (_, i) => `m${i}: updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: { name: "n${i}" }) { __typename }`,
+      ).join(' ')} }`;
+    accepted(await run(doc(LIMITS.maxMutationFields), {}, w.admin));
+    refused(await run(doc(LIMITS.maxMutationFields + 1), {}, w.admin), /at most 5 mutations/);
+  });
+
+  it('cost: sees `first` given as a variable; the largest page size within the limit passes, one more is refused', async () => {
+    const w = await oesWorld();
+    const { gateway } = await getHarness();
+    const aliases = 21;
+    const doc = `query($n: Int) { ${Array.from({ length: aliases }, (_, i) => `p${i}: oesConnections(enterpriseId: "${w.tenantId}", first: $n) { ...Page }`).join(' ')} }
+      fragment Page on OesConnectionPage { items { id name active version createdAt updatedAt enterpriseId partner { id name } } pageInfo { endCursor hasNextPage } }`;
+    const cost = (n: number) => operationCost(gateway.schema, parse(doc), { n }, undefined);
+    let n = 1;
+    while (cost(n + 1) <= LIMITS.maxCost) n++;
+    expect(n).toBeGreaterThan(1);
+    expect(n).toBeLessThan(100);
+    accepted(await run(doc, { n }, w.viewer));
+    refused(await run(doc, { n: n + 1 }, w.viewer), /estimated cost/);
+  });
+
+  it('a parse error quoting a literal does not echo it', async () => {
+    const r = await run('{ viewer(x: "hunter2-canary" { id } }');
+    expect(r.result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(JSON.stringify(r.result)).not.toContain('hunter2-canary');
+    expect(r.statements).toEqual([]);
+  });
+});
+
+describe('production mode', () => {
+  it('refuses introspection and gives no "Did you mean" suggestions or stack traces', async () => {
+    const { database } = await getHarness();
+    const gateway = await createGateway({ db: database.db, logger: pino({ level: 'silent' }), production: true, secretKeys: TEST_SECRET_KEYS });
+    const exec = async (query: string) => {
+      const contextValue = await gateway.contextFor({});
+      const res = await gateway.apollo.executeOperation({ query }, { contextValue });
+      return res.body.kind === 'single' ? res.body.singleResult : null;
+    };
+    const introspection = await exec('{ __schema { types { name } } }');
+    expect(introspection?.errors?.[0]?.message).toMatch(/introspection/i);
+    const typo = await exec('{ viewr { id } }');
+    expect(typo?.errors?.[0]?.message).toBe('Cannot query field "viewr" on type "Query".');
+    expect(JSON.stringify(typo)).not.toMatch(/stacktrace|Did you mean/);
+    await gateway.apollo.stop();
+  });
+});
