@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
@@ -72,7 +72,20 @@ function admissionPlugin(schema: GraphQLSchema): ApolloServerPlugin<GatewayConte
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document, request, operationName }) {
-          const cost = operationCost(schema, document, request.variables, operationName ?? undefined);
+          let cost: number;
+          try {
+            cost = operationCost(schema, document, request.variables, operationName ?? undefined);
+          } catch (error) {
+            // Estimating coerces the variables; a value of the wrong type is the caller's
+            // mistake (graphql-js would report it the same way a step later).
+            if (error instanceof GraphQLError && !error.extensions?.code) {
+              throw new GraphQLError(error.message, {
+                nodes: error.nodes,
+                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+              });
+            }
+            throw error;
+          }
           if (cost > LIMITS.maxCost) throw costError(cost);
           await authenticateContext(contextValue);
         },

@@ -103,3 +103,16 @@ describe('production mode', () => {
     await gateway.apollo.stop();
   });
 });
+
+describe('variables of the wrong type', () => {
+  it('are BAD_USER_INPUT with the value redacted, and run no SQL', async () => {
+    const w = await oesWorld();
+    const q = `mutation($i: UpdateOesConnectionInput!) { updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: $i) { __typename } }`;
+    for (const i of [{ name: 424242 }, { active: 'hunter2-canary' }, { nmae: 'hunter2-canary' }, { active: null, name: ['hunter2-canary'] }]) {
+      const r = await run(q, { i }, w.admin);
+      expect(r.result.errors?.[0]?.extensions?.code, JSON.stringify(i)).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(r.result)).not.toMatch(/hunter2-canary|424242/);
+      expect(r.statements).toEqual([]);
+    }
+  });
+});
