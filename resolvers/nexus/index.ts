@@ -1,2 +1,4 @@
+import { NexusConnectionResolver } from './nexus.resolver.js';
+
 /** The Nexus service's resolver classes (registered in resolvers/index.ts). */
-export const nexusResolvers: Function[] = [];
+export const nexusResolvers: Function[] = [NexusConnectionResolver];

@@ -1,0 +1,176 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../database.js';
+import type { NexusClientRow, NexusConnectionRow } from '../tables/nexus.js';
+import { keysetPage, type PageRequest } from './pagination.js';
+
+/** One client on one connection, with the client's name: a row of a connection's client list. */
+export interface NexusConnectionClientView {
+  tenant_id: string;
+  connection_id: string;
+  client_id: string;
+  client_name: string;
+  position: number;
+  enabled: boolean;
+}
+
+/**
+ * Locks and reads one Nexus connection of one tenant for the rest of the transaction:
+ * `select * from nexus_connections where tenant_id = $1 and id = $2 for update`. Holding
+ * this lock serialises every change to the connection's client list.
+ */
+export async function lockNexusConnection(
+  trx: Transaction<Database>,
+  tenantId: string,
+  id: string,
+): Promise<NexusConnectionRow | undefined> {
+  return trx
+    .selectFrom('nexus_connections')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * Reads one tenant's client by id (its owner decides whether a `client.write` caller may
+ * toggle it). Client ids are case-sensitive text, compared exactly.
+ */
+export async function getNexusClient(
+  db: Kysely<Database>,
+  tenantId: string,
+  clientId: string,
+): Promise<NexusClientRow | undefined> {
+  return db
+    .selectFrom('nexus_clients')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', clientId)
+    .executeTakeFirst();
+}
+
+/**
+ * The entry of one client on one connection's list, with the client's name, or undefined
+ * when the client is not on that list (or does not exist in the tenant):
+ *
+ * ```sql
+ * select ncc.*, c.name as client_name from nexus_connection_clients ncc
+ *   join nexus_clients c on c.tenant_id = ncc.tenant_id and c.id = ncc.client_id
+ *  where ncc.tenant_id = $1 and ncc.connection_id = $2 and ncc.client_id = $3
+ * ```
+ */
+export async function getConnectionClient(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectionId: string,
+  clientId: string,
+): Promise<NexusConnectionClientView | undefined> {
+  return connectionClientsQuery(trx)
+    .where('ncc.tenant_id', '=', tenantId)
+    .where('ncc.connection_id', '=', connectionId)
+    .where('ncc.client_id', '=', clientId)
+    .executeTakeFirst();
+}
+
+/** Sets whether one client is enabled on one connection (the connection row is locked). */
+export async function setConnectionClientEnabled(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectionId: string,
+  clientId: string,
+  enabled: boolean,
+): Promise<void> {
+  await trx
+    .updateTable('nexus_connection_clients')
+    .set({ enabled })
+    .where('tenant_id', '=', tenantId)
+    .where('connection_id', '=', connectionId)
+    .where('client_id', '=', clientId)
+    .execute();
+}
+
+/** Stamps a change on the connection: the new version and `updated_at`; returns the row. */
+export async function bumpNexusConnection(
+  trx: Transaction<Database>,
+  tenantId: string,
+  id: string,
+  version: number,
+): Promise<NexusConnectionRow> {
+  return trx
+    .updateTable('nexus_connections')
+    .set({ version, updated_at: new Date() })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** One Nexus connection of one tenant, or undefined. */
+export async function getNexusConnection(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+): Promise<NexusConnectionRow | undefined> {
+  return db
+    .selectFrom('nexus_connections')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** One keyset page of a tenant's Nexus connections, in `(created_at, id)` order. */
+export async function listNexusConnections(
+  db: Kysely<Database>,
+  tenantId: string,
+  page: PageRequest,
+): Promise<NexusConnectionRow[]> {
+  return keysetPage(
+    db.selectFrom('nexus_connections').selectAll().where('tenant_id', '=', tenantId),
+    page,
+  ).execute();
+}
+
+/**
+ * Batch: the client lists of many connections, each client with its name, in one statement
+ * for the per-request loader; ordered by connection, then stored `position`:
+ *
+ * ```sql
+ * … where (ncc.tenant_id, ncc.connection_id) in (($1, $2), …)
+ *   order by ncc.tenant_id, ncc.connection_id, ncc.position
+ * ```
+ */
+export async function connectionClientsByConnections(
+  db: Kysely<Database>,
+  keys: readonly { tenantId: string; id: string }[],
+): Promise<NexusConnectionClientView[]> {
+  if (keys.length === 0) return [];
+  return connectionClientsQuery(db)
+    .where((eb) =>
+      eb(
+        eb.refTuple('ncc.tenant_id', 'ncc.connection_id'),
+        'in',
+        keys.map((k) => eb.tuple(k.tenantId, k.id)),
+      ),
+    )
+    .orderBy('ncc.tenant_id')
+    .orderBy('ncc.connection_id')
+    .orderBy('ncc.position')
+    .execute();
+}
+
+function connectionClientsQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('nexus_connection_clients as ncc')
+    .innerJoin('nexus_clients as c', (join) =>
+      join.onRef('c.tenant_id', '=', 'ncc.tenant_id').onRef('c.id', '=', 'ncc.client_id'),
+    )
+    .select([
+      'ncc.tenant_id',
+      'ncc.connection_id',
+      'ncc.client_id',
+      'c.name as client_name',
+      'ncc.position',
+      'ncc.enabled',
+    ]);
+}

@@ -1,0 +1,81 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../../src/context.js';
+import {
+  connectionClients,
+  nexusConnectionById,
+  nexusConnectionPage,
+  setConnectionClientEnabled,
+  type ConnectionClient,
+  type NexusConnection,
+} from '../../src/services/nexus/service.js';
+import { inputFields } from '../shared/input.js';
+import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { unwrapList, unwrapQuery } from '../shared/query-result.js';
+import { toMutationResult } from '../shared/result-union.js';
+import {
+  ConnectionClientType,
+  NexusConnectionPage,
+  NexusConnectionType,
+  SetConnectionClientEnabledInput,
+  SetConnectionClientEnabledResult,
+  SetConnectionClientEnabledSuccess,
+} from './nexus.types.js';
+
+@Resolver(() => NexusConnectionType)
+export class NexusConnectionResolver {
+  @Mutation(() => SetConnectionClientEnabledResult, {
+    description:
+      'Enables or disables one client on one Nexus connection. Needs client.write (only clients the caller owns) or client.write.all (any client of the tenant). Setting the current value is a successful no-op.',
+  })
+  async setConnectionClientEnabled(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('input', () => SetConnectionClientEnabledInput) input: SetConnectionClientEnabledInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<typeof SetConnectionClientEnabledResult> {
+    const result = await setConnectionClientEnabled(ctx, {
+      tenantId,
+      connectionId,
+      input: inputFields(input, ['clientId', 'enabled', 'expectedVersion']),
+    });
+    return toMutationResult(result, (value) => new SetConnectionClientEnabledSuccess(value));
+  }
+
+  @Query(() => NexusConnectionPage, {
+    description: "One page of a tenant's Nexus connections, oldest first. Needs connections:read.",
+  })
+  async nexusConnections(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION })
+    first: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION })
+    after: string | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return toPageResult(unwrapList(await nexusConnectionPage(ctx, tenantId, first, after)));
+  }
+
+  @Query(() => NexusConnectionType, {
+    nullable: true,
+    description:
+      'One Nexus connection of the tenant; null when it does not exist there. Needs connections:read.',
+  })
+  async nexusConnection(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<NexusConnection | null> {
+    return unwrapQuery(await nexusConnectionById(ctx, tenantId, connectionId));
+  }
+
+  @FieldResolver(() => [ConnectionClientType], {
+    description:
+      "The connection's clients, in the connection's order, each with whether it is enabled.",
+  })
+  async clients(
+    @Root() connection: NexusConnection,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<ConnectionClient[]> {
+    return connectionClients(ctx, connection);
+  }
+}

@@ -1,0 +1,189 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/database.js';
+import {
+  bumpNexusConnection,
+  getConnectionClient,
+  getNexusClient,
+  getNexusConnection,
+  listNexusConnections,
+  lockNexusConnection,
+  setConnectionClientEnabled as writeConnectionClientEnabled,
+  type NexusConnectionClientView,
+} from '../../../db/queries/nexus.js';
+import type { NexusConnectionRow } from '../../../db/tables/nexus.js';
+import { hasPermission, type Permission, type Principal } from '../../auth/principal.js';
+import type { GatewayContext } from '../../context.js';
+import { fail, notFound, ok, type Failure, type Result } from '../../shared/result.js';
+import { isUuid } from '../../shared/validate.js';
+import { runMutation } from '../mutation.js';
+import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import {
+  validateSetConnectionClientEnabled,
+  type SetConnectionClientEnabledArgs,
+  type SetConnectionClientEnabledCommand,
+} from './rules.js';
+
+/** Either of these lets a caller toggle a client: `client.write` only for clients it owns. */
+export const CLIENT_WRITE_PERMISSIONS: readonly Permission[] = ['client.write', 'client.write.all'];
+
+export const NEXUS_CONNECTION = 'NexusConnection';
+export const NEXUS_CLIENT = 'Client';
+
+/** A tenant connection with a list of clients (the list is resolved through a loader). */
+export interface NexusConnection {
+  id: string;
+  tenantId: string;
+  name: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A client of a tenant (an application that uses the tenant's connections). */
+export interface NexusClient {
+  id: string;
+  name: string;
+}
+
+/** One entry of a connection's client list. */
+export interface ConnectionClient {
+  client: NexusClient;
+  enabled: boolean;
+}
+
+/** The outcome of `setConnectionClientEnabled`: the connection, the client, its new state. */
+export interface ConnectionClientEnabled {
+  connection: NexusConnection;
+  client: NexusClient;
+  enabled: boolean;
+}
+
+/** Maps a stored connection row to the domain shape the GraphQL layer serves. */
+export function toNexusConnection(row: NexusConnectionRow): NexusConnection {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Maps a stored client-list entry (joined with its client's name) to the domain shape. */
+export function toConnectionClient(row: NexusConnectionClientView): ConnectionClient {
+  return { client: { id: row.client_id, name: row.client_name }, enabled: row.enabled };
+}
+
+/**
+ * Enables or disables one client on one connection. `client.write.all` may toggle any client
+ * of the tenant, `client.write` only a client the caller owns; the client must be on the
+ * connection's list. Setting the value it already has is a successful no-op (no version, no
+ * audit event); a change bumps the connection's version and is audited as a change of `clients`.
+ */
+export async function setConnectionClientEnabled(
+  ctx: GatewayContext,
+  args: SetConnectionClientEnabledArgs,
+): Promise<Result<ConnectionClientEnabled>> {
+  // `plan` reads the entry inside the transaction; the payload reports what it found.
+  let planned: { entry: NexusConnectionClientView; enabled: boolean } | undefined;
+  const result = await runMutation(ctx, {
+    resourceType: NEXUS_CONNECTION,
+    operation: 'setConnectionClientEnabled',
+    resourceId: args.connectionId,
+    tenantId: args.tenantId,
+    permissions: CLIENT_WRITE_PERMISSIONS,
+    authorize: authorizeClientWrite,
+    validate: () => validateSetConnectionClientEnabled(args),
+    lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
+    expectedVersion: (cmd) => cmd.expectedVersion,
+    plan: async (trx, row, cmd) => {
+      const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
+      if (!entry) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
+      planned = { entry, enabled: cmd.enabled };
+      if (entry.enabled === cmd.enabled) return ok({ changedFields: [], write: async () => row });
+      return ok({
+        changedFields: ['clients'],
+        write: async (trx, version) => {
+          await writeConnectionClientEnabled(trx, row.tenant_id, row.id, cmd.clientId, cmd.enabled);
+          return bumpNexusConnection(trx, row.tenant_id, row.id, version);
+        },
+      });
+    },
+  });
+  if (!result.ok) return result;
+  if (!planned) throw new Error('setConnectionClientEnabled succeeded without a plan');
+  const connection = toNexusConnection(result.value);
+  ctx.loaders.nexusConnectionClients.clear({ tenantId: connection.tenantId, id: connection.id });
+  return ok({
+    connection,
+    client: toConnectionClient(planned.entry).client,
+    enabled: planned.enabled,
+  });
+}
+
+/**
+ * The permission check of `setConnectionClientEnabled` (it replaces the plain permission
+ * list): `client.write.all` allows any client; `client.write` only a client of the tenant
+ * whose owner is the caller. Anything else, including a `client.write` caller naming a client
+ * that does not exist, is PERMISSION_DENIED naming both permissions, since permission comes
+ * before existence. `db` is the one the pipeline passes (never `ctx.db`).
+ */
+async function authorizeClientWrite(
+  db: Kysely<Database>,
+  principal: Principal,
+  tenantId: string,
+  cmd: SetConnectionClientEnabledCommand,
+): Promise<Failure | null> {
+  if (hasPermission(principal, tenantId, ['client.write.all'])) return null;
+  if (hasPermission(principal, tenantId, ['client.write'])) {
+    const client = await getNexusClient(db, tenantId, cmd.clientId);
+    if (client && client.owner_principal_id === principal.id) return null;
+  }
+  return {
+    kind: 'PermissionDenied',
+    code: 'PERMISSION_DENIED',
+    requiredPermissions: [...CLIENT_WRITE_PERMISSIONS],
+  };
+}
+
+/** One page of a tenant's Nexus connections; needs `connections:read` in the tenant. */
+export async function nexusConnectionPage(
+  ctx: GatewayContext,
+  tenantId: string,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Result<Page<NexusConnection>>> {
+  const access = await authorizeTenantRead(ctx, tenantId, ['tenantId']);
+  if (!access.ok) return access;
+  const page = parsePage(first, after);
+  if (!page.ok) return page;
+  const rows = await listNexusConnections(ctx.db, tenantId, page.value);
+  const { items, ...info } = toPage(rows, page.value);
+  return ok({ items: items.map(toNexusConnection), ...info });
+}
+
+/** One Nexus connection of a tenant, `null` when it does not exist there (or the id is malformed). */
+export async function nexusConnectionById(
+  ctx: GatewayContext,
+  tenantId: string,
+  connectionId: string,
+): Promise<Result<NexusConnection | null>> {
+  const access = await authorizeTenantRead(ctx, tenantId, ['tenantId']);
+  if (!access.ok) return access;
+  if (!isUuid(connectionId)) return ok(null);
+  const row = await getNexusConnection(ctx.db, tenantId, connectionId.toLowerCase());
+  return ok(row ? toNexusConnection(row) : null);
+}
+
+/** A connection's client list, in stored `position` order, through the per-request loader. */
+export async function connectionClients(
+  ctx: GatewayContext,
+  connection: NexusConnection,
+): Promise<ConnectionClient[]> {
+  const rows = await ctx.loaders.nexusConnectionClients.load({
+    tenantId: connection.tenantId,
+    id: connection.id,
+  });
+  return rows.map(toConnectionClient);
+}
