@@ -23,6 +23,7 @@ export interface Config {
   lockTimeoutMs: number;
   connectionTimeoutMs: number;
   shutdownGraceMs: number;
+  shutdownAnnounceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lockTimeoutMs: int('DB_LOCK_TIMEOUT_MS', 3_000, 10, 600_000),
     connectionTimeoutMs: int('DB_CONNECTION_TIMEOUT_MS', 5_000, 100, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    shutdownAnnounceMs: int('SHUTDOWN_ANNOUNCE_MS', 1_000, 0, 600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -47,7 +47,12 @@ export type ErrorDisposition = 'client' | 'unavailable' | 'internal';
 
 /** Decides what the client may learn of an error: its own mistake, a transient outage, or nothing. */
 export function classifyError(error: unknown): ErrorDisposition {
-  const original = unwrapResolverError(error);
+  let original = unwrapResolverError(error);
+  // Errors thrown outside resolvers (e.g. while authenticating in a plugin) arrive wrapped
+  // in a code-less GraphQLError: look at what was thrown.
+  while (original instanceof GraphQLError && !original.extensions?.code && original.originalError) {
+    original = original.originalError;
+  }
   // Codes are set by graphql-js/Apollo for request errors (parse, validation, variable
   // coercion) and by our own resolvers for query failures; a thrown non-GraphQL error never
   // carries one, so it falls through to 'internal'.

@@ -15,8 +15,12 @@ export interface HttpOptions {
 
 export interface HttpServer {
   server: Server;
-  /** Refuses new work (`/readyz` turns 503), lets in-flight requests finish, then closes. */
-  drain(graceMs: number): Promise<void>;
+  /**
+   * Stops gracefully: `/readyz` turns 503 at once; for `announceMs` the server still accepts
+   * requests (so a load balancer sees the 503 and stops routing here); then it stops
+   * accepting, lets in-flight requests finish for up to `graceMs`, and closes.
+   */
+  drain(options: { announceMs: number; graceMs: number }): Promise<void>;
 }
 
 /**
@@ -83,8 +87,9 @@ export function createHttpServer(options: HttpOptions): HttpServer {
 
   return {
     server,
-    async drain(graceMs) {
+    async drain({ announceMs, graceMs }) {
       draining = true;
+      if (announceMs > 0) await new Promise((resolve) => setTimeout(resolve, announceMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -72,7 +72,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    await http.drain(config.shutdownGraceMs);
+    await http.drain({
+      announceMs: signal === 'SIGTERM' ? config.shutdownAnnounceMs : 0,
+      graceMs: config.shutdownGraceMs,
+    });
     await gateway.apollo.stop();
     await database.close();
     logger.info('stopped');

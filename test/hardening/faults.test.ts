@@ -2,25 +2,9 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { getHarness } from '../helpers/harness.js';
 import { oesSnapshot, oesWorld, UPDATE_OES } from '../helpers/oes.js';
-import { isolatedGateway, onServer } from '../helpers/server.js';
+import { holdRowLock, isolatedGateway, onServer } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Holds `FOR UPDATE` on one OES row in another transaction until `release()` is called. */
-async function holdRowLock(tenantId: string, connectionId: string) {
-  const { database } = await getHarness();
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((r) => (locked = r));
-  const done = database.db.transaction().execute(async (trx) => {
-    await sql`select 1 from oes_connections where tenant_id = ${tenantId} and id = ${connectionId} for update`.execute(trx);
-    locked();
-    await released;
-  });
-  await isLocked;
-  return { release: async () => { release(); await done; } };
-}
 
 describe.skipIf(!onServer)('database faults (PostgreSQL server)', () => {
   it('a lock wait past lock_timeout ends in SERVICE_UNAVAILABLE, changes nothing, and other rows stay writable', async () => {
