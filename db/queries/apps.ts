@@ -1,0 +1,216 @@
+import type { Kysely, Transaction, Updateable } from 'kysely';
+import type { Database } from '../database.js';
+import type {
+  AppAuthConfigRow,
+  AppRow,
+  BoardRow,
+  OrgConnectionRow,
+  OrgConnectionsTable,
+} from '../tables/apps.js';
+import { keysetPage, type PageRequest } from './pagination.js';
+
+/** A row's identity within its tenant, as the per-request loaders key it. */
+export interface TenantKeyed {
+  tenantId: string;
+  id: string;
+}
+
+/** The columns `replaceOrgConnection` may write (always with the new version). */
+export type OrgConnectionUpdate = Pick<
+  Updateable<OrgConnectionsTable>,
+  'name' | 'auth_config_id' | 'api_key_enc' | 'credential_id' | 'version'
+>;
+
+/** A board with the connection it was looked up for (one row per board × connection). */
+export type ConnectionBoardRow = BoardRow & { connection_id: string };
+
+/**
+ * Locks and reads one org connection of one tenant for the rest of the transaction:
+ * `select * from org_connections where tenant_id = $1 and id = $2 for update`.
+ */
+export async function lockOrgConnection(
+  trx: Transaction<Database>,
+  tenantId: string,
+  id: string,
+): Promise<OrgConnectionRow | undefined> {
+  return trx
+    .selectFrom('org_connections')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * Reads the App of a connection being replaced and holds a share lock on it until the
+ * transaction ends, so the App cannot be deleted (or its row otherwise changed) between the
+ * check and the write: `select * from apps where tenant_id = $1 and id = $2 for share`.
+ */
+export async function shareLockApp(
+  trx: Transaction<Database>,
+  tenantId: string,
+  appId: string,
+): Promise<AppRow | undefined> {
+  return trx
+    .selectFrom('apps')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', appId)
+    .forShare()
+    .executeTakeFirst();
+}
+
+/** The auth configs of one App, in the App's order (`position`), read inside the transaction. */
+export async function authConfigsOfApp(
+  trx: Transaction<Database>,
+  tenantId: string,
+  appId: string,
+): Promise<AppAuthConfigRow[]> {
+  return trx
+    .selectFrom('app_auth_configs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('app_id', '=', appId)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
+/** Writes the replaced columns, the new version and `updated_at`; returns the row as stored. */
+export async function updateOrgConnection(
+  trx: Transaction<Database>,
+  tenantId: string,
+  id: string,
+  changes: OrgConnectionUpdate,
+): Promise<OrgConnectionRow> {
+  return trx
+    .updateTable('org_connections')
+    .set({ ...changes, updated_at: new Date() })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** One org connection of one tenant, or `undefined`. */
+export async function getOrgConnection(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+): Promise<OrgConnectionRow | undefined> {
+  return db
+    .selectFrom('org_connections')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** One keyset page of a tenant's org connections, in creation order. */
+export async function listOrgConnections(
+  db: Kysely<Database>,
+  tenantId: string,
+  page: PageRequest,
+): Promise<OrgConnectionRow[]> {
+  return keysetPage(
+    db.selectFrom('org_connections').selectAll().where('tenant_id', '=', tenantId),
+    page,
+  ).execute();
+}
+
+/** Batch: Apps by `(tenant, id)` keys, for the per-request loader. */
+export async function appsByKeys(
+  db: Kysely<Database>,
+  keys: readonly TenantKeyed[],
+): Promise<AppRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('apps')
+    .selectAll()
+    .where((eb) =>
+      eb(
+        eb.refTuple('tenant_id', 'id'),
+        'in',
+        keys.map((k) => eb.tuple(k.tenantId, k.id)),
+      ),
+    )
+    .execute();
+}
+
+/** Batch: auth configs by `(tenant, id)` keys, for the per-request loader. */
+export async function authConfigsByKeys(
+  db: Kysely<Database>,
+  keys: readonly TenantKeyed[],
+): Promise<AppAuthConfigRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('app_auth_configs')
+    .selectAll()
+    .where((eb) =>
+      eb(
+        eb.refTuple('tenant_id', 'id'),
+        'in',
+        keys.map((k) => eb.tuple(k.tenantId, k.id)),
+      ),
+    )
+    .execute();
+}
+
+/**
+ * Batch: every auth config of the Apps named by `(tenant, appId)` keys, each App's configs in
+ * its order (`position`), for the per-request loader of `App.supportedAuthConfigs`.
+ */
+export async function authConfigsByAppKeys(
+  db: Kysely<Database>,
+  keys: readonly TenantKeyed[],
+): Promise<AppAuthConfigRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('app_auth_configs')
+    .selectAll()
+    .where((eb) =>
+      eb(
+        eb.refTuple('tenant_id', 'app_id'),
+        'in',
+        keys.map((k) => eb.tuple(k.tenantId, k.id)),
+      ),
+    )
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Batch: the boards that use the connections named by `(tenant, connectionId)` keys, by
+ * board name then id, for the per-request loader of `OrgConnection.usedByBoards`:
+ *
+ * ```sql
+ * select boards.*, bc.connection_id from board_connections bc
+ *   join boards on boards.tenant_id = bc.tenant_id and boards.id = bc.board_id
+ *  where (bc.tenant_id, bc.connection_id) in (…) order by boards.name, boards.id
+ * ```
+ */
+export async function boardsByConnectionKeys(
+  db: Kysely<Database>,
+  keys: readonly TenantKeyed[],
+): Promise<ConnectionBoardRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('board_connections as bc')
+    .innerJoin('boards', (join) =>
+      join.onRef('boards.tenant_id', '=', 'bc.tenant_id').onRef('boards.id', '=', 'bc.board_id'),
+    )
+    .selectAll('boards')
+    .select('bc.connection_id')
+    .where((eb) =>
+      eb(
+        eb.refTuple('bc.tenant_id', 'bc.connection_id'),
+        'in',
+        keys.map((k) => eb.tuple(k.tenantId, k.id)),
+      ),
+    )
+    .orderBy('boards.name')
+    .orderBy('boards.id')
+    .execute();
+}

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import {
+  authConfigsOfApp,
+  getOrgConnection,
+  listOrgConnections,
+  lockOrgConnection,
+  shareLockApp,
+  updateOrgConnection,
+  type ConnectionBoardRow,
+  type OrgConnectionUpdate,
+} from '../../../db/queries/apps.js';
+import type { AppAuthConfigRow, AppRow, OrgConnectionRow } from '../../../db/tables/apps.js';
+import type { GatewayContext } from '../../context.js';
+import type { SecretContext } from '../../crypto/secret-box.js';
+import { conflict, fail, invalidInput, ok, type Result } from '../../shared/result.js';
+import { isUuid } from '../../shared/validate.js';
+import { runMutation } from '../mutation.js';
+import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import {
+  apiKeyAuthConfig,
+  validateReplaceOrgConnection,
+  type ReplaceOrgConnectionArgs,
+} from './rules.js';
+
+export const ORG_CONNECTION_RESOURCE = 'OrgConnection';
+
+/** A JSON object as stored in a `jsonb` column. */
+export type JsonObject = Record<string, unknown>;
+
+/** An organisation's connection to an App, authenticated by API key. Holds no secret. */
+export interface OrgConnection {
+  id: string;
+  /** The organisation (tenant) that owns the connection. */
+  orgId: string;
+  name: string;
+  appId: string;
+  /** The App auth config the connection authenticates with, if any. */
+  authConfigId: string | null;
+  /** Names the current credential; a new API key is a new credential with a new id. */
+  credentialId: string;
+  hasApiKey: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An App an organisation can connect to. */
+export interface App {
+  id: string;
+  orgId: string;
+  name: string;
+  public: boolean;
+  imageUrl: string | null;
+  schemaId: string | null;
+  schema: JsonObject;
+  schemaMetadata: JsonObject;
+  server: JsonObject;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+/** One way to authenticate with an App; `data` is only the non-secret part. */
+export interface AppAuthConfig {
+  id: string;
+  orgId: string;
+  appId: string;
+  type: string;
+  isValid: boolean;
+  data: JsonObject;
+  /** Whether sealed secret data (e.g. an OAuth `clientSecret`) is stored; never its value. */
+  hasSecretData: boolean;
+}
+
+/** A board that uses a connection. */
+export interface Board {
+  id: string;
+  name: string;
+}
+
+/** Maps a stored connection to the domain; the sealed API key stays behind. */
+export function toOrgConnection(row: OrgConnectionRow): OrgConnection {
+  return {
+    id: row.id,
+    orgId: row.tenant_id,
+    name: row.name,
+    appId: row.app_id,
+    authConfigId: row.auth_config_id,
+    credentialId: row.credential_id,
+    hasApiKey: row.api_key_enc !== null,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Maps a stored App to the domain. */
+export function toApp(row: AppRow): App {
+  return {
+    id: row.id,
+    orgId: row.tenant_id,
+    name: row.name,
+    public: row.public,
+    imageUrl: row.image_url,
+    schemaId: row.schema_id,
+    schema: row.schema as JsonObject,
+    schemaMetadata: row.schema_metadata as JsonObject,
+    server: row.server as JsonObject,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+/**
+ * Maps a stored auth config to the domain: the non-secret `data` column only. The sealed
+ * `secret_data_enc` is never opened for output; only its presence is reported.
+ */
+export function toAppAuthConfig(row: AppAuthConfigRow): AppAuthConfig {
+  return {
+    id: row.id,
+    orgId: row.tenant_id,
+    appId: row.app_id,
+    type: row.type,
+    isValid: row.is_valid,
+    data: row.data as JsonObject,
+    hasSecretData: row.secret_data_enc !== null,
+  };
+}
+
+/** Maps a board row (as found for a connection) to the domain. */
+export function toBoard(row: ConnectionBoardRow): Board {
+  return { id: row.id, name: row.name };
+}
+
+/** The context an org connection's API key is sealed under (as the demo builders seal it). */
+function apiKeyContext(tenantId: string, connectionId: string): SecretContext {
+  return {
+    tenantId,
+    resourceType: ORG_CONNECTION_RESOURCE,
+    resourceId: connectionId,
+    field: 'apiKey',
+  };
+}
+
+/**
+ * Replaces an org connection (PUT): its name and its API-key credential, authenticated through
+ * the App's valid `apikey` auth config. A deleted App is a conflict (`APP_DELETED`); an App
+ * without a valid `apikey` config cannot take an API key (`InvalidInputError` at
+ * `["input","data"]`). A new key is sealed anew and gets a new `credentialId`; the stored key is
+ * opened only to learn whether the replace changes anything (a replace that changes nothing
+ * writes nothing). The audit event names the changed fields (`name`, `apiKey`, `authConfig`),
+ * never their values.
+ */
+export async function replaceOrgConnection(
+  ctx: GatewayContext,
+  args: ReplaceOrgConnectionArgs,
+): Promise<Result<OrgConnection>> {
+  const result = await runMutation(ctx, {
+    resourceType: ORG_CONNECTION_RESOURCE,
+    operation: 'replaceOrgConnection',
+    resourceId: args.connectionId,
+    tenantId: args.organisationId,
+    permissions: ['connections:write'],
+    validate: () => validateReplaceOrgConnection(args),
+    lock: (trx, [tenantId], cmd) => lockOrgConnection(trx, tenantId, cmd.connectionId),
+    expectedVersion: (cmd) => cmd.expectedVersion,
+    plan: async (trx, row, cmd) => {
+      const app = await shareLockApp(trx, row.tenant_id, row.app_id);
+      if (!app) throw new Error(`app ${row.app_id} of org connection ${row.id} is missing`);
+      if (app.deleted_at !== null) {
+        return fail(conflict('APP_DELETED', 'The App of this connection has been deleted.'));
+      }
+      const authConfig = apiKeyAuthConfig(
+        await authConfigsOfApp(trx, row.tenant_id, row.app_id),
+        row.auth_config_id,
+      );
+      if (!authConfig) {
+        return fail(
+          invalidInput([
+            {
+              path: ['input', 'data'],
+              code: 'UNSUPPORTED_AUTH_TYPE',
+              message: 'the App of this connection has no valid apikey auth config',
+            },
+          ]),
+        );
+      }
+
+      const secretContext = apiKeyContext(row.tenant_id, row.id);
+      const keyChanged = !storedKeyEquals(ctx, row, secretContext, cmd.apiKey);
+      const changes: OrgConnectionUpdate = {};
+      if (cmd.name !== row.name) changes.name = cmd.name;
+      if (keyChanged) {
+        changes.api_key_enc = ctx.secrets.seal(cmd.apiKey, secretContext);
+        changes.credential_id = randomUUID();
+      }
+      if (authConfig.id !== row.auth_config_id) changes.auth_config_id = authConfig.id;
+      const changedFields = [
+        ...(changes.name !== undefined ? ['name'] : []),
+        ...(keyChanged ? ['apiKey'] : []),
+        ...(changes.auth_config_id !== undefined ? ['authConfig'] : []),
+      ];
+      return ok({
+        changedFields,
+        write: (trx, version) =>
+          updateOrgConnection(trx, row.tenant_id, row.id, { ...changes, version }),
+      });
+    },
+  });
+  return result.ok ? ok(toOrgConnection(result.value)) : result;
+}
+
+/**
+ * Whether the stored API key equals `apiKey`. A stored key that does not open (e.g. sealed
+ * under a retired key) counts as different, so the replace repairs it; the failure is logged
+ * without the secret.
+ */
+function storedKeyEquals(
+  ctx: GatewayContext,
+  row: OrgConnectionRow,
+  secretContext: SecretContext,
+  apiKey: string,
+): boolean {
+  if (row.api_key_enc === null) return false;
+  try {
+    return ctx.secrets.open(row.api_key_enc, secretContext) === apiKey;
+  } catch (error) {
+    ctx.logger.warn(
+      { connectionId: row.id, reason: error instanceof Error ? error.message : 'unknown' },
+      'stored API key did not open; replacing it',
+    );
+    return false;
+  }
+}
+
+/** One page of an organisation's connections, for readers of that organisation. */
+export async function orgConnectionPage(
+  ctx: GatewayContext,
+  organisationId: string,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Result<Page<OrgConnection>>> {
+  const access = await authorizeTenantRead(ctx, organisationId, ['organisationId']);
+  if (!access.ok) return access;
+  const page = parsePage(first, after);
+  if (!page.ok) return page;
+  const rows = await listOrgConnections(ctx.db, organisationId, page.value);
+  const { items, ...info } = toPage(rows, page.value);
+  return ok({ items: items.map(toOrgConnection), ...info });
+}
+
+/** One connection of an organisation, or `null` (also for a malformed id). */
+export async function orgConnectionById(
+  ctx: GatewayContext,
+  organisationId: string,
+  connectionId: string,
+): Promise<Result<OrgConnection | null>> {
+  const access = await authorizeTenantRead(ctx, organisationId, ['organisationId']);
+  if (!access.ok) return access;
+  if (!isUuid(connectionId)) return ok(null);
+  const row = await getOrgConnection(ctx.db, organisationId, connectionId.toLowerCase());
+  return ok(row ? toOrgConnection(row) : null);
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/demo/builders.js';
+import { countStatements, getHarness, gql, newApiKey, newTenant } from '../helpers/harness.js';
+import { appsWorld, manyOrgConnections, ORG_CONNECTION, ORG_CONNECTIONS } from '../helpers/apps.js';
+
+const LIST_IDS = /* GraphQL */ `
+  query List($organisationId: ID!, $first: Int, $after: String) {
+    orgConnections(organisationId: $organisationId, first: $first, after: $after) {
+      items {
+        id
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+  }
+`;
+
+/** A tenant with one apikey App and `count` connections to it, one second apart. */
+async function listWorld(count: number, boardsEach = 0) {
+  const { database, secrets } = await getHarness();
+  const tenantId = await newTenant();
+  const app = await createApp(database.db, secrets, {
+    tenantId,
+    name: 'Ledgerly',
+    authConfigs: [{ type: 'apikey', isValid: true, data: { in: 'header' } }],
+  });
+  const connectionIds = await manyOrgConnections(tenantId, app.appId, app.authConfigIds[0], count, {
+    boardsEach,
+  });
+  const viewer = await newApiKey(tenantId, ['connections:read']);
+  return { tenantId, app, connectionIds, viewer };
+}
+
+describe('orgConnections', () => {
+  it('pages through every connection once, in creation order', async () => {
+    const w = await listWorld(5);
+    const seen: string[] = [];
+    const pages: boolean[] = [];
+    let after: string | null = null;
+    do {
+      const r = await gql(LIST_IDS, { organisationId: w.tenantId, first: 2, after }, w.viewer);
+      expect(r.errors).toBeUndefined();
+      const page: any = r.data!.orgConnections;
+      seen.push(...page.items.map((i: { id: string }) => i.id));
+      pages.push(page.pageInfo.hasNextPage);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(w.connectionIds);
+    expect(pages).toEqual([true, true, false]);
+  });
+
+  it('defaults to 50 and resolves every nested field', async () => {
+    const w = await appsWorld();
+    const r = await gql(ORG_CONNECTIONS, { organisationId: w.tenantId }, w.viewer);
+    expect(r.errors).toBeUndefined();
+    const { items, pageInfo } = r.data!.orgConnections;
+    expect(pageInfo.hasNextPage).toBe(false);
+    expect(items.map((c: { id: string }) => c.id).sort()).toEqual(
+      [w.connectionId, w.crmConnectionId].sort(),
+    );
+    const ledger = items.find((c: { id: string }) => c.id === w.connectionId);
+    const crm = items.find((c: { id: string }) => c.id === w.crmConnectionId);
+    expect(ledger).toMatchObject({
+      orgId: w.tenantId,
+      name: 'Ledgerly production',
+      hasApiKey: true,
+      version: 1,
+      app: { id: w.ledger.appId, name: 'Ledgerly', deletedAt: null },
+      authConfig: { id: w.ledger.authConfigIds[1], type: 'apikey', isValid: true },
+      usedByBoards: [{ name: 'Finance overview' }, { name: 'Month-end close' }],
+    });
+    expect(ledger.app.supportedAuthConfigs.map((c: any) => [c.type, c.isValid])).toEqual([
+      ['oauth2', false],
+      ['apikey', true],
+    ]);
+    expect(crm).toMatchObject({
+      name: 'PipeCRM sales',
+      hasApiKey: false,
+      app: {
+        name: 'PipeCRM',
+        supportedAuthConfigs: [
+          {
+            type: 'oauth2',
+            isValid: true,
+            data: { clientId: 'pipecrm', authorizeUrl: 'https://crm.example.com/oauth/authorize' },
+            hasSecretData: true,
+          },
+        ],
+      },
+      authConfig: { type: 'oauth2' },
+      usedByBoards: [],
+    });
+    const body = JSON.stringify(r);
+    expect(body).not.toContain(w.apiKey);
+    expect(body).not.toContain(w.clientSecret);
+  });
+
+  it('refuses first outside 1..100, a forged cursor and a malformed organisation id with BAD_USER_INPUT', async () => {
+    const w = await listWorld(1);
+    for (const vars of [{ first: 0 }, { first: 101 }, { first: -1 }, { after: 'not-a-cursor' }]) {
+      const r = await gql(LIST_IDS, { organisationId: w.tenantId, ...vars }, w.viewer);
+      expect(r.errors?.[0].extensions?.code, JSON.stringify(vars)).toBe('BAD_USER_INPUT');
+    }
+    const badOrg = await gql(LIST_IDS, { organisationId: 'Bad Org!' }, w.viewer);
+    expect(badOrg.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const ok = await gql(LIST_IDS, { organisationId: w.tenantId, first: 100 }, w.viewer);
+    expect(ok.errors).toBeUndefined();
+  });
+
+  it('is UNAUTHENTICATED without credentials and FORBIDDEN outside the organisation or without connections:read', async () => {
+    const w = await listWorld(1);
+    const other = await listWorld(1);
+    expect((await gql(LIST_IDS, { organisationId: w.tenantId })).errors?.[0].extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    const foreign = await gql(LIST_IDS, { organisationId: w.tenantId }, other.viewer);
+    expect(foreign.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(foreign.data).toBeNull();
+    const writer = await newApiKey(w.tenantId, ['connections:write']);
+    expect(
+      (await gql(LIST_IDS, { organisationId: w.tenantId }, writer)).errors?.[0].extensions?.code,
+    ).toBe('FORBIDDEN');
+  });
+
+  it('runs the same few statements for 10 and for 100 connections with every nested field', async () => {
+    const { database, secrets } = await getHarness();
+    const tenantId = await newTenant();
+    // Three Apps, so the App and auth-config loaders batch several keys.
+    const apps = [];
+    for (const name of ['A', 'B', 'C']) {
+      apps.push(
+        await createApp(database.db, secrets, {
+          tenantId,
+          name,
+          authConfigs: [
+            {
+              type: 'oauth2',
+              isValid: true,
+              data: { clientId: name },
+              secretData: { clientSecret: `s-${name}` },
+            },
+            { type: 'apikey', isValid: true },
+          ],
+        }),
+      );
+    }
+    for (const [i, app] of apps.entries()) {
+      const count = i === 0 ? 34 : 33;
+      await manyOrgConnections(tenantId, app.appId, app.authConfigIds[1], count, {
+        boardsEach: 2,
+        start: Date.UTC(2026, 0, 1) + i * 1000,
+      });
+    }
+    const viewer = await newApiKey(tenantId, ['connections:read']);
+
+    const ten = await countStatements(() =>
+      gql(ORG_CONNECTIONS, { organisationId: tenantId, first: 10 }, viewer),
+    );
+    const hundred = await countStatements(() =>
+      gql(ORG_CONNECTIONS, { organisationId: tenantId, first: 100 }, viewer),
+    );
+    expect(ten.result.errors).toBeUndefined();
+    expect(hundred.result.errors).toBeUndefined();
+    const items = hundred.result.data!.orgConnections.items;
+    expect(ten.result.data!.orgConnections.items).toHaveLength(10);
+    expect(items).toHaveLength(100);
+    expect(new Set(items.map((c: any) => c.app.name))).toEqual(new Set(['A', 'B', 'C']));
+    for (const c of items) {
+      expect(c.app.supportedAuthConfigs).toHaveLength(2);
+      expect(c.authConfig.type).toBe('apikey');
+      expect(c.usedByBoards).toHaveLength(2);
+    }
+    expect(hundred.statements.length).toBe(ten.statements.length);
+    // Authentication, then the page, the Apps, the auth configs by App, the auth configs by id, the boards.
+    expect(hundred.statements.length).toBeLessThanOrEqual(8);
+    expect(hundred.statements.filter((s) => /from "board_connections"/.test(s))).toHaveLength(1);
+    expect(hundred.statements.filter((s) => /from "app_auth_configs"/.test(s))).toHaveLength(2);
+    expect(hundred.statements.filter((s) => /from "apps"/.test(s))).toHaveLength(1);
+    expect(hundred.statements.filter((s) => /from "org_connections"/.test(s))).toHaveLength(1);
+  });
+});
+
+describe('orgConnection', () => {
+  it("returns the connection, and null for a missing id, another organisation's, or a malformed one", async () => {
+    const w = await appsWorld();
+    const other = await appsWorld();
+    const own = await gql(
+      ORG_CONNECTION,
+      { organisationId: w.tenantId, connectionId: w.connectionId.toUpperCase() },
+      w.viewer,
+    );
+    expect(own.errors).toBeUndefined();
+    expect(own.data!.orgConnection).toMatchObject({
+      id: w.connectionId,
+      orgId: w.tenantId,
+      name: 'Ledgerly production',
+      version: 1,
+      hasApiKey: true,
+      usedByBoards: [{ name: 'Finance overview' }, { name: 'Month-end close' }],
+    });
+    const stored = await getHarness().then((h) =>
+      h.database.db
+        .selectFrom('org_connections')
+        .select(['created_at', 'updated_at'])
+        .where('id', '=', w.connectionId)
+        .executeTakeFirstOrThrow(),
+    );
+    expect(new Date(own.data!.orgConnection.createdAt).getTime()).toBe(stored.created_at.getTime());
+    expect(new Date(own.data!.orgConnection.updatedAt).getTime()).toBe(stored.updated_at.getTime());
+    for (const connectionId of [randomUUID(), other.connectionId, 'not-a-uuid']) {
+      const r = await gql(ORG_CONNECTION, { organisationId: w.tenantId, connectionId }, w.viewer);
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.orgConnection).toBeNull();
+    }
+  });
+
+  it('is UNAUTHENTICATED without credentials and FORBIDDEN for a non-member', async () => {
+    const w = await appsWorld();
+    const other = await appsWorld();
+    const vars = { organisationId: w.tenantId, connectionId: w.connectionId };
+    expect((await gql(ORG_CONNECTION, vars)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await gql(ORG_CONNECTION, vars, other.viewer)).errors?.[0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
+  });
+});
