@@ -1,0 +1,94 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../../src/context.js';
+import type { DatabaseConnection, DatabaseJob } from '../../src/services/databases/model.js';
+import {
+  activeJobsOf,
+  databaseConnectionById,
+  databaseConnectionPage,
+  patchDatabaseConnection,
+} from '../../src/services/databases/service.js';
+import { inputFields } from '../shared/input.js';
+import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { unwrapList, unwrapQuery } from '../shared/query-result.js';
+import { toMutationResult } from '../shared/result-union.js';
+import { PatchDatabaseConnectionInput } from './databases.inputs.js';
+import {
+  DatabaseConnectionPage,
+  DatabaseConnectionType,
+  DatabaseJobType,
+  PatchDatabaseConnectionResult,
+  PatchDatabaseConnectionSuccess,
+} from './databases.types.js';
+
+const PATCH_FIELDS = [
+  'name',
+  'type',
+  'host',
+  'port',
+  'databaseName',
+  'username',
+  'password',
+  'schema',
+  'ssl',
+  'metadata',
+  'expectedVersion',
+] as const;
+const SSL_FIELDS = ['enabled', 'mode', 'caCertificate', 'clientCertificate', 'clientKey'] as const;
+
+@Resolver(() => DatabaseConnectionType)
+export class DatabaseConnectionResolver {
+  @Mutation(() => PatchDatabaseConnectionResult, {
+    description:
+      'Partially updates a database connection of one of your tenants. Refused (ConflictError ACTIVE_JOBS) while a job that uses it is queued or running. Needs connections:write.',
+  })
+  async patchDatabaseConnection(
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('input', () => PatchDatabaseConnectionInput) input: PatchDatabaseConnectionInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<typeof PatchDatabaseConnectionResult> {
+    const fields = inputFields(input, PATCH_FIELDS);
+    const result = await patchDatabaseConnection(ctx, {
+      connectionId,
+      input: { ...fields, ssl: fields.ssl ? inputFields(fields.ssl, SSL_FIELDS) : fields.ssl },
+    });
+    return toMutationResult(result, (c) => new PatchDatabaseConnectionSuccess(c));
+  }
+
+  @Query(() => DatabaseConnectionPage, {
+    description:
+      "One page of a tenant's database connections, oldest first. Needs connections:read.",
+  })
+  async databaseConnections(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION })
+    first: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION })
+    after: string | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return toPageResult(unwrapList(await databaseConnectionPage(ctx, tenantId, first, after)));
+  }
+
+  @Query(() => DatabaseConnectionType, {
+    nullable: true,
+    description:
+      'A database connection of any tenant where you hold connections:read; null when there is none with this id.',
+  })
+  async databaseConnection(
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<DatabaseConnection | null> {
+    return unwrapQuery(await databaseConnectionById(ctx, connectionId));
+  }
+
+  @FieldResolver(() => [DatabaseJobType], {
+    description:
+      'The queued and running jobs that use the connection; while any exists, it cannot be patched.',
+  })
+  async activeJobs(
+    @Root() connection: DatabaseConnection,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<DatabaseJob[]> {
+    return activeJobsOf(ctx, connection);
+  }
+}

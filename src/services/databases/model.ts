@@ -1,0 +1,126 @@
+import type { DatabaseConnectionRow, DatabaseJobRow } from '../../../db/tables/databases.js';
+import { DATABASE_SSL_MODES, type DatabaseEngine, type DatabaseSslMode } from './rules.js';
+
+/**
+ * The Databases service's domain types and their row mappers. Nothing secret is in them:
+ * the password and the SSL client key appear only as `hasPassword` / `hasClientKey`.
+ */
+
+export type DatabaseJobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** A job that uses a connection. */
+export interface DatabaseJob {
+  id: string;
+  tenantId: string;
+  connectionId: string;
+  status: DatabaseJobStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The SSL settings of a connection as read: certificates are public, the key is write-only. */
+export interface DatabaseSsl {
+  enabled: boolean | null;
+  mode: DatabaseSslMode | null;
+  caCertificate: string | null;
+  clientCertificate: string | null;
+  hasClientKey: boolean;
+}
+
+/** A connection to a database server, as every read and the patch return it. */
+export interface DatabaseConnection {
+  id: string;
+  tenantId: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  name: string;
+  type: DatabaseEngine;
+  host: string;
+  port: number;
+  databaseName: string;
+  username: string;
+  hasPassword: boolean;
+  schema: string | null;
+  /** Null when no SSL option and no client key is set. */
+  ssl: DatabaseSsl | null;
+  metadata: Record<string, string>;
+  productName: string | null;
+}
+
+/** The non-secret SSL options as stored in the `ssl` jsonb column; unset parts are left out. */
+export interface StoredSsl {
+  enabled?: boolean;
+  mode?: DatabaseSslMode;
+  caCertificate?: string;
+  clientCertificate?: string;
+}
+
+/**
+ * Reads the `ssl` column defensively: only the known options with the right types are kept,
+ * so a row written by other tooling can neither break the read nor leak unknown content.
+ */
+export function readStoredSsl(value: unknown): StoredSsl {
+  const ssl: StoredSsl = {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ssl;
+  const v = value as Record<string, unknown>;
+  if (typeof v.enabled === 'boolean') ssl.enabled = v.enabled;
+  if (typeof v.mode === 'string' && (DATABASE_SSL_MODES as readonly string[]).includes(v.mode)) {
+    ssl.mode = v.mode as DatabaseSslMode;
+  }
+  if (typeof v.caCertificate === 'string') ssl.caCertificate = v.caCertificate;
+  if (typeof v.clientCertificate === 'string') ssl.clientCertificate = v.clientCertificate;
+  return ssl;
+}
+
+/** Reads the `metadata` column: a flat string map (anything else in it is ignored). */
+export function readStoredMetadata(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string'));
+}
+
+/** Maps a row to the domain connection; secrets become `has…` flags. */
+export function toDatabaseConnection(row: DatabaseConnectionRow): DatabaseConnection {
+  const stored = readStoredSsl(row.ssl);
+  const hasClientKey = row.ssl_client_key_enc !== null;
+  const ssl =
+    Object.keys(stored).length > 0 || hasClientKey
+      ? {
+          enabled: stored.enabled ?? null,
+          mode: stored.mode ?? null,
+          caCertificate: stored.caCertificate ?? null,
+          clientCertificate: stored.clientCertificate ?? null,
+          hasClientKey,
+        }
+      : null;
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    name: row.name,
+    type: row.type as DatabaseEngine,
+    host: row.host,
+    port: row.port,
+    databaseName: row.database_name,
+    username: row.username,
+    hasPassword: row.password_enc !== null,
+    schema: row.schema,
+    ssl,
+    metadata: readStoredMetadata(row.metadata),
+    productName: row.product_name,
+  };
+}
+
+/** Maps a job row to the domain job. */
+export function toDatabaseJob(row: DatabaseJobRow): DatabaseJob {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    connectionId: row.connection_id,
+    status: row.status as DatabaseJobStatus,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,274 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  activeJobIdsOfConnection,
+  connectionNamedLike,
+  getDatabaseConnection,
+  isConnectionNameTaken,
+  listDatabaseConnections,
+  lockConnectionName,
+  lockDatabaseConnection,
+  updateDatabaseConnection,
+  type DatabaseConnectionUpdate,
+} from '../../../db/queries/databases.js';
+import type { DatabaseConnectionRow } from '../../../db/tables/databases.js';
+import type { GatewayContext } from '../../context.js';
+import type { SecretContext } from '../../crypto/secret-box.js';
+import { conflict, fail, ok, type Result } from '../../shared/result.js';
+import { isUuid } from '../../shared/validate.js';
+import { runMutation, type Change } from '../mutation.js';
+import {
+  authorizeTenantRead,
+  parsePage,
+  readableTenants,
+  toPage,
+  type Page,
+} from '../read-access.js';
+import {
+  readStoredMetadata,
+  readStoredSsl,
+  toDatabaseConnection,
+  type DatabaseConnection,
+  type DatabaseJob,
+  type StoredSsl,
+} from './model.js';
+import {
+  validatePatchDatabaseConnection,
+  type PatchDatabaseConnectionArgs,
+  type PatchDatabaseConnectionCommand,
+} from './rules.js';
+
+export const DATABASE_CONNECTION = 'DatabaseConnection';
+
+/** The sealing context of a connection's secret; the demo builders seal with the same one. */
+const secretContext = (
+  row: DatabaseConnectionRow,
+  field: 'password' | 'sslClientKey',
+): SecretContext => ({
+  tenantId: row.tenant_id,
+  resourceType: DATABASE_CONNECTION,
+  resourceId: row.id,
+  field,
+});
+
+/**
+ * Applies a partial update to a database connection (PATCH: absent = unchanged, null =
+ * cleared for optional fields). The connection is looked up in the caller's tenants only (the
+ * mutation has no tenant argument), so another tenant's connection is a `NotFoundError` like
+ * a random id; the caller needs `connections:write` in the connection's tenant.
+ *
+ * Under the row lock (`FOR UPDATE`, see the locking protocol in `db/queries/databases.ts`):
+ * any QUEUED or RUNNING job refuses the patch (`ACTIVE_JOBS` with the job ids, even when the
+ * patch would change nothing); a new name must be free in the tenant case-insensitively
+ * (`NAME_TAKEN`, race-free through a per-name advisory lock, and a unique violation that
+ * slips through is reported the same way). Secrets are sealed; one that equals the stored
+ * one is no change. Changed field names (never values) go to the audit event.
+ */
+export async function patchDatabaseConnection(
+  ctx: GatewayContext,
+  args: PatchDatabaseConnectionArgs,
+): Promise<Result<DatabaseConnection>> {
+  try {
+    const result = await runMutation(ctx, {
+      resourceType: DATABASE_CONNECTION,
+      operation: 'patchDatabaseConnection',
+      resourceId: args.connectionId,
+      permissions: ['connections:write'],
+      validate: () => validatePatchDatabaseConnection(args),
+      lock: (trx, tenantIds, cmd) => lockDatabaseConnection(trx, tenantIds, cmd.connectionId),
+      expectedVersion: (cmd) => cmd.expectedVersion,
+      plan: async (trx, row, cmd): Promise<Result<Change<DatabaseConnectionRow>>> => {
+        const activeJobIds = await activeJobIdsOfConnection(trx, row.tenant_id, row.id);
+        if (activeJobIds.length > 0) {
+          return fail(
+            conflict(
+              'ACTIVE_JOBS',
+              `The connection is used by ${activeJobIds.length} queued or running job(s).`,
+              { activeJobIds },
+            ),
+          );
+        }
+        if (cmd.name !== undefined && cmd.name !== row.name) {
+          await lockConnectionName(trx, row.tenant_id, cmd.name);
+          if (await connectionNamedLike(trx, row.tenant_id, cmd.name, row.id)) {
+            return fail(nameTaken());
+          }
+        }
+        const { changes, changedFields } = diff(ctx, row, cmd);
+        return ok({
+          changedFields,
+          write: (t, version) =>
+            updateDatabaseConnection(t, row.tenant_id, row.id, { ...changes, version }),
+        });
+      },
+    });
+    return result.ok ? ok(toDatabaseConnection(result.value)) : result;
+  } catch (error) {
+    // A writer that does not take the name lock (e.g. a direct insert) can still win the race;
+    // the unique index then refuses our write. The transaction is already rolled back here.
+    if (isConnectionNameTaken(error)) return fail(nameTaken());
+    throw error;
+  }
+}
+
+const nameTaken = () =>
+  conflict('NAME_TAKEN', 'Another database connection of this tenant already has this name.');
+
+/**
+ * The columns a checked command changes, and their field names for the audit event, in the
+ * input's field order. A secret is opened only to learn whether a replacement differs.
+ */
+function diff(
+  ctx: GatewayContext,
+  row: DatabaseConnectionRow,
+  cmd: PatchDatabaseConnectionCommand,
+): { changes: DatabaseConnectionUpdate; changedFields: string[] } {
+  const changes: DatabaseConnectionUpdate = {};
+  const changedFields: string[] = [];
+  const set = <K extends keyof DatabaseConnectionUpdate>(
+    field: string,
+    column: K,
+    value: DatabaseConnectionUpdate[K],
+  ) => {
+    changes[column] = value;
+    changedFields.push(field);
+  };
+
+  if (cmd.name !== undefined && cmd.name !== row.name) set('name', 'name', cmd.name);
+  if (cmd.type !== undefined && cmd.type !== row.type) set('type', 'type', cmd.type);
+  if (cmd.host !== undefined && cmd.host !== row.host) set('host', 'host', cmd.host);
+  if (cmd.port !== undefined && cmd.port !== row.port) set('port', 'port', cmd.port);
+  if (cmd.databaseName !== undefined && cmd.databaseName !== row.database_name) {
+    set('databaseName', 'database_name', cmd.databaseName);
+  }
+  if (cmd.username !== undefined && cmd.username !== row.username) {
+    set('username', 'username', cmd.username);
+  }
+  const password = secretChange(
+    ctx,
+    row.password_enc,
+    cmd.password,
+    secretContext(row, 'password'),
+  );
+  if (password) set('password', 'password_enc', password.sealed);
+  if (cmd.schema !== undefined && cmd.schema !== row.schema) set('schema', 'schema', cmd.schema);
+
+  if (cmd.ssl !== undefined) {
+    const stored = readStoredSsl(row.ssl);
+    const next: StoredSsl = cmd.ssl === null ? {} : { ...stored };
+    if (cmd.ssl !== null) {
+      for (const part of ['enabled', 'mode', 'caCertificate', 'clientCertificate'] as const) {
+        const value = cmd.ssl[part];
+        if (value === null) delete next[part];
+        else if (value !== undefined) (next as Record<string, unknown>)[part] = value;
+      }
+    }
+    const key = secretChange(
+      ctx,
+      row.ssl_client_key_enc,
+      cmd.ssl === null ? null : cmd.ssl.clientKey,
+      secretContext(row, 'sslClientKey'),
+    );
+    if (!sameSsl(stored, next) || key) {
+      changes.ssl = Object.keys(next).length > 0 ? JSON.stringify(canonicalSsl(next)) : null;
+      if (key) changes.ssl_client_key_enc = key.sealed;
+      changedFields.push('ssl');
+    }
+  }
+
+  if (cmd.metadata !== undefined && !sameMap(readStoredMetadata(row.metadata), cmd.metadata)) {
+    set('metadata', 'metadata', JSON.stringify(cmd.metadata));
+  }
+  return { changes, changedFields };
+}
+
+/**
+ * What a tri-state secret input does to a sealed column: `undefined` (no change) when the
+ * input is absent, clears an already empty secret, or equals the stored secret; otherwise
+ * the new sealed value (or null to clear).
+ */
+function secretChange(
+  ctx: GatewayContext,
+  sealed: string | null,
+  next: string | null | undefined,
+  context: SecretContext,
+): { sealed: string | null } | undefined {
+  if (next === undefined) return undefined;
+  if (next === null) return sealed === null ? undefined : { sealed: null };
+  if (sealed !== null && sameSecret(openOrNull(ctx, sealed, context), next)) return undefined;
+  return { sealed: ctx.secrets.seal(next, context) };
+}
+
+/** Opens a stored secret; one that no longer opens (lost key, corrupt) counts as different. */
+function openOrNull(ctx: GatewayContext, sealed: string, context: SecretContext): string | null {
+  try {
+    return ctx.secrets.open(sealed, context);
+  } catch {
+    return null;
+  }
+}
+
+/** Constant-time comparison of two secrets (through their digests, so lengths do not leak). */
+function sameSecret(a: string | null, b: string): boolean {
+  if (a === null) return false;
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+const SSL_PARTS = ['enabled', 'mode', 'caCertificate', 'clientCertificate'] as const;
+
+function canonicalSsl(ssl: StoredSsl): StoredSsl {
+  const out: Record<string, unknown> = {};
+  for (const part of SSL_PARTS) if (ssl[part] !== undefined) out[part] = ssl[part];
+  return out as StoredSsl;
+}
+
+function sameSsl(a: StoredSsl, b: StoredSsl): boolean {
+  return SSL_PARTS.every((part) => a[part] === b[part]);
+}
+
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k])
+  );
+}
+
+/** One page of a tenant's database connections (needs `connections:read` there). */
+export async function databaseConnectionPage(
+  ctx: GatewayContext,
+  tenantId: string,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Result<Page<DatabaseConnection>>> {
+  const access = await authorizeTenantRead(ctx, tenantId, ['tenantId']);
+  if (!access.ok) return access;
+  const page = parsePage(first, after);
+  if (!page.ok) return page;
+  const rows = await listDatabaseConnections(ctx.db, tenantId, page.value);
+  const { items, ...info } = toPage(rows, page.value);
+  return ok({ items: items.map(toDatabaseConnection), ...info });
+}
+
+/**
+ * One connection by id, looked up in the tenants where the caller holds `connections:read`;
+ * null for a malformed id, a missing connection, or one of any other tenant.
+ */
+export async function databaseConnectionById(
+  ctx: GatewayContext,
+  connectionId: string,
+): Promise<Result<DatabaseConnection | null>> {
+  const tenants = readableTenants(ctx);
+  if (!tenants.ok) return tenants;
+  if (!isUuid(connectionId)) return ok(null);
+  const row = await getDatabaseConnection(ctx.db, tenants.value, connectionId.toLowerCase());
+  return ok(row ? toDatabaseConnection(row) : null);
+}
+
+/** The connection's QUEUED and RUNNING jobs, through the per-request loader (one batch). */
+export function activeJobsOf(
+  ctx: GatewayContext,
+  connection: DatabaseConnection,
+): Promise<DatabaseJob[]> {
+  return ctx.loaders.databaseActiveJobs.load({ tenantId: connection.tenantId, id: connection.id });
+}
