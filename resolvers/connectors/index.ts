@@ -1,2 +1,14 @@
+import {
+  AuthSchemeConfigResolver,
+  ConnectionCredentialResolver,
+  ConnectorConnectionResolver,
+  CredentialResolver,
+} from './connectors.resolver.js';
+
 /** The Connectors service's resolver classes (registered in resolvers/index.ts). */
-export const connectorsResolvers: Function[] = [];
+export const connectorsResolvers: Function[] = [
+  ConnectorConnectionResolver,
+  ConnectionCredentialResolver,
+  AuthSchemeConfigResolver,
+  CredentialResolver,
+];

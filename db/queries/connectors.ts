@@ -1,0 +1,401 @@
+import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import type { Database } from '../database.js';
+import type {
+  AuthSchemeConfigRow,
+  ConnectionCredentialRow,
+  ConnectionVariableRow,
+  ConnectorConnectionRow,
+  ConnectorRow,
+} from '../tables/connectors.js';
+import { keysetPage, type PageRequest } from './pagination.js';
+
+/** A row's identity within its tenant (the key of every batch function here). */
+export interface TenantIdKey {
+  tenantId: string;
+  id: string;
+}
+
+/**
+ * A credential as the read side may see it: every column except the sealed `data_enc`, which
+ * is never selected; `has_data` says only whether it is set.
+ */
+export interface CredentialSummaryRow {
+  id: string;
+  tenant_id: string;
+  type: string;
+  name: string;
+  errors: string[];
+  expires_at: Date | null;
+  created_at: Date;
+  has_data: boolean;
+}
+
+/** A credential slot with the scheme type of the config it currently uses. */
+export interface ConnectionSlotRow extends ConnectionCredentialRow {
+  scheme_type: string;
+}
+
+/** One use of a credential: the connection (whole row) and the credential it uses. */
+export interface CredentialUsageRow extends ConnectorConnectionRow {
+  credential_id: string;
+}
+
+/**
+ * `(<tenant column>, <id column>) in (select * from unnest($1::text[], $2::uuid[]))`: a batch of
+ * tenant-scoped keys as two array parameters, whatever the batch size. (A literal tuple list
+ * `in (($1,$2), …)` needs two parameters per key, and on PGlite 0.5 one of ~280 tuples or more
+ * silently matches nothing.)
+ */
+function inTenantKeys(
+  tenantColumn: string,
+  idColumn: string,
+  keys: readonly TenantIdKey[],
+): RawBuilder<SqlBool> {
+  const tenantIds = keys.map((k) => k.tenantId);
+  const ids = keys.map((k) => k.id);
+  const key = sql`(${sql.ref(tenantColumn)}, ${sql.ref(idColumn)})`;
+  return sql<SqlBool>`${key} in (select * from unnest(${tenantIds}::text[], ${ids}::uuid[]))`;
+}
+
+// --- mutation ---------------------------------------------------------------------------
+
+/**
+ * Locks and reads one connection of one connector of one tenant for the rest of the
+ * transaction: `select * from connector_connections where tenant_id = $1 and connector_id = $2
+ * and id = $3 for update`. A connection under another connector is not found.
+ */
+export async function lockConnectorConnection(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectorId: string,
+  id: string,
+): Promise<ConnectorConnectionRow | undefined> {
+  return trx
+    .selectFrom('connector_connections')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('connector_id', '=', connectorId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * Whether the connector exists in the tenant: tells a missing connector from a missing
+ * connection.
+ */
+export async function connectorExists(
+  db: Kysely<Database>,
+  tenantId: string,
+  connectorId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('connectors')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', connectorId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The connection's credential slots with the scheme type of each slot's current config,
+ * in order (kind, position, id). Called under the connection's row lock, which every change
+ * of the slots takes first, so the slots cannot change underneath.
+ */
+export async function slotsOfConnection(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectionId: string,
+): Promise<ConnectionSlotRow[]> {
+  return trx
+    .selectFrom('connection_credentials as cc')
+    .innerJoin('auth_scheme_configs as asc', (join) =>
+      join
+        .onRef('asc.tenant_id', '=', 'cc.tenant_id')
+        .onRef('asc.id', '=', 'cc.auth_scheme_config_id'),
+    )
+    .selectAll('cc')
+    .select('asc.scheme_type')
+    .where('cc.tenant_id', '=', tenantId)
+    .where('cc.connection_id', '=', connectionId)
+    .orderBy('cc.kind')
+    .orderBy('cc.position')
+    .orderBy('cc.id')
+    .execute();
+}
+
+/** The connector's auth scheme configs among `ids` (ids of other connectors are not found). */
+export async function authSchemeConfigsOfConnector(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectorId: string,
+  ids: readonly string[],
+): Promise<AuthSchemeConfigRow[]> {
+  if (ids.length === 0) return [];
+  return trx
+    .selectFrom('auth_scheme_configs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('connector_id', '=', connectorId)
+    .where('id', 'in', ids)
+    .execute();
+}
+
+/**
+ * Serializes every transaction that checks or takes one connection name within one connector:
+ *
+ * ```sql
+ * select pg_advisory_xact_lock(hashtextextended($tenant || '/' || $connector || '/' || $name, 0))
+ * ```
+ *
+ * Held until commit, so a concurrent rename to the same name waits, then sees this one's row.
+ * ('/' cannot occur in a tenant id or a UUID, so the key is unambiguous.)
+ */
+export async function lockConnectionName(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectorId: string,
+  name: string,
+): Promise<void> {
+  const key = `${tenantId}/${connectorId}/${name}`;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+}
+
+/**
+ * Whether another connection of the connector has exactly this name (compared as the unique
+ * constraint compares: case-sensitive, byte for byte).
+ */
+export async function connectionNameTaken(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectorId: string,
+  name: string,
+  exceptId: string,
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom('connector_connections')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('connector_id', '=', connectorId)
+    .where('name', '=', name)
+    .where('id', '<>', exceptId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Writes the name (when given), the new version and `updated_at`; returns the row as stored. */
+export async function updateConnectorConnection(
+  trx: Transaction<Database>,
+  tenantId: string,
+  id: string,
+  changes: { name?: string; version: number },
+): Promise<ConnectorConnectionRow> {
+  return trx
+    .updateTable('connector_connections')
+    .set({ ...changes, updated_at: new Date() })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Moves slots and switches their configs in place (slot ids stay), in one statement:
+ *
+ * ```sql
+ * update connection_credentials cc set position = v.position, auth_scheme_config_id = v.config
+ *   from unnest($1::uuid[], $2::int[], $3::uuid[]) as v(id, position, config)
+ *  where cc.tenant_id = $4 and cc.connection_id = $5 and cc.id = v.id
+ * ```
+ */
+export async function updateConnectionSlots(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectionId: string,
+  slots: readonly { id: string; position: number; authSchemeConfigId: string }[],
+): Promise<void> {
+  if (slots.length === 0) return;
+  const ids = slots.map((s) => s.id);
+  const positions = slots.map((s) => s.position);
+  const configs = slots.map((s) => s.authSchemeConfigId);
+  await sql`
+    update connection_credentials as cc
+       set position = v.position, auth_scheme_config_id = v.config
+      from unnest(${ids}::uuid[], ${positions}::int[], ${configs}::uuid[]) as v(id, position, config)
+     where cc.tenant_id = ${tenantId} and cc.connection_id = ${connectionId} and cc.id = v.id
+  `.execute(trx);
+}
+
+/** Replaces all of the connection's variables by `variables`, stored in list order. */
+export async function replaceConnectionVariables(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectionId: string,
+  variables: readonly { name: string; value: string }[],
+): Promise<void> {
+  await trx
+    .deleteFrom('connection_variables')
+    .where('tenant_id', '=', tenantId)
+    .where('connection_id', '=', connectionId)
+    .execute();
+  if (variables.length === 0) return;
+  await trx
+    .insertInto('connection_variables')
+    .values(
+      variables.map((v, position) => ({
+        tenant_id: tenantId,
+        connection_id: connectionId,
+        position,
+        name: v.name,
+        value: v.value,
+      })),
+    )
+    .execute();
+}
+
+// --- reads ------------------------------------------------------------------------------
+
+/** One connection of one connector of one tenant, or undefined. */
+export async function getConnectorConnection(
+  db: Kysely<Database>,
+  tenantId: string,
+  connectorId: string,
+  id: string,
+): Promise<ConnectorConnectionRow | undefined> {
+  return db
+    .selectFrom('connector_connections')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('connector_id', '=', connectorId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** One keyset page of the tenant's connector connections (of one connector, if given). */
+export async function listConnectorConnections(
+  db: Kysely<Database>,
+  tenantId: string,
+  connectorId: string | null,
+  page: PageRequest,
+): Promise<ConnectorConnectionRow[]> {
+  let query = db.selectFrom('connector_connections').selectAll().where('tenant_id', '=', tenantId);
+  if (connectorId !== null) query = query.where('connector_id', '=', connectorId);
+  return keysetPage(query, page).execute();
+}
+
+// --- batch functions for the per-request loaders (one statement per batch) -------------
+
+/** Batch: connectors by `(tenant, id)`. */
+export async function connectorsByKeys(
+  db: Kysely<Database>,
+  keys: readonly TenantIdKey[],
+): Promise<ConnectorRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('connectors')
+    .selectAll()
+    .where(inTenantKeys('tenant_id', 'id', keys))
+    .execute();
+}
+
+/** Batch: connector connections by `(tenant, id)`. */
+export async function connectorConnectionsByKeys(
+  db: Kysely<Database>,
+  keys: readonly TenantIdKey[],
+): Promise<ConnectorConnectionRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('connector_connections')
+    .selectAll()
+    .where(inTenantKeys('tenant_id', 'id', keys))
+    .execute();
+}
+
+/** Batch: auth scheme configs by `(tenant, id)`. */
+export async function authSchemeConfigsByKeys(
+  db: Kysely<Database>,
+  keys: readonly TenantIdKey[],
+): Promise<AuthSchemeConfigRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('auth_scheme_configs')
+    .selectAll()
+    .where(inTenantKeys('tenant_id', 'id', keys))
+    .execute();
+}
+
+/** Batch: credentials by `(tenant, id)`, without their sealed data (`has_data` instead). */
+export async function credentialsByKeys(
+  db: Kysely<Database>,
+  keys: readonly TenantIdKey[],
+): Promise<CredentialSummaryRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('credentials')
+    .select(['id', 'tenant_id', 'type', 'name', 'errors', 'expires_at', 'created_at'])
+    .select((eb) => eb('data_enc', 'is not', null).$castTo<boolean>().as('has_data'))
+    .where(inTenantKeys('tenant_id', 'id', keys))
+    .execute();
+}
+
+/** Batch: the credential slots of connections by `(tenant, connection id)`, in slot order. */
+export async function connectionCredentialsByConnections(
+  db: Kysely<Database>,
+  keys: readonly TenantIdKey[],
+): Promise<ConnectionCredentialRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('connection_credentials')
+    .selectAll()
+    .where(inTenantKeys('tenant_id', 'connection_id', keys))
+    .orderBy('kind')
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
+/** Batch: the variables of connections by `(tenant, connection id)`, in position order. */
+export async function connectionVariablesByConnections(
+  db: Kysely<Database>,
+  keys: readonly TenantIdKey[],
+): Promise<ConnectionVariableRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('connection_variables')
+    .selectAll()
+    .where(inTenantKeys('tenant_id', 'connection_id', keys))
+    .orderBy('position')
+    .orderBy('name')
+    .execute();
+}
+
+/**
+ * Batch: the connections that use each credential, by `(tenant, credential id)`, once per
+ * connection even when it uses the credential in two slots, in connection creation order:
+ *
+ * ```sql
+ * select distinct cc.credential_id, conn.* from connection_credentials cc
+ *   join connector_connections conn on conn.tenant_id = cc.tenant_id and conn.id = cc.connection_id
+ *  where (cc.tenant_id, cc.credential_id) in (select * from unnest($1::text[], $2::uuid[]))
+ *  order by conn.created_at, conn.id
+ * ```
+ */
+export async function credentialUsagesByCredentials(
+  db: Kysely<Database>,
+  keys: readonly TenantIdKey[],
+): Promise<CredentialUsageRow[]> {
+  if (keys.length === 0) return [];
+  return db
+    .selectFrom('connection_credentials as cc')
+    .innerJoin('connector_connections as conn', (join) =>
+      join.onRef('conn.tenant_id', '=', 'cc.tenant_id').onRef('conn.id', '=', 'cc.connection_id'),
+    )
+    .distinct()
+    .select('cc.credential_id')
+    .selectAll('conn')
+    .where(inTenantKeys('cc.tenant_id', 'cc.credential_id', keys))
+    .orderBy('conn.created_at')
+    .orderBy('conn.id')
+    .execute();
+}

@@ -1,0 +1,224 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GatewayContext } from '../../src/context.js';
+import {
+  connectorConnectionById,
+  connectorConnectionPage,
+  updateConnectorConnection,
+} from '../../src/services/connectors/service.js';
+import type {
+  ConnectionCredential,
+  ConnectionCredentials,
+  ConnectionVariable,
+  Connector,
+  ConnectorConnection,
+  Credential,
+} from '../../src/services/connectors/types.js';
+import {
+  validationMessagesFor,
+  type ValidationMessage,
+} from '../../src/services/connectors/validation-messages.js';
+import { inputFields } from '../shared/input.js';
+import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { unwrapList, unwrapQuery } from '../shared/query-result.js';
+import { toMutationResult } from '../shared/result-union.js';
+import { UpdateConnectorConnectionInput } from './connectors.inputs.js';
+import {
+  AuthSchemeConfigType,
+  ConnectionCredentialsType,
+  ConnectionCredentialType,
+  ConnectionVariableType,
+  ConnectorConnectionPage,
+  ConnectorConnectionType,
+  ConnectorType,
+  CredentialType,
+  CredentialUsageType,
+  UpdateConnectorConnectionResult,
+  UpdateConnectorConnectionSuccess,
+  ValidationMessageType,
+} from './connectors.types.js';
+
+@Resolver(() => ConnectorConnectionType)
+export class ConnectorConnectionResolver {
+  @Mutation(() => UpdateConnectorConnectionResult, {
+    description:
+      "Renames a connector's connection, reorders its action and trigger credentials and switches each one's auth scheme config (same scheme type), and replaces its variables. Needs connections:write.",
+  })
+  async updateConnectorConnection(
+    @Arg('organisationId', () => ID) organisationId: string,
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('input', () => UpdateConnectorConnectionInput) input: UpdateConnectorConnectionInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<typeof UpdateConnectorConnectionResult> {
+    const fields = inputFields(input, [
+      'id',
+      'name',
+      'credentials',
+      'variables',
+      'expectedVersion',
+    ]);
+    const result = await updateConnectorConnection(ctx, {
+      organisationId,
+      connectorId,
+      connectionId,
+      input: {
+        ...fields,
+        name: input.name,
+        credentials: fields.credentials && {
+          action: fields.credentials.action.map((c) => ({
+            id: c.id,
+            authSchemeConfigId: c.authSchemeConfigId,
+          })),
+          trigger: fields.credentials.trigger.map((c) => ({
+            id: c.id,
+            authSchemeConfigId: c.authSchemeConfigId,
+          })),
+        },
+        variables:
+          fields.variables && fields.variables.map((v) => ({ name: v.name, value: v.value })),
+      },
+    });
+    return toMutationResult(result, (c) => new UpdateConnectorConnectionSuccess(c));
+  }
+
+  @Query(() => ConnectorConnectionPage, {
+    description:
+      "The organisation's connector connections, of one connector when connectorId is given.",
+  })
+  async connectorConnections(
+    @Arg('organisationId', () => ID) organisationId: string,
+    @Arg('connectorId', () => ID, { nullable: true }) connectorId: string | null,
+    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION })
+    first: number | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION })
+    after: string | null,
+    @Ctx() ctx: GatewayContext,
+  ) {
+    return toPageResult(
+      unwrapList(await connectorConnectionPage(ctx, organisationId, connectorId, first, after)),
+    );
+  }
+
+  @Query(() => ConnectorConnectionType, {
+    nullable: true,
+    description: 'One connection of one connector; null when there is none.',
+  })
+  async connectorConnection(
+    @Arg('organisationId', () => ID) organisationId: string,
+    @Arg('connectorId', () => ID) connectorId: string,
+    @Arg('connectionId', () => ID) connectionId: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<ConnectorConnection | null> {
+    return unwrapQuery(
+      await connectorConnectionById(ctx, organisationId, connectorId, connectionId),
+    );
+  }
+
+  @FieldResolver(() => ConnectorType)
+  async connector(
+    @Root() connection: ConnectorConnection,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Connector> {
+    const connector = await ctx.loaders.connector.load({
+      tenantId: connection.organisationId,
+      id: connection.connectorId,
+    });
+    if (!connector) throw new Error(`connector of connection ${connection.id} is missing`);
+    return connector;
+  }
+
+  @FieldResolver(() => ConnectionCredentialsType)
+  async credentials(
+    @Root() connection: ConnectorConnection,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<ConnectionCredentials> {
+    return ctx.loaders.connectionCredentials.load({
+      tenantId: connection.organisationId,
+      id: connection.id,
+    });
+  }
+
+  @FieldResolver(() => [ConnectionVariableType])
+  async variables(
+    @Root() connection: ConnectorConnection,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<ConnectionVariable[]> {
+    return ctx.loaders.connectionVariables.load({
+      tenantId: connection.organisationId,
+      id: connection.id,
+    });
+  }
+}
+
+@Resolver(() => ConnectionCredentialType)
+export class ConnectionCredentialResolver {
+  @FieldResolver(() => AuthSchemeConfigType, {
+    description: 'The config this slot uses; its validationMessages are about this slot.',
+  })
+  async authSchemeConfig(
+    @Root() slot: ConnectionCredential,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<AuthSchemeConfigType> {
+    const config = await ctx.loaders.authSchemeConfig.load({
+      tenantId: slot.organisationId,
+      id: slot.authSchemeConfigId,
+    });
+    if (!config) throw new Error(`auth scheme config of slot ${slot.id} is missing`);
+    return {
+      id: config.id,
+      schemeType: config.schemeType,
+      description: config.description,
+      organisationId: slot.organisationId,
+      slotCredentialId: slot.credentialId,
+    };
+  }
+
+  @FieldResolver(() => CredentialType)
+  async credential(
+    @Root() slot: ConnectionCredential,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<Credential> {
+    const credential = await ctx.loaders.credential.load({
+      tenantId: slot.organisationId,
+      id: slot.credentialId,
+    });
+    if (!credential) throw new Error(`credential of slot ${slot.id} is missing`);
+    return credential;
+  }
+}
+
+@Resolver(() => AuthSchemeConfigType)
+export class AuthSchemeConfigResolver {
+  @FieldResolver(() => [ValidationMessageType], {
+    description:
+      "The server's findings about this config with the slot's credential; empty when sound.",
+  })
+  async validationMessages(
+    @Root() config: AuthSchemeConfigType,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<ValidationMessage[]> {
+    const credential = await ctx.loaders.credential.load({
+      tenantId: config.organisationId,
+      id: config.slotCredentialId,
+    });
+    if (!credential) throw new Error(`credential of config ${config.id}'s slot is missing`);
+    return validationMessagesFor(config, credential, new Date());
+  }
+}
+
+@Resolver(() => CredentialType)
+export class CredentialResolver {
+  @FieldResolver(() => [CredentialUsageType], {
+    description: 'The connections that use this credential, each once, oldest first.',
+  })
+  async usages(
+    @Root() credential: Credential,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<CredentialUsageType[]> {
+    const connections = await ctx.loaders.credentialUsages.load({
+      tenantId: credential.organisationId,
+      id: credential.id,
+    });
+    return connections.map((connection) => ({ connection }));
+  }
+}

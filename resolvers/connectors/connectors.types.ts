@@ -1,0 +1,190 @@
+import { GraphQLDateTime } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { ConnectorConnection } from '../../src/services/connectors/types.js';
+import { pageType } from '../shared/pagination.js';
+import { resultUnion } from '../shared/result-union.js';
+
+/** GraphQL enum values are the seed's lower-case values. */
+export enum ValidationSeverity {
+  info = 'info',
+  warning = 'warning',
+  error = 'error',
+}
+registerEnumType(ValidationSeverity, {
+  name: 'ValidationSeverity',
+  description: 'How serious a validation message is.',
+});
+
+@ObjectType('Connector', { description: 'A connector: what its connections connect to.' })
+export class ConnectorType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID, { description: 'The organisation (tenant) that owns the connector.' })
+  organisationId!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: 'e.g. http.' })
+  protocol!: string;
+
+  @Field(() => GraphQLDateTime)
+  createdAt!: Date;
+
+  @Field(() => GraphQLDateTime)
+  updatedAt!: Date;
+}
+
+@ObjectType('ValidationMessage', {
+  description: 'A finding about a credential slot, computed by the server.',
+})
+export class ValidationMessageType {
+  @Field(() => String)
+  text!: string;
+
+  @Field(() => ValidationSeverity)
+  severity!: ValidationSeverity;
+
+  @Field(() => [String], { description: 'Particulars, e.g. the errors the credential carries.' })
+  detail!: string[];
+}
+
+@ObjectType('AuthSchemeConfig', {
+  description: "One of a connector's ways to authenticate, as used by one credential slot.",
+})
+export class AuthSchemeConfigType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, {
+    description: 'A slot can only switch to a config of the same scheme type.',
+  })
+  schemeType!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  // `validationMessages` is resolved by AuthSchemeConfigResolver from these:
+  organisationId!: string;
+  /** The credential of the slot this config was reached through. */
+  slotCredentialId!: string;
+}
+
+@ObjectType('CredentialUsage', { description: 'A connection that uses a credential.' })
+export class CredentialUsageType {
+  @Field(() => ConnectorConnectionType)
+  connection!: ConnectorConnection;
+}
+
+@ObjectType('Credential', {
+  description:
+    'A credential. Its data is a secret: no field returns it; `hasData` says whether it is set.',
+})
+export class CredentialType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  organisationId!: string;
+
+  @Field(() => String, { description: 'The scheme type the credential is for.' })
+  type!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => [String], { description: 'Problems recorded against the credential.' })
+  errors!: string[];
+
+  @Field(() => GraphQLDateTime, { nullable: true })
+  expiresAt!: Date | null;
+
+  @Field(() => Boolean, { description: 'Whether the credential holds data (never returned).' })
+  hasData!: boolean;
+
+  @Field(() => GraphQLDateTime)
+  createdAt!: Date;
+
+  // `usages` is resolved by CredentialResolver through a loader.
+}
+
+@ObjectType('ConnectionCredential', {
+  description:
+    'A credential slot of a connection: a credential and the auth scheme config it is used with.',
+})
+export class ConnectionCredentialType {
+  @Field(() => ID, {
+    description:
+      "The slot's id: what ConnectionCredentialInput.id names (not the credential's id).",
+  })
+  id!: string;
+
+  // `authSchemeConfig` and `credential` are resolved by ConnectionCredentialResolver from these:
+  organisationId!: string;
+  credentialId!: string;
+  authSchemeConfigId!: string;
+}
+
+@ObjectType('ConnectionCredentials', {
+  description: "A connection's credentials, each list in its order.",
+})
+export class ConnectionCredentialsType {
+  @Field(() => [ConnectionCredentialType])
+  action!: ConnectionCredentialType[];
+
+  @Field(() => [ConnectionCredentialType])
+  trigger!: ConnectionCredentialType[];
+}
+
+@ObjectType('ConnectionVariable', { description: 'A named value that customizes a connection.' })
+export class ConnectionVariableType {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  value!: string;
+}
+
+@ObjectType('ConnectorConnection', {
+  description: "A connector's connection: ordered action and trigger credentials, and variables.",
+})
+export class ConnectorConnectionType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID, { description: 'The organisation (tenant) that owns the connection.' })
+  organisationId!: string;
+
+  @Field(() => String, { description: 'Unique within the connector.' })
+  name!: string;
+
+  @Field(() => Int, { description: 'Starts at 1; +1 on every change that changes something.' })
+  version!: number;
+
+  @Field(() => GraphQLDateTime)
+  createdAt!: Date;
+
+  @Field(() => GraphQLDateTime)
+  updatedAt!: Date;
+
+  // `connector`, `credentials` and `variables` are resolved by ConnectorConnectionResolver.
+  connectorId!: string;
+}
+
+export const ConnectorConnectionPage = pageType(ConnectorConnectionType, 'ConnectorConnectionPage');
+
+@ObjectType('UpdateConnectorConnectionSuccess')
+export class UpdateConnectorConnectionSuccess {
+  @Field(() => ConnectorConnectionType)
+  connection: ConnectorConnection;
+
+  constructor(connection: ConnectorConnection) {
+    this.connection = connection;
+  }
+}
+
+export const UpdateConnectorConnectionResult = resultUnion(
+  'UpdateConnectorConnectionResult',
+  UpdateConnectorConnectionSuccess,
+);

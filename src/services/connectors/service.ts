@@ -1,0 +1,204 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../../../db/database.js';
+import {
+  authSchemeConfigsOfConnector,
+  connectionNameTaken,
+  connectionVariablesByConnections,
+  connectorExists,
+  getConnectorConnection,
+  listConnectorConnections,
+  lockConnectionName,
+  lockConnectorConnection,
+  replaceConnectionVariables,
+  slotsOfConnection,
+  updateConnectionSlots,
+  updateConnectorConnection as writeConnectorConnection,
+} from '../../../db/queries/connectors.js';
+import type { ConnectorConnectionRow } from '../../../db/tables/connectors.js';
+import type { GatewayContext } from '../../context.js';
+import { conflict, fail, invalidInput, notFound, ok, type Result } from '../../shared/result.js';
+import { isUuid } from '../../shared/validate.js';
+import { runMutation, type Change } from '../mutation.js';
+import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import {
+  planCredentialOrder,
+  sameVariables,
+  validateUpdateConnectorConnection,
+  type SlotUpdate,
+  type UpdateConnectorConnectionArgs,
+  type UpdateConnectorConnectionCommand,
+} from './rules.js';
+import { toConnectorConnection, type ConnectorConnection } from './types.js';
+
+/**
+ * Renames a connector connection, reorders its action and trigger credentials and switches
+ * each one's auth scheme config (same scheme type), and replaces its variables, in one
+ * transaction under the connection's row lock. The set of credentials never changes here.
+ * A connector missing from the tenant is `NotFound(Connector)`; a connection missing under
+ * that connector is `NotFound(ConnectorConnection)`.
+ */
+export async function updateConnectorConnection(
+  ctx: GatewayContext,
+  args: UpdateConnectorConnectionArgs,
+): Promise<Result<ConnectorConnection>> {
+  // Set by `lock` (inside the transaction) when the connection is missing because its
+  // connector is: the pipeline only knows one resource type to report.
+  let connectorMissing = false;
+  const result = await runMutation<ConnectorConnectionRow, UpdateConnectorConnectionCommand>(ctx, {
+    resourceType: 'ConnectorConnection',
+    operation: 'updateConnectorConnection',
+    resourceId: args.connectionId,
+    tenantId: args.organisationId,
+    permissions: ['connections:write'],
+    validate: () => validateUpdateConnectorConnection(args),
+    lock: async (trx, [tenantId], cmd) => {
+      const row = await lockConnectorConnection(trx, tenantId, cmd.connectorId, cmd.connectionId);
+      if (!row) connectorMissing = !(await connectorExists(trx, tenantId, cmd.connectorId));
+      return row;
+    },
+    expectedVersion: (cmd) => cmd.expectedVersion,
+    plan: planUpdate,
+  });
+  if (!result.ok) {
+    if (result.error.kind === 'NotFound' && connectorMissing) {
+      return fail(notFound('Connector', args.connectorId));
+    }
+    return result;
+  }
+  const connection = toConnectorConnection(result.value);
+  forgetConnection(ctx, connection);
+  return ok(connection);
+}
+
+/**
+ * The service rules against the locked row, then the diff. Input rules that need data (the
+ * credential lists against the current slots and the connector's configs) are reported
+ * together as `InvalidInput`; then the name must be free within the connector (checked under
+ * an advisory lock on that name, so two concurrent renames to one name serialize).
+ */
+async function planUpdate(
+  trx: Transaction<Database>,
+  row: ConnectorConnectionRow,
+  cmd: UpdateConnectorConnectionCommand,
+): Promise<Result<Change<ConnectorConnectionRow>>> {
+  const changedFields: string[] = [];
+
+  let slotUpdates: SlotUpdate[] = [];
+  if (cmd.credentials) {
+    const slots = await slotsOfConnection(trx, row.tenant_id, row.id);
+    const requestedConfigIds = [...cmd.credentials.action, ...cmd.credentials.trigger].map(
+      (s) => s.authSchemeConfigId,
+    );
+    const configs = await authSchemeConfigsOfConnector(trx, row.tenant_id, row.connector_id, [
+      ...new Set(requestedConfigIds),
+    ]);
+    const planned = planCredentialOrder(
+      slots.map((s) => ({
+        id: s.id,
+        kind: s.kind,
+        position: s.position,
+        authSchemeConfigId: s.auth_scheme_config_id,
+        schemeType: s.scheme_type,
+      })),
+      configs.map((c) => ({ id: c.id, schemeType: c.scheme_type })),
+      cmd.credentials,
+    );
+    if ('fieldErrors' in planned) return fail(invalidInput(planned.fieldErrors));
+    if (planned.changed) slotUpdates = planned.updates;
+  }
+
+  const rename = cmd.name !== row.name;
+  if (rename) {
+    await lockConnectionName(trx, row.tenant_id, row.connector_id, cmd.name);
+    if (await connectionNameTaken(trx, row.tenant_id, row.connector_id, cmd.name, row.id)) {
+      return fail(
+        conflict('NAME_TAKEN', 'Another connection of this connector already has this name.'),
+      );
+    }
+    changedFields.push('name');
+  }
+  if (slotUpdates.length > 0) changedFields.push('credentials');
+
+  const variables = cmd.variables;
+  if (variables) {
+    const current = await connectionVariablesByConnections(trx, [
+      { tenantId: row.tenant_id, id: row.id },
+    ]);
+    if (!sameVariables(current, variables)) changedFields.push('variables');
+  }
+
+  return ok({
+    changedFields,
+    write: async (trx, version) => {
+      if (slotUpdates.length > 0) {
+        await updateConnectionSlots(trx, row.tenant_id, row.id, slotUpdates);
+      }
+      if (variables && changedFields.includes('variables')) {
+        await replaceConnectionVariables(trx, row.tenant_id, row.id, variables);
+      }
+      return writeConnectorConnection(trx, row.tenant_id, row.id, {
+        ...(rename ? { name: cmd.name } : {}),
+        version,
+      });
+    },
+  });
+}
+
+/**
+ * Drops what this request's loaders may hold about a connection that just changed (a request
+ * can run several mutations), and primes the connection itself.
+ */
+function forgetConnection(ctx: GatewayContext, connection: ConnectorConnection): void {
+  const key = { tenantId: connection.organisationId, id: connection.id };
+  ctx.loaders.connectorConnection.clear(key).prime(key, connection);
+  ctx.loaders.connectionCredentials.clear(key);
+  ctx.loaders.connectionVariables.clear(key);
+  ctx.loaders.credentialUsages.clearAll();
+}
+
+/**
+ * One page of the tenant's connector connections, of one connector when `connectorId` is
+ * given (an unknown or malformed connector id is an empty page, like a connector without
+ * connections). Needs `connections:read`.
+ */
+export async function connectorConnectionPage(
+  ctx: GatewayContext,
+  organisationId: string,
+  connectorId: string | null | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<Result<Page<ConnectorConnection>>> {
+  const access = await authorizeTenantRead(ctx, organisationId, ['organisationId']);
+  if (!access.ok) return access;
+  const page = parsePage(first, after);
+  if (!page.ok) return page;
+  if (connectorId != null && !isUuid(connectorId))
+    return ok({ items: [], endCursor: null, hasNextPage: false });
+  const rows = await listConnectorConnections(
+    ctx.db,
+    organisationId,
+    connectorId == null ? null : connectorId.toLowerCase(),
+    page.value,
+  );
+  const { items, ...info } = toPage(rows, page.value);
+  return ok({ items: items.map(toConnectorConnection), ...info });
+}
+
+/** One connection of one connector, or null (missing, malformed id, or another tenant's). */
+export async function connectorConnectionById(
+  ctx: GatewayContext,
+  organisationId: string,
+  connectorId: string,
+  connectionId: string,
+): Promise<Result<ConnectorConnection | null>> {
+  const access = await authorizeTenantRead(ctx, organisationId, ['organisationId']);
+  if (!access.ok) return access;
+  if (!isUuid(connectorId) || !isUuid(connectionId)) return ok(null);
+  const row = await getConnectorConnection(
+    ctx.db,
+    organisationId,
+    connectorId.toLowerCase(),
+    connectionId.toLowerCase(),
+  );
+  return ok(row ? toConnectorConnection(row) : null);
+}

@@ -1,0 +1,57 @@
+/** How serious a validation message is (the seed's values, lower case). */
+export type ValidationSeverity = 'info' | 'warning' | 'error';
+
+/** A finding about a credential slot, computed by the server (never taken from a caller). */
+export interface ValidationMessage {
+  text: string;
+  severity: ValidationSeverity;
+  detail: string[];
+}
+
+/** A credential that expires within this window gets a warning. */
+export const EXPIRY_WARNING_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The validation messages of one slot, i.e. of one (auth scheme config, credential) pair:
+ * a credential whose type is not the config's scheme type is an error; an expired credential
+ * is an error, one expiring within 7 days a warning; errors the credential carries are a
+ * warning listing them in `detail`. A sound pair has none. Pure: `now` is passed in.
+ */
+export function validationMessagesFor(
+  config: { schemeType: string },
+  credential: { type: string; errors: readonly string[]; expiresAt: Date | null },
+  now: Date,
+): ValidationMessage[] {
+  const messages: ValidationMessage[] = [];
+  if (credential.type !== config.schemeType) {
+    messages.push({
+      text: 'credential type does not match the scheme',
+      severity: 'error',
+      detail: [`credential type: ${credential.type}`, `scheme type: ${config.schemeType}`],
+    });
+  }
+  if (credential.expiresAt) {
+    const left = credential.expiresAt.getTime() - now.getTime();
+    if (left <= 0) {
+      messages.push({
+        text: 'credential has expired',
+        severity: 'error',
+        detail: [`expired at ${credential.expiresAt.toISOString()}`],
+      });
+    } else if (left <= EXPIRY_WARNING_MS) {
+      messages.push({
+        text: 'credential expires within 7 days',
+        severity: 'warning',
+        detail: [`expires at ${credential.expiresAt.toISOString()}`],
+      });
+    }
+  }
+  if (credential.errors.length > 0) {
+    messages.push({
+      text: 'credential has errors',
+      severity: 'warning',
+      detail: [...credential.errors],
+    });
+  }
+  return messages;
+}

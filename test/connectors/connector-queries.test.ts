@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  addConnections,
+  connectorWorld,
+  CONNECTION_FIELDS,
+  markCredentialData,
+  SECRET_MARK,
+  SLOT_FRAGMENT,
+} from '../helpers/connectors.js';
+import { countStatements, getHarness, gql, newApiKey } from '../helpers/harness.js';
+
+const LIST = /* GraphQL */ `
+  query List($organisationId: ID!, $connectorId: ID, $first: Int, $after: String) {
+    connectorConnections(
+      organisationId: $organisationId
+      connectorId: $connectorId
+      first: $first
+      after: $after
+    ) {
+      items {
+        id
+        name
+        connector {
+          id
+        }
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+  }
+`;
+const LIST_ALL = /* GraphQL */ `
+  query ListAll($organisationId: ID!, $connectorId: ID, $first: Int) {
+    connectorConnections(organisationId: $organisationId, connectorId: $connectorId, first: $first) {
+      items { ${CONNECTION_FIELDS} }
+      pageInfo { endCursor hasNextPage }
+    }
+  }
+  ${SLOT_FRAGMENT}
+`;
+const ONE = /* GraphQL */ `
+  query One($organisationId: ID!, $connectorId: ID!, $connectionId: ID!) {
+    connectorConnection(organisationId: $organisationId, connectorId: $connectorId, connectionId: $connectionId) {
+      ${CONNECTION_FIELDS}
+    }
+  }
+  ${SLOT_FRAGMENT}
+`;
+
+describe('connectorConnections', () => {
+  it("lists all the tenant's connector connections, or one connector's; an unknown connector is an empty page", async () => {
+    const w = await connectorWorld();
+    const second = await connectorWorld({
+      tenantId: w.tenantId,
+      connectorName: 'Second',
+      connectionName: 'Other',
+    });
+    const added = await addConnections(w, 2);
+    await connectorWorld(); // another tenant's rows never show
+    const all = await gql(LIST, { organisationId: w.tenantId }, w.viewer);
+    expect(all.errors).toBeUndefined();
+    expect(all.data!.connectorConnections.items.map((i: any) => i.id).sort()).toEqual(
+      [w.connectionId, second.connectionId, ...added.map((a) => a.connectionId)].sort(),
+    );
+    const mine = await gql(
+      LIST,
+      { organisationId: w.tenantId, connectorId: w.connectorId.toUpperCase() },
+      w.viewer,
+    );
+    expect(mine.data!.connectorConnections.items.map((i: any) => [i.id, i.connector.id])).toEqual(
+      [w.connectionId, ...added.map((a) => a.connectionId)].map((id) => [id, w.connectorId]),
+    );
+    for (const connectorId of [randomUUID(), 'not-a-uuid']) {
+      const none = await gql(LIST, { organisationId: w.tenantId, connectorId }, w.viewer);
+      expect(none.errors).toBeUndefined();
+      expect(none.data!.connectorConnections).toEqual({
+        items: [],
+        pageInfo: { endCursor: null, hasNextPage: false },
+      });
+    }
+  });
+
+  it('pages through every connection once, in creation order', async () => {
+    const w = await connectorWorld();
+    const added = await addConnections(w, 4);
+    const seen: string[] = [];
+    const more: boolean[] = [];
+    let after: string | null = null;
+    do {
+      const r = await gql(
+        LIST,
+        { organisationId: w.tenantId, connectorId: w.connectorId, first: 2, after },
+        w.viewer,
+      );
+      expect(r.errors).toBeUndefined();
+      const page: any = r.data!.connectorConnections;
+      seen.push(...page.items.map((i: { id: string }) => i.id));
+      more.push(page.pageInfo.hasNextPage);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual([w.connectionId, ...added.map((a) => a.connectionId)]);
+    expect(more).toEqual([true, true, false]);
+  });
+
+  it('refuses first outside 1..100 and a forged cursor with BAD_USER_INPUT', async () => {
+    const w = await connectorWorld();
+    for (const vars of [{ first: 0 }, { first: 101 }, { after: 'forged' }]) {
+      const r = await gql(LIST, { organisationId: w.tenantId, ...vars }, w.viewer);
+      expect(r.errors?.[0].extensions?.code, JSON.stringify(vars)).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('is UNAUTHENTICATED without credentials and FORBIDDEN outside the tenant or without connections:read', async () => {
+    const w = await connectorWorld();
+    const other = await connectorWorld();
+    expect((await gql(LIST, { organisationId: w.tenantId })).errors?.[0].extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(
+      (await gql(LIST, { organisationId: w.tenantId }, other.admin)).errors?.[0].extensions?.code,
+    ).toBe('FORBIDDEN');
+    const writer = await newApiKey(w.tenantId, ['connections:write']);
+    expect(
+      (await gql(LIST, { organisationId: w.tenantId }, writer)).errors?.[0].extensions?.code,
+    ).toBe('FORBIDDEN');
+    const one = await gql(
+      ONE,
+      { organisationId: w.tenantId, connectorId: w.connectorId, connectionId: w.connectionId },
+      writer,
+    );
+    expect(one.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('runs the same number of statements for 10 and for 100 connections, every nested field selected', async () => {
+    const w = await connectorWorld();
+    await addConnections(w, 99);
+    await markCredentialData(w);
+    const run = (first: number) =>
+      countStatements(() =>
+        gql(LIST_ALL, { organisationId: w.tenantId, connectorId: w.connectorId, first }, w.viewer),
+      );
+    const ten = await run(10);
+    const hundred = await run(100);
+    expect(ten.result.errors).toBeUndefined();
+    expect(hundred.result.errors).toBeUndefined();
+    const items = hundred.result.data!.connectorConnections.items;
+    expect(ten.result.data!.connectorConnections.items).toHaveLength(10);
+    expect(items).toHaveLength(100);
+    // Every nested level really resolved, for every connection.
+    for (const item of items) {
+      expect(item.connector.id).toBe(w.connectorId);
+      expect(item.credentials.action).toHaveLength(2);
+      expect(item.credentials.trigger).toHaveLength(1);
+      expect(item.variables.length).toBeGreaterThan(0);
+      const slot = item.credentials.trigger[0];
+      expect(slot.authSchemeConfig).toMatchObject({ schemeType: 'hmac', validationMessages: [] });
+      expect(slot.credential.usages).toEqual([
+        {
+          connection: expect.objectContaining({
+            id: item.id,
+            connector: { id: w.connectorId, name: 'Shopify', protocol: 'http' },
+          }),
+        },
+      ]);
+    }
+    expect(hundred.statements.length).toBe(ten.statements.length);
+    // Authentication + the page + one batch each: connector, slots, variables, configs,
+    // credentials, usages.
+    expect(ten.statements.length).toBeLessThanOrEqual(10);
+    const own = (statements: string[]) =>
+      statements.filter((s) =>
+        /connectors|connector_connections|connection_|credentials|auth_scheme/.test(s),
+      );
+    expect(own(ten.statements)).toHaveLength(7);
+    expect(own(hundred.statements)).toHaveLength(7);
+    expect(JSON.stringify(hundred.result)).not.toContain(SECRET_MARK);
+  });
+});
+
+describe('connectorConnection', () => {
+  it('returns the connection with every nested field', async () => {
+    const w = await connectorWorld();
+    const r = await gql(
+      ONE,
+      { organisationId: w.tenantId, connectorId: w.connectorId, connectionId: w.connectionId },
+      w.viewer,
+    );
+    expect(r.errors).toBeUndefined();
+    const c = r.data!.connectorConnection;
+    expect(c).toMatchObject({
+      id: w.connectionId,
+      organisationId: w.tenantId,
+      name: 'Main store',
+      version: 1,
+      connector: {
+        id: w.connectorId,
+        organisationId: w.tenantId,
+        name: 'Shopify',
+        protocol: 'http',
+      },
+      variables: [
+        { name: 'shopDomain', value: 'shop.example.com' },
+        { name: 'currency', value: 'EUR' },
+      ],
+    });
+    expect(c.credentials.action.map((s: any) => s.id)).toEqual(w.actionIds);
+    expect(c.credentials.trigger.map((s: any) => s.id)).toEqual(w.triggerIds);
+    expect(c.credentials.action[0]).toMatchObject({
+      authSchemeConfig: {
+        id: w.schemeConfigs['api-key'][0],
+        schemeType: 'api-key',
+        description: 'api-key option 1',
+        validationMessages: [],
+      },
+      credential: {
+        id: w.credentialIds['Admin token'],
+        organisationId: w.tenantId,
+        type: 'api-key',
+        name: 'Admin token',
+        errors: [],
+        expiresAt: null,
+        hasData: true,
+      },
+    });
+  });
+
+  it('usages list each connection that uses the credential once, across connectors', async () => {
+    const w = await connectorWorld();
+    const second = await connectorWorld({
+      tenantId: w.tenantId,
+      connectorName: 'Second',
+      connectionName: 'Reuser',
+    });
+    const { database } = await getHarness();
+    const shared = w.credentialIds['Admin token'];
+    // The second connection uses the shared credential in two slots.
+    await database.db
+      .insertInto('connection_credentials')
+      .values(
+        (['action', 'trigger'] as const).map((kind) => ({
+          id: randomUUID(),
+          tenant_id: w.tenantId,
+          connection_id: second.connectionId,
+          kind,
+          position: 5,
+          credential_id: shared,
+          auth_scheme_config_id: second.schemeConfigs.hmac[0],
+        })),
+      )
+      .execute();
+    const r = await gql(
+      ONE,
+      { organisationId: w.tenantId, connectorId: w.connectorId, connectionId: w.connectionId },
+      w.viewer,
+    );
+    expect(
+      r.data!.connectorConnection.credentials.action[0].credential.usages.map((u: any) => [
+        u.connection.id,
+        u.connection.connector.name,
+      ]),
+    ).toEqual([
+      [w.connectionId, 'Shopify'],
+      [second.connectionId, 'Second'],
+    ]);
+    // In the second connection, the shared api-key credential sits on an hmac config: an error.
+    const s = await gql(
+      ONE,
+      {
+        organisationId: w.tenantId,
+        connectorId: second.connectorId,
+        connectionId: second.connectionId,
+      },
+      w.viewer,
+    );
+    const trigger = s.data!.connectorConnection.credentials.trigger;
+    expect(trigger.map((t: any) => t.credential.id)).toEqual([
+      second.credentialIds['Webhook secret'],
+      shared,
+    ]);
+    expect(trigger[1].authSchemeConfig.validationMessages.map((m: any) => m.severity)).toEqual([
+      'error',
+    ]);
+    expect(trigger[0].authSchemeConfig.validationMessages).toEqual([]);
+  });
+
+  it("is null for a missing id, another connector's or another tenant's connection, and malformed ids", async () => {
+    const w = await connectorWorld();
+    const sibling = await connectorWorld({ tenantId: w.tenantId, connectorName: 'Second' });
+    const other = await connectorWorld();
+    for (const [connectorId, connectionId] of [
+      [w.connectorId, randomUUID()],
+      [w.connectorId, sibling.connectionId],
+      [w.connectorId, other.connectionId],
+      [other.connectorId, other.connectionId],
+      ['not-a-uuid', w.connectionId],
+      [w.connectorId, 'not-a-uuid'],
+    ]) {
+      const r = await gql(ONE, { organisationId: w.tenantId, connectorId, connectionId }, w.viewer);
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.connectorConnection).toBeNull();
+    }
+  });
+});
