@@ -19,7 +19,7 @@ import { DEFAULT_PAGE_SIZE } from './services/read-access.js';
  * because the schema has a type cycle there, depth is what stops circular queries.
  */
 export const LIMITS = {
-  maxDepth: 12,
+  maxDepth: 10,
   maxAliases: 30,
   maxDirectives: 20,
   /** Tokens of the document, counted by graphql-js's parser (stops giant documents cheaply). */

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gql } from '../helpers/harness.js';
 import { appsWorld, REPLACE_ORG } from '../helpers/apps.js';
+import { connectorWorld, UPDATE_CONNECTOR_CONNECTION } from '../helpers/connectors.js';
 import { dbWorld, PATCH_DB } from '../helpers/databases.js';
 import { nexusWorld, SET_CLIENT_ENABLED } from '../helpers/nexus.js';
 import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
@@ -30,7 +31,16 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.string(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { maxKeys: 4 }),
 );
-const anyId = (valid: string[]) => fc.oneof(fc.constantFrom(...valid), fc.uuid(), fc.string({ maxLength: 40 }), fc.constant(''));
+const anyId = (valid: string[]) =>
+  fc.oneof(
+    { arbitrary: fc.constantFrom(...valid), weight: 6 },
+    { arbitrary: fc.uuid(), weight: 1 },
+    { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
+    { arbitrary: fc.constant(''), weight: 1 },
+  );
+/** The caller's own tenant most of the time, sometimes anything. */
+const anyTenant = (own: string) =>
+  fc.oneof({ arbitrary: fc.constant(own), weight: 6 }, { arbitrary: fc.string({ maxLength: 70 }), weight: 1 });
 /** An input object: known keys with well-typed or wild values, sometimes unknown keys. */
 const anyInput = (known: Record<string, fc.Arbitrary<unknown>>, required: string[] = []) =>
   fc
@@ -46,7 +56,11 @@ const anyInput = (known: Record<string, fc.Arbitrary<unknown>>, required: string
         ),
         { requiredKeys: required },
       ),
-      fc.option(fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), anyValue, { maxKeys: 2 }), { nil: undefined, freq: 30 }),
+      // now and then an unknown key next to the known ones
+      fc.oneof(
+        { arbitrary: fc.constant(undefined), weight: 15 },
+        { arbitrary: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), anyValue, { maxKeys: 2 }), weight: 1 },
+      ),
     )
     .map(([input, extra]) => ({ ...(extra ?? {}), ...input }));
 
@@ -67,6 +81,7 @@ async function check(
       const outcome = r.data?.[field];
       const kind = outcome?.__typename ?? codes[0] ?? 'none';
       seen[kind] = (seen[kind] ?? 0) + 1;
+      if (process.env.FC_DEBUG) console.log(label, kind, JSON.stringify(outcome?.fieldErrors ?? r.errors?.[0]?.message ?? ''));
       const success = typeof outcome?.__typename === 'string' && outcome.__typename.endsWith('Success');
       if (!success) expect(await tenantSnapshot(tenantId), `${label}: an error changed data`).toEqual(before);
     }),
@@ -104,7 +119,7 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
       w.tenantId,
       fc.record({
         variables: fc.record({
-          tenantId: fc.oneof(fc.constant(w.tenantId), fc.string({ maxLength: 70 })),
+          tenantId: anyTenant(w.tenantId),
           connectionId: anyId([w.connectionId]),
           input: anyInput({
             clientId: fc.oneof(fc.constantFrom('mobile', 'web', 'batch', 'spare', 'nope'), fc.string({ maxLength: 130 })),
@@ -126,7 +141,7 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
       w.tenantId,
       fc.record({
         variables: fc.record({
-          organisationId: fc.oneof(fc.constant(w.tenantId), fc.string({ maxLength: 70 })),
+          organisationId: anyTenant(w.tenantId),
           connectionId: anyId([w.connectionId, w.crmConnectionId]),
           input: anyInput({
             name: fc.string({ maxLength: 210 }),
@@ -170,6 +185,58 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
       }),
       PATCH_DB,
       'patchDatabaseConnection',
+    );
+  });
+
+  it('updateConnectorConnection', async () => {
+    const w = await connectorWorld();
+    const slot = (ids: string[]) =>
+      fc.record({
+        id: fc.oneof({ arbitrary: fc.constantFrom(...ids), weight: 5 }, { arbitrary: fc.uuid(), weight: 1 }),
+        authSchemeConfigId: fc.oneof(
+          { arbitrary: fc.constantFrom(...Object.values(w.schemeConfigs).flat()), weight: 5 },
+          { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
+        ),
+      });
+    /** A permutation of the slots, each on one of its own scheme type's configs. */
+    const validOrder = (ids: string[], schemes: string[]) =>
+      fc
+        .shuffledSubarray(
+          ids.map((id, i) => ({ id, scheme: schemes[i] })),
+          { minLength: ids.length, maxLength: ids.length },
+        )
+        .chain((slots) =>
+          fc.tuple(...slots.map((sl) => fc.constantFrom(...w.schemeConfigs[sl.scheme]).map((authSchemeConfigId) => ({ id: sl.id, authSchemeConfigId })))),
+        );
+    await check(
+      'updateConnectorConnection',
+      w.tenantId,
+      fc.record({
+        variables: fc.record({
+          organisationId: anyTenant(w.tenantId),
+          connectorId: anyId([w.connectorId]),
+          connectionId: anyId([w.connectionId]),
+          input: anyInput(
+            {
+              id: anyId([w.connectionId]),
+              name: fc.oneof(fc.string({ maxLength: 210 }), fc.constantFrom('Main store', 'Other')),
+              credentials: fc.record({
+                action: fc.oneof(validOrder(w.actionIds, ['api-key', 'oauth2']), fc.array(slot(w.actionIds), { maxLength: 3 })),
+                trigger: fc.oneof(validOrder(w.triggerIds, ['hmac']), fc.array(slot(w.triggerIds), { maxLength: 2 })),
+              }),
+              variables: fc.array(
+                fc.record({ name: fc.oneof(fc.constantFrom('shopDomain', 'currency', 'x'), fc.string({ maxLength: 110 })), value: fc.string({ maxLength: 50 }) }),
+                { maxLength: 4 },
+              ),
+              expectedVersion: fc.integer({ min: -1, max: 5 }),
+            },
+            ['name'],
+          ),
+        }),
+        token: fc.constantFrom(w.admin, w.viewer),
+      }),
+      UPDATE_CONNECTOR_CONNECTION,
+      'updateConnectorConnection',
     );
   });
 });

@@ -116,3 +116,25 @@ describe('variables of the wrong type', () => {
     }
   });
 });
+
+describe('depth', () => {
+  /** connectorConnections → items → credentials → action → credential → usages → connection → … */
+  const CYCLE = ['credentials', 'action', 'credential', 'usages', 'connection'];
+  const chain = (tenantId: string, objectFields: number) => {
+    const fields = ['items'];
+    while (fields.length < objectFields - 1) fields.push(CYCLE[(fields.length - 1) % CYCLE.length]);
+    return `{ connectorConnections(organisationId: "${tenantId}", first: 1) { ${fields.map((f) => `${f} {`).join(' ')} id ${'} '.repeat(fields.length)}} }`;
+  };
+
+  it(`the deepest legitimate queries pass; depth ${LIMITS.maxDepth} passes, ${LIMITS.maxDepth + 1} is refused before any SQL`, async () => {
+    const w = await oesWorld();
+    const legitRead = `{ connectorConnections(organisationId: "${w.tenantId}", first: 100) { items { credentials { action { authSchemeConfig { validationMessages { text } } credential { usages { connection { connector { name } } } } } } } } }`;
+    accepted(await run(legitRead, {}, w.viewer));
+    const legitMutation = `mutation { updateConnectorConnection(organisationId: "${w.tenantId}", connectorId: "${w.connectionId}", connectionId: "${w.connectionId}", input: { name: "x" }) {
+      __typename ... on UpdateConnectorConnectionSuccess { connection { credentials { action { credential { usages { connection { connector { name } } } } } } } } } }`;
+    accepted(await run(legitMutation, {}, w.admin));
+    // depth = object fields on the path + the leaf
+    accepted(await run(chain(w.tenantId, LIMITS.maxDepth - 1), {}, w.viewer));
+    refused(await run(chain(w.tenantId, LIMITS.maxDepth), {}, w.viewer), /depth limit/);
+  });
+});

@@ -5,6 +5,7 @@ import { revokeApiKey } from '../../db/queries/identity.js';
 import { hashApiKey } from '../../src/auth/api-keys.js';
 import {
   createApp,
+  createConnectorWithConnection,
   createDatabaseConnection,
   createNexusClient,
   createNexusConnection,
@@ -30,6 +31,8 @@ interface TenantWorld {
   nexus: string;
   org: string;
   db: string;
+  connector: string;
+  connectorConnection: string;
 }
 
 async function tenantWorld(ownerId: string): Promise<TenantWorld> {
@@ -43,7 +46,14 @@ async function tenantWorld(ownerId: string): Promise<TenantWorld> {
   const app = await createApp(db, secrets, { tenantId, name: 'App', authConfigs: [{ type: 'apikey', isValid: true }] });
   const org = await createOrgConnection(db, secrets, { tenantId, appId: app.appId, authConfigId: app.authConfigIds[0], name: 'org', apiKey: 'k' });
   const dbc = await createDatabaseConnection(db, secrets, { tenantId, name: `db-${randomUUID().slice(0, 8)}` });
-  return { tenantId, oes, nexus, org, db: dbc };
+  const cc = await createConnectorWithConnection(db, secrets, {
+    tenantId,
+    connectorName: 'Shop',
+    connectionName: 'shop',
+    action: [{ credential: 'token', schemeType: 'api-key' }],
+    trigger: [],
+  });
+  return { tenantId, oes, nexus, org, db: dbc, connector: cc.connectorId, connectorConnection: cc.connectionId };
 }
 
 let a: TenantWorld;
@@ -69,12 +79,13 @@ beforeAll(async () => {
   await revokeApiKey(database.db, row.id);
 });
 
-const idFor = (kind: IdKind, field: keyof Omit<TenantWorld, 'tenantId'>) =>
+type IdField = 'oes' | 'nexus' | 'org' | 'db' | 'connectorConnection';
+const idFor = (kind: IdKind, field: IdField) =>
   kind === 'own' ? a[field] : kind === 'foreign' ? b[field] : randomUUID();
 
 interface Operation {
   name: string;
-  field: keyof Omit<TenantWorld, 'tenantId'>;
+  field: IdField;
   /** Whether the tenant is named in the arguments (else the id alone is looked up). */
   namesTenant: boolean;
   mutation: (id: string) => { query: string; variables: Record<string, unknown> };
@@ -116,6 +127,20 @@ const OPERATIONS: Operation[] = [
     allowed: ['admin'],
     mutation: (id) => ({ query: `mutation($id: ID!) { patchDatabaseConnection(connectionId: $id, input: { port: ${1000 + Math.floor(Math.random() * 60000)} }) ${result} }`, variables: { id } }),
     single: (id) => ({ query: `query($id: ID!) { x: databaseConnection(connectionId: $id) { id } }`, variables: { id } }),
+  },
+  {
+    name: 'updateConnectorConnection',
+    field: 'connectorConnection',
+    namesTenant: true,
+    allowed: ['admin'],
+    mutation: (id) => ({
+      query: `mutation($t: ID!, $c: ID!, $id: ID!) { updateConnectorConnection(organisationId: $t, connectorId: $c, connectionId: $id, input: { name: "${randomUUID()}" }) ${result} }`,
+      variables: { t: a.tenantId, c: a.connector, id },
+    }),
+    single: (id) => ({
+      query: `query($t: ID!, $c: ID!, $id: ID!) { x: connectorConnection(organisationId: $t, connectorId: $c, connectionId: $id) { id } }`,
+      variables: { t: a.tenantId, c: a.connector, id },
+    }),
   },
 ];
 
