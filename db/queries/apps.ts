@@ -8,12 +8,7 @@ import type {
   OrgConnectionsTable,
 } from '../tables/apps.js';
 import { keysetPage, type PageRequest } from './pagination.js';
-
-/** A row's identity within its tenant, as the per-request loaders key it. */
-export interface TenantKeyed {
-  tenantId: string;
-  id: string;
-}
+import { inTenantKeys, type TenantKey } from './tenant-keys.js';
 
 /** The columns `replaceOrgConnection` may write (always with the new version). */
 export type OrgConnectionUpdate = Pick<
@@ -122,38 +117,26 @@ export async function listOrgConnections(
 /** Batch: Apps by `(tenant, id)` keys, for the per-request loader. */
 export async function appsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKeyed[],
+  keys: readonly TenantKey[],
 ): Promise<AppRow[]> {
   if (keys.length === 0) return [];
   return db
     .selectFrom('apps')
     .selectAll()
-    .where((eb) =>
-      eb(
-        eb.refTuple('tenant_id', 'id'),
-        'in',
-        keys.map((k) => eb.tuple(k.tenantId, k.id)),
-      ),
-    )
+    .where(inTenantKeys('tenant_id', 'id', keys))
     .execute();
 }
 
 /** Batch: auth configs by `(tenant, id)` keys, for the per-request loader. */
 export async function authConfigsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKeyed[],
+  keys: readonly TenantKey[],
 ): Promise<AppAuthConfigRow[]> {
   if (keys.length === 0) return [];
   return db
     .selectFrom('app_auth_configs')
     .selectAll()
-    .where((eb) =>
-      eb(
-        eb.refTuple('tenant_id', 'id'),
-        'in',
-        keys.map((k) => eb.tuple(k.tenantId, k.id)),
-      ),
-    )
+    .where(inTenantKeys('tenant_id', 'id', keys))
     .execute();
 }
 
@@ -163,19 +146,13 @@ export async function authConfigsByKeys(
  */
 export async function authConfigsByAppKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKeyed[],
+  keys: readonly TenantKey[],
 ): Promise<AppAuthConfigRow[]> {
   if (keys.length === 0) return [];
   return db
     .selectFrom('app_auth_configs')
     .selectAll()
-    .where((eb) =>
-      eb(
-        eb.refTuple('tenant_id', 'app_id'),
-        'in',
-        keys.map((k) => eb.tuple(k.tenantId, k.id)),
-      ),
-    )
+    .where(inTenantKeys('tenant_id', 'app_id', keys))
     .orderBy('position')
     .orderBy('id')
     .execute();
@@ -193,7 +170,7 @@ export async function authConfigsByAppKeys(
  */
 export async function boardsByConnectionKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKeyed[],
+  keys: readonly TenantKey[],
 ): Promise<ConnectionBoardRow[]> {
   if (keys.length === 0) return [];
   return db
@@ -203,13 +180,7 @@ export async function boardsByConnectionKeys(
     )
     .selectAll('boards')
     .select('bc.connection_id')
-    .where((eb) =>
-      eb(
-        eb.refTuple('bc.tenant_id', 'bc.connection_id'),
-        'in',
-        keys.map((k) => eb.tuple(k.tenantId, k.id)),
-      ),
-    )
+    .where(inTenantKeys('bc.tenant_id', 'bc.connection_id', keys))
     .orderBy('boards.name')
     .orderBy('boards.id')
     .execute();

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type {
   AuthSchemeConfigRow,
@@ -8,12 +8,7 @@ import type {
   ConnectorRow,
 } from '../tables/connectors.js';
 import { keysetPage, type PageRequest } from './pagination.js';
-
-/** A row's identity within its tenant (the key of every batch function here). */
-export interface TenantIdKey {
-  tenantId: string;
-  id: string;
-}
+import { inTenantKeys, type TenantKey } from './tenant-keys.js';
 
 /**
  * A credential as the read side may see it: every column except the sealed `data_enc`, which
@@ -38,23 +33,6 @@ export interface ConnectionSlotRow extends ConnectionCredentialRow {
 /** One use of a credential: the connection (whole row) and the credential it uses. */
 export interface CredentialUsageRow extends ConnectorConnectionRow {
   credential_id: string;
-}
-
-/**
- * `(<tenant column>, <id column>) in (select * from unnest($1::text[], $2::uuid[]))`: a batch of
- * tenant-scoped keys as two array parameters, whatever the batch size. (A literal tuple list
- * `in (($1,$2), …)` needs two parameters per key, and on PGlite 0.5 one of ~280 tuples or more
- * silently matches nothing.)
- */
-function inTenantKeys(
-  tenantColumn: string,
-  idColumn: string,
-  keys: readonly TenantIdKey[],
-): RawBuilder<SqlBool> {
-  const tenantIds = keys.map((k) => k.tenantId);
-  const ids = keys.map((k) => k.id);
-  const key = sql`(${sql.ref(tenantColumn)}, ${sql.ref(idColumn)})`;
-  return sql<SqlBool>`${key} in (select * from unnest(${tenantIds}::text[], ${ids}::uuid[]))`;
 }
 
 // --- mutation ---------------------------------------------------------------------------
@@ -289,7 +267,7 @@ export async function listConnectorConnections(
 /** Batch: connectors by `(tenant, id)`. */
 export async function connectorsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantIdKey[],
+  keys: readonly TenantKey[],
 ): Promise<ConnectorRow[]> {
   if (keys.length === 0) return [];
   return db
@@ -302,7 +280,7 @@ export async function connectorsByKeys(
 /** Batch: connector connections by `(tenant, id)`. */
 export async function connectorConnectionsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantIdKey[],
+  keys: readonly TenantKey[],
 ): Promise<ConnectorConnectionRow[]> {
   if (keys.length === 0) return [];
   return db
@@ -315,7 +293,7 @@ export async function connectorConnectionsByKeys(
 /** Batch: auth scheme configs by `(tenant, id)`. */
 export async function authSchemeConfigsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantIdKey[],
+  keys: readonly TenantKey[],
 ): Promise<AuthSchemeConfigRow[]> {
   if (keys.length === 0) return [];
   return db
@@ -328,7 +306,7 @@ export async function authSchemeConfigsByKeys(
 /** Batch: credentials by `(tenant, id)`, without their sealed data (`has_data` instead). */
 export async function credentialsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantIdKey[],
+  keys: readonly TenantKey[],
 ): Promise<CredentialSummaryRow[]> {
   if (keys.length === 0) return [];
   return db
@@ -342,7 +320,7 @@ export async function credentialsByKeys(
 /** Batch: the credential slots of connections by `(tenant, connection id)`, in slot order. */
 export async function connectionCredentialsByConnections(
   db: Kysely<Database>,
-  keys: readonly TenantIdKey[],
+  keys: readonly TenantKey[],
 ): Promise<ConnectionCredentialRow[]> {
   if (keys.length === 0) return [];
   return db
@@ -358,7 +336,7 @@ export async function connectionCredentialsByConnections(
 /** Batch: the variables of connections by `(tenant, connection id)`, in position order. */
 export async function connectionVariablesByConnections(
   db: Kysely<Database>,
-  keys: readonly TenantIdKey[],
+  keys: readonly TenantKey[],
 ): Promise<ConnectionVariableRow[]> {
   if (keys.length === 0) return [];
   return db
@@ -383,7 +361,7 @@ export async function connectionVariablesByConnections(
  */
 export async function credentialUsagesByCredentials(
   db: Kysely<Database>,
-  keys: readonly TenantIdKey[],
+  keys: readonly TenantKey[],
 ): Promise<CredentialUsageRow[]> {
   if (keys.length === 0) return [];
   return db

@@ -37,6 +37,7 @@ import type {
   DatabaseJobRow,
 } from '../tables/databases.js';
 import { keysetPage, type PageRequest } from './pagination.js';
+import { inTenantKeys, type TenantKey } from './tenant-keys.js';
 
 /** Job statuses in which a job uses its connection: a patch is refused while one exists. */
 export const ACTIVE_JOB_STATUSES = ['QUEUED', 'RUNNING'] as const;
@@ -188,19 +189,13 @@ export async function listDatabaseConnections(
  */
 export async function activeJobsByConnectionKeys(
   db: Kysely<Database>,
-  keys: readonly { tenantId: string; id: string }[],
+  keys: readonly TenantKey[],
 ): Promise<DatabaseJobRow[]> {
   if (keys.length === 0) return [];
   return db
     .selectFrom('database_jobs')
     .selectAll()
-    .where((eb) =>
-      eb(
-        eb.refTuple('tenant_id', 'connection_id'),
-        'in',
-        keys.map((k) => eb.tuple(k.tenantId, k.id)),
-      ),
-    )
+    .where(inTenantKeys('tenant_id', 'connection_id', keys))
     .where('status', 'in', activeStatuses())
     .orderBy('id')
     .execute();

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { NexusClientRow, NexusConnectionRow } from '../tables/nexus.js';
 import { keysetPage, type PageRequest } from './pagination.js';
+import { inTenantKeys, type TenantKey } from './tenant-keys.js';
 
 /** One client on one connection, with the client's name: a row of a connection's client list. */
 export interface NexusConnectionClientView {
@@ -142,17 +143,11 @@ export async function listNexusConnections(
  */
 export async function connectionClientsByConnections(
   db: Kysely<Database>,
-  keys: readonly { tenantId: string; id: string }[],
+  keys: readonly TenantKey[],
 ): Promise<NexusConnectionClientView[]> {
   if (keys.length === 0) return [];
   return connectionClientsQuery(db)
-    .where((eb) =>
-      eb(
-        eb.refTuple('ncc.tenant_id', 'ncc.connection_id'),
-        'in',
-        keys.map((k) => eb.tuple(k.tenantId, k.id)),
-      ),
-    )
+    .where(inTenantKeys('ncc.tenant_id', 'ncc.connection_id', keys))
     .orderBy('ncc.tenant_id')
     .orderBy('ncc.connection_id')
     .orderBy('ncc.position')

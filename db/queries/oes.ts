@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { OesConnectionRow, OesConnectionUpdate, OesPartnerRow } from '../tables/oes.js';
 import { keysetPage, type PageRequest } from './pagination.js';
+import { inTenantKeys, type TenantKey } from './tenant-keys.js';
 
 /**
  * Locks and reads one OES connection of one tenant for the rest of the transaction:
@@ -64,18 +65,12 @@ export async function listOesConnections(
 /** Batch: partners by `(tenant, id)` keys, for the per-request loader. */
 export async function partnersByKeys(
   db: Kysely<Database>,
-  keys: readonly { tenantId: string; id: string }[],
+  keys: readonly TenantKey[],
 ): Promise<OesPartnerRow[]> {
   if (keys.length === 0) return [];
   return db
     .selectFrom('oes_partners')
     .selectAll()
-    .where((eb) =>
-      eb(
-        eb.refTuple('tenant_id', 'id'),
-        'in',
-        keys.map((k) => eb.tuple(k.tenantId, k.id)),
-      ),
-    )
+    .where(inTenantKeys('tenant_id', 'id', keys))
     .execute();
 }

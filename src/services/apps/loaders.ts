@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import {
@@ -6,64 +5,9 @@ import {
   authConfigsByAppKeys,
   authConfigsByKeys,
   boardsByConnectionKeys,
-  type ConnectionBoardRow,
-  type TenantKeyed,
 } from '../../../db/queries/apps.js';
-import type { AppAuthConfigRow, AppRow } from '../../../db/tables/apps.js';
-import {
-  toApp,
-  toAppAuthConfig,
-  toBoard,
-  type App,
-  type AppAuthConfig,
-  type Board,
-} from './service.js';
-
-const cacheKey = (k: TenantKeyed) => `${k.tenantId}\u0000${k.id}`;
-
-/**
- * A loader of one object per `(tenant, id)` key from a batch that returns the rows found in
- * any order: answers in key order, `null` where no row exists.
- */
-function oneByKey<Row, T>(
-  batch: (keys: readonly TenantKeyed[]) => Promise<Row[]>,
-  keyOf: (row: Row) => TenantKeyed,
-  map: (row: Row) => T,
-): DataLoader<TenantKeyed, T | null, string> {
-  return new DataLoader(
-    async (keys) => {
-      const rows = await batch(keys);
-      const byKey = new Map(rows.map((r) => [cacheKey(keyOf(r)), map(r)]));
-      return keys.map((k) => byKey.get(cacheKey(k)) ?? null);
-    },
-    { cacheKeyFn: cacheKey },
-  );
-}
-
-/**
- * A loader of a list per `(tenant, parent id)` key from a batch that returns every child row
- * of every key, already in list order: answers in key order, `[]` for a key without rows.
- */
-function manyByKey<Row, T>(
-  batch: (keys: readonly TenantKeyed[]) => Promise<Row[]>,
-  keyOf: (row: Row) => TenantKeyed,
-  map: (row: Row) => T,
-): DataLoader<TenantKeyed, T[], string> {
-  return new DataLoader(
-    async (keys) => {
-      const rows = await batch(keys);
-      const byKey = new Map<string, T[]>();
-      for (const row of rows) {
-        const key = cacheKey(keyOf(row));
-        const list = byKey.get(key);
-        if (list) list.push(map(row));
-        else byKey.set(key, [map(row)]);
-      }
-      return keys.map((k) => byKey.get(cacheKey(k)) ?? []);
-    },
-    { cacheKeyFn: cacheKey },
-  );
-}
+import { tenantGroupLoader, tenantRowLoader } from '../../tenant-loaders.js';
+import { toApp, toAppAuthConfig, toBoard } from './service.js';
 
 /**
  * The Apps service's per-request DataLoaders (merged into the context's loaders), each one
@@ -75,25 +19,17 @@ function manyByKey<Row, T>(
  */
 export function createAppsLoaders(db: Kysely<Database>) {
   return {
-    app: oneByKey<AppRow, App>(
-      (keys) => appsByKeys(db, keys),
-      (r) => ({ tenantId: r.tenant_id, id: r.id }),
-      toApp,
-    ),
-    appAuthConfigs: manyByKey<AppAuthConfigRow, AppAuthConfig>(
+    app: tenantRowLoader((keys) => appsByKeys(db, keys), toApp),
+    appAuthConfigs: tenantGroupLoader(
       (keys) => authConfigsByAppKeys(db, keys),
-      (r) => ({ tenantId: r.tenant_id, id: r.app_id }),
-      toAppAuthConfig,
+      (row) => row.app_id,
+      (rows) => rows.map(toAppAuthConfig),
     ),
-    appAuthConfig: oneByKey<AppAuthConfigRow, AppAuthConfig>(
-      (keys) => authConfigsByKeys(db, keys),
-      (r) => ({ tenantId: r.tenant_id, id: r.id }),
-      toAppAuthConfig,
-    ),
-    orgConnectionBoards: manyByKey<ConnectionBoardRow, Board>(
+    appAuthConfig: tenantRowLoader((keys) => authConfigsByKeys(db, keys), toAppAuthConfig),
+    orgConnectionBoards: tenantGroupLoader(
       (keys) => boardsByConnectionKeys(db, keys),
-      (r) => ({ tenantId: r.tenant_id, id: r.connection_id }),
-      toBoard,
+      (row) => row.connection_id,
+      (rows) => rows.map(toBoard),
     ),
   };
 }

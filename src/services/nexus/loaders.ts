@@ -1,18 +1,7 @@
-import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import {
-  connectionClientsByConnections,
-  type NexusConnectionClientView,
-} from '../../../db/queries/nexus.js';
-
-/** A Nexus connection's identity within its tenant. */
-export interface NexusConnectionKey {
-  tenantId: string;
-  id: string;
-}
-
-const cacheKey = (k: NexusConnectionKey) => `${k.tenantId}\u0000${k.id}`;
+import { connectionClientsByConnections } from '../../../db/queries/nexus.js';
+import { tenantGroupLoader } from '../../tenant-loaders.js';
 
 /**
  * The Nexus service's per-request DataLoaders (merged into the context's loaders).
@@ -21,19 +10,10 @@ const cacheKey = (k: NexusConnectionKey) => `${k.tenantId}\u0000${k.id}`;
  */
 export function createNexusLoaders(db: Kysely<Database>) {
   return {
-    nexusConnectionClients: new DataLoader<NexusConnectionKey, NexusConnectionClientView[], string>(
-      async (keys) => {
-        const rows = await connectionClientsByConnections(db, keys);
-        const byKey = new Map<string, NexusConnectionClientView[]>();
-        for (const row of rows) {
-          const key = cacheKey({ tenantId: row.tenant_id, id: row.connection_id });
-          const list = byKey.get(key);
-          if (list) list.push(row);
-          else byKey.set(key, [row]);
-        }
-        return keys.map((k) => byKey.get(cacheKey(k)) ?? []);
-      },
-      { cacheKeyFn: cacheKey },
+    nexusConnectionClients: tenantGroupLoader(
+      (keys) => connectionClientsByConnections(db, keys),
+      (row) => row.connection_id,
+      (rows) => rows,
     ),
   };
 }

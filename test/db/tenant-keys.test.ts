@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { partnersByKeys } from '../../db/queries/oes.js';
+import { createOesPartner } from '../../src/demo/builders.js';
+import { getHarness, newTenant } from '../helpers/harness.js';
+
+describe('batch key filter', () => {
+  it('finds exactly the rows of a large batch (PGlite matched nothing with a ~280+ tuple list)', async () => {
+    const { database } = await getHarness();
+    const tenantId = await newTenant();
+    const other = await newTenant();
+    const found = [];
+    for (let i = 0; i < 3; i++) found.push(await createOesPartner(database.db, { tenantId, name: `p${i}` }));
+    const foreign = await createOesPartner(database.db, { tenantId: other, name: 'theirs' });
+    const keys = [
+      ...found.map((id) => ({ tenantId, id })),
+      { tenantId, id: foreign }, // another tenant's row, asked for under this tenant
+      ...Array.from({ length: 996 }, () => ({ tenantId, id: randomUUID() })),
+    ];
+    const rows = await partnersByKeys(database.db, keys);
+    expect(rows.map((r) => r.id).sort()).toEqual([...found].sort());
+  });
+});
