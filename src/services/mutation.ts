@@ -61,6 +61,11 @@ export interface MutationDefinition<Row extends VersionedRow, Cmd> {
   entitlement?: string;
   /** Reads and locks the row (`FOR UPDATE`) within one of `tenantIds`. */
   lock(trx: Transaction<Database>, tenantIds: string[], cmd: Cmd): Promise<Row | undefined>;
+  /**
+   * When `lock` finds nothing and the reason can be more precise than "this resource does not
+   * exist" (its parent is missing), the failure to report. Runs in the transaction.
+   */
+  notFound?(trx: Transaction<Database>, tenantIds: string[], cmd: Cmd): Promise<Failure>;
   expectedVersion(cmd: Cmd): number | null | undefined;
   /** The service's own rules, then the diff; a failure rolls everything back. */
   plan(trx: Transaction<Database>, row: Row, cmd: Cmd): Promise<Result<Change<Row>>>;
@@ -101,7 +106,13 @@ export async function runMutation<Row extends VersionedRow, Cmd>(
 
   return inTransaction(ctx.db, async (trx): Promise<Result<Row>> => {
     const row = await def.lock(trx, tenantIds, cmd);
-    if (!row) return fail(notFound(def.resourceType, def.resourceId));
+    if (!row) {
+      return fail(
+        def.notFound
+          ? await def.notFound(trx, tenantIds, cmd)
+          : notFound(def.resourceType, def.resourceId),
+      );
+    }
     if (def.tenantId === undefined) {
       const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
       if (denied) return fail(denied);

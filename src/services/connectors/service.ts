@@ -41,9 +41,6 @@ export async function updateConnectorConnection(
   ctx: GatewayContext,
   args: UpdateConnectorConnectionArgs,
 ): Promise<Result<ConnectorConnection>> {
-  // Set by `lock` (inside the transaction) when the connection is missing because its
-  // connector is: the pipeline only knows one resource type to report.
-  let connectorMissing = false;
   const result = await runMutation<ConnectorConnectionRow, UpdateConnectorConnectionCommand>(ctx, {
     resourceType: 'ConnectorConnection',
     operation: 'updateConnectorConnection',
@@ -51,20 +48,16 @@ export async function updateConnectorConnection(
     tenantId: args.organisationId,
     permissions: ['connections:write'],
     validate: () => validateUpdateConnectorConnection(args),
-    lock: async (trx, [tenantId], cmd) => {
-      const row = await lockConnectorConnection(trx, tenantId, cmd.connectorId, cmd.connectionId);
-      if (!row) connectorMissing = !(await connectorExists(trx, tenantId, cmd.connectorId));
-      return row;
-    },
+    lock: (trx, [tenantId], cmd) =>
+      lockConnectorConnection(trx, tenantId, cmd.connectorId, cmd.connectionId),
+    notFound: async (trx, [tenantId], cmd) =>
+      (await connectorExists(trx, tenantId, cmd.connectorId))
+        ? notFound('ConnectorConnection', args.connectionId)
+        : notFound('Connector', args.connectorId),
     expectedVersion: (cmd) => cmd.expectedVersion,
     plan: planUpdate,
   });
-  if (!result.ok) {
-    if (result.error.kind === 'NotFound' && connectorMissing) {
-      return fail(notFound('Connector', args.connectorId));
-    }
-    return result;
-  }
+  if (!result.ok) return result;
   const connection = toConnectorConnection(result.value);
   forgetConnection(ctx, connection);
   return ok(connection);
