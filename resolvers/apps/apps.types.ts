@@ -2,6 +2,7 @@ import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { JsonObject, OrgConnection } from '../../src/services/apps/service.js';
 import { pageType } from '../shared/pagination.js';
+import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 
 @ObjectType('AppAuthConfig', {
@@ -97,10 +98,7 @@ export class BoardType {
   description:
     "An organisation's connection to an App, authenticated by API key. The API key is write-only.",
 })
-export class OrgConnectionType {
-  @Field(() => ID)
-  id!: string;
-
+export class OrgConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The organisation (tenant) that owns the connection.' })
   orgId!: string;
 
@@ -117,15 +115,6 @@ export class OrgConnectionType {
     description: 'Whether an API key is stored. The key itself is never returned.',
   })
   hasApiKey!: boolean;
-
-  @Field(() => Int, { description: 'Starts at 1; +1 on every change that changes something.' })
-  version!: number;
-
-  @Field(() => GraphQLDateTime)
-  createdAt!: Date;
-
-  @Field(() => GraphQLDateTime)
-  updatedAt!: Date;
 
   // `app`, `authConfig` and `usedByBoards` are resolved by OrgConnectionResolver through loaders.
   appId!: string;
@@ -144,18 +133,12 @@ export class ApiKeyConnectionDataInput {
 }
 
 @InputType({ description: 'The whole connection (PUT): every field is replaced.' })
-export class ReplaceOrgConnectionInput {
+export class ReplaceOrgConnectionInput extends VersionedInput {
   @Field(() => String, { description: '1 to 200 characters; trimmed.' })
   name!: string;
 
   @Field(() => ApiKeyConnectionDataInput)
   data!: ApiKeyConnectionDataInput;
-
-  @Field(() => Int, {
-    nullable: true,
-    description: 'Refuse the change (VERSION_MISMATCH) unless this is the current version.',
-  })
-  expectedVersion?: number | null;
 }
 
 @ObjectType({ description: 'The connection as replaced.' })

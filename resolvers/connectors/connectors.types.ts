@@ -2,6 +2,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ConnectorConnection } from '../../src/services/connectors/types.js';
 import { pageType } from '../shared/pagination.js';
+import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 
 /** GraphQL enum values are the seed's lower-case values. */
@@ -149,24 +150,12 @@ export class ConnectionVariableType {
 @ObjectType('ConnectorConnection', {
   description: "A connector's connection: ordered action and trigger credentials, and variables.",
 })
-export class ConnectorConnectionType {
-  @Field(() => ID)
-  id!: string;
-
+export class ConnectorConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The organisation (tenant) that owns the connection.' })
   organisationId!: string;
 
   @Field(() => String, { description: 'Unique within the connector.' })
   name!: string;
-
-  @Field(() => Int, { description: 'Starts at 1; +1 on every change that changes something.' })
-  version!: number;
-
-  @Field(() => GraphQLDateTime)
-  createdAt!: Date;
-
-  @Field(() => GraphQLDateTime)
-  updatedAt!: Date;
 
   // `connector`, `credentials` and `variables` are resolved by ConnectorConnectionResolver.
   connectorId!: string;

@@ -10,6 +10,7 @@ import type {
   DatabaseSslMode as DatabaseSslModeValue,
 } from '../../src/services/databases/rules.js';
 import { pageType } from '../shared/pagination.js';
+import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 
 export enum DatabaseEngine {
@@ -96,21 +97,9 @@ export class DatabaseSslType implements DatabaseSsl {
 }
 
 @ObjectType('DatabaseConnection', { description: 'A connection to a database server.' })
-export class DatabaseConnectionType {
-  @Field(() => ID)
-  id!: string;
-
+export class DatabaseConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The tenant that owns the connection.' })
   tenantId!: string;
-
-  @Field(() => Int, { description: 'Starts at 1; +1 on every change that changes something.' })
-  version!: number;
-
-  @Field(() => GraphQLDateTime)
-  createdAt!: Date;
-
-  @Field(() => GraphQLDateTime)
-  updatedAt!: Date;
 
   @Field(() => String, { description: '3 to 100 characters; unique in the tenant, ignoring case.' })
   name!: string;

@@ -6,6 +6,7 @@ import type {
   NexusConnection,
 } from '../../src/services/nexus/service.js';
 import { pageType } from '../shared/pagination.js';
+import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 
 @ObjectType('Client', {
@@ -31,24 +32,12 @@ export class ConnectionClientType {
 @ObjectType('NexusConnection', {
   description: 'A tenant connection with a list of clients (Nexus).',
 })
-export class NexusConnectionType {
-  @Field(() => ID)
-  id!: string;
-
+export class NexusConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The tenant that owns the connection.' })
   tenantId!: string;
 
   @Field(() => String)
   name!: string;
-
-  @Field(() => Int, { description: 'Starts at 1; +1 on every change that changes something.' })
-  version!: number;
-
-  @Field(() => GraphQLDateTime)
-  createdAt!: Date;
-
-  @Field(() => GraphQLDateTime)
-  updatedAt!: Date;
 
   // `clients` is resolved by NexusConnectionResolver through a loader.
 }
@@ -56,7 +45,7 @@ export class NexusConnectionType {
 export const NexusConnectionPage = pageType(NexusConnectionType, 'NexusConnectionPage');
 
 @InputType({ description: 'Which client to enable or disable on the connection.' })
-export class SetConnectionClientEnabledInput {
+export class SetConnectionClientEnabledInput extends VersionedInput {
   @Field(() => ID, {
     nullable: true,
     description:
@@ -68,12 +57,6 @@ export class SetConnectionClientEnabledInput {
     description: 'true to enable the client on the connection, false to disable it.',
   })
   enabled!: boolean;
-
-  @Field(() => Int, {
-    nullable: true,
-    description: 'Refuse the change (VERSION_MISMATCH) unless this is the current version.',
-  })
-  expectedVersion?: number | null;
 }
 
 @ObjectType({

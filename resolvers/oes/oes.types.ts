@@ -2,6 +2,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { OesConnection } from '../../src/services/oes/service.js';
 import { pageType } from '../shared/pagination.js';
+import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 
 @ObjectType('Partner', { description: 'A partner venue an enterprise client connects to.' })
@@ -16,10 +17,7 @@ export class PartnerType {
 @ObjectType('OesConnection', {
   description: "An enterprise client's connection to a partner venue (off-exchange settlement).",
 })
-export class OesConnectionType {
-  @Field(() => ID)
-  id!: string;
-
+export class OesConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The enterprise (tenant) that owns the connection.' })
   enterpriseId!: string;
 
@@ -31,15 +29,6 @@ export class OesConnectionType {
   })
   active!: boolean;
 
-  @Field(() => Int, { description: 'Starts at 1; +1 on every change that changes something.' })
-  version!: number;
-
-  @Field(() => GraphQLDateTime)
-  createdAt!: Date;
-
-  @Field(() => GraphQLDateTime)
-  updatedAt!: Date;
-
   // `partner` is resolved by OesConnectionResolver through a loader.
   partnerId!: string;
 }
@@ -47,18 +36,12 @@ export class OesConnectionType {
 export const OesConnectionPage = pageType(OesConnectionType, 'OesConnectionPage');
 
 @InputType({ description: 'Both optional, at least one. Neither can be null.' })
-export class UpdateOesConnectionInput {
+export class UpdateOesConnectionInput extends VersionedInput {
   @Field(() => Boolean, { nullable: true })
   active?: boolean | null;
 
   @Field(() => String, { nullable: true, description: '1 to 200 characters; trimmed.' })
   name?: string | null;
-
-  @Field(() => Int, {
-    nullable: true,
-    description: 'Refuse the change (VERSION_MISMATCH) unless this is the current version.',
-  })
-  expectedVersion?: number | null;
 }
 
 @ObjectType()
