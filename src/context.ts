@@ -12,19 +12,15 @@ import type { Logger } from './logger.js';
 export interface GatewayContext {
   requestId: string;
   /**
-   * The caller. Set by `authenticateContext` once the operation has passed parsing,
-   * validation and the cost limit (so a refused operation runs no SQL); null = anonymous.
+   * The caller, authenticated on first use (and only once): an operation refused by the
+   * limits, or whose variables do not coerce, never reaches a resolver and so runs no SQL.
+   * `null` = anonymous (no or invalid credentials).
    */
-  principal: Principal | null;
-  /** Why a presented credential was refused; for the log only. */
-  authFailure: string | null;
-  /** The raw `Authorization` header, until it has been authenticated. */
-  authorization: string | undefined;
+  principal(): Promise<Principal | null>;
   db: Kysely<Database>;
   secrets: SecretBox;
   loaders: Loaders;
   logger: Logger;
-  jwt: JwtVerifier;
 }
 
 export interface ContextDeps {
@@ -34,32 +30,25 @@ export interface ContextDeps {
   logger: Logger;
 }
 
-/** Builds the context of one request: a request id, fresh loaders; no I/O. */
+/** Builds the context of one request: a request id, fresh loaders, a lazy caller; no I/O. */
 export function createContext(
   deps: ContextDeps,
   request: { authorization?: string; requestId?: string },
 ): GatewayContext {
   const requestId = request.requestId ?? randomUUID();
+  const logger = deps.logger.child({ requestId });
+  let principal: Promise<Principal | null> | undefined;
   return {
     requestId,
-    principal: null,
-    authFailure: null,
-    authorization: request.authorization,
+    principal: () =>
+      (principal ??= authenticate(deps.db, deps.jwt, request.authorization).then((auth) => {
+        // Why a presented credential was refused goes to the log only.
+        if (auth.failure) logger.info({ reason: auth.failure }, 'credentials refused');
+        return auth.principal;
+      })),
     db: deps.db,
     secrets: deps.secrets,
-    jwt: deps.jwt,
     loaders: createLoaders(deps.db),
-    logger: deps.logger.child({ requestId }),
+    logger,
   };
-}
-
-/** Resolves the `Authorization` header into `ctx.principal` (once). */
-export async function authenticateContext(ctx: GatewayContext): Promise<void> {
-  if (ctx.authorization === undefined) return;
-  const header = ctx.authorization;
-  ctx.authorization = undefined;
-  const auth = await authenticate(ctx.db, ctx.jwt, header);
-  ctx.principal = auth.principal;
-  ctx.authFailure = auth.failure;
-  if (auth.failure) ctx.logger.info({ reason: auth.failure }, 'credentials refused');
 }

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createJwtVerifier } from './auth/jwt.js';
-import { authenticateContext, createContext, type ContextDeps, type GatewayContext } from './context.js';
+import { createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { classifyError, formatGatewayError } from './errors.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
@@ -64,14 +64,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
 /**
  * Admits an operation that passed parsing (token limit) and validation (depth, aliases,
- * directives, mutation count): checks its cost with its variables, and only then
- * authenticates the caller. A refused operation therefore runs no SQL at all.
+ * directives, mutation count) only if its cost, with its variables, is within the limit.
+ * Nothing before this runs SQL (the caller is authenticated lazily, by the first resolver
+ * that needs it), so a refused operation runs none at all.
  */
 function admissionPlugin(schema: GraphQLSchema): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, document, request, operationName }) {
+        async didResolveOperation({ document, request, operationName }) {
           let cost: number;
           try {
             cost = operationCost(schema, document, request.variables, operationName ?? undefined);
@@ -87,7 +88,6 @@ function admissionPlugin(schema: GraphQLSchema): ApolloServerPlugin<GatewayConte
             throw error;
           }
           if (cost > LIMITS.maxCost) throw costError(cost);
-          await authenticateContext(contextValue);
         },
       };
     },

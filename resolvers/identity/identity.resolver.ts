@@ -8,8 +8,8 @@ import { AuditEventPage, ViewerType } from './identity.types.js';
 @Resolver()
 export class IdentityResolver {
   @Query(() => ViewerType, { nullable: true, description: 'The caller; null when unauthenticated.' })
-  viewer(@Ctx() ctx: GatewayContext): ViewerType | null {
-    const { principal } = ctx;
+  async viewer(@Ctx() ctx: GatewayContext): Promise<ViewerType | null> {
+    const principal = await ctx.principal();
     if (!principal) return null;
     return {
       id: principal.id,

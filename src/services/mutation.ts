@@ -82,7 +82,7 @@ export async function runMutation<Row extends VersionedRow, Cmd>(
   ctx: GatewayContext,
   def: MutationDefinition<Row, Cmd>,
 ): Promise<Result<Row>> {
-  const { principal } = ctx;
+  const principal = await ctx.principal();
   if (!principal) {
     return fail({ kind: 'Authentication', message: 'valid credentials are required' });
   }

@@ -17,11 +17,12 @@ export async function authorizeTenantRead(
   path: string[],
   entitlement?: string,
 ): Promise<Result<string>> {
-  if (!ctx.principal) return fail({ kind: 'Authentication', message: 'valid credentials are required' });
+  const principal = await ctx.principal();
+  if (!principal) return fail({ kind: 'Authentication', message: 'valid credentials are required' });
   const errors: FieldError[] = [];
   checkTenantId(path, tenantId, errors);
   if (errors.length > 0) return fail(invalidInput(errors));
-  if (!hasPermission(ctx.principal, tenantId, ['connections:read'])) {
+  if (!hasPermission(principal, tenantId, ['connections:read'])) {
     return fail({ kind: 'PermissionDenied', code: 'PERMISSION_DENIED', requiredPermissions: ['connections:read'] });
   }
   if (entitlement && !(await ctx.loaders.entitlements.load(tenantId)).includes(entitlement)) {
@@ -31,9 +32,10 @@ export async function authorizeTenantRead(
 }
 
 /** The tenants the caller may read connections in (for lookups by id alone). */
-export function readableTenants(ctx: GatewayContext): Result<string[]> {
-  if (!ctx.principal) return fail({ kind: 'Authentication', message: 'valid credentials are required' });
-  return ok(tenantsWith(ctx.principal, ['connections:read']));
+export async function readableTenants(ctx: GatewayContext): Promise<Result<string[]>> {
+  const principal = await ctx.principal();
+  if (!principal) return fail({ kind: 'Authentication', message: 'valid credentials are required' });
+  return ok(tenantsWith(principal, ['connections:read']));
 }
 
 export const DEFAULT_PAGE_SIZE = 50;

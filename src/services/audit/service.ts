@@ -42,7 +42,7 @@ export async function auditEventPage(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Result<Page<AuditEvent>>> {
-  const tenants = readableTenants(ctx);
+  const tenants = await readableTenants(ctx);
   if (!tenants.ok) return tenants;
   const page = parsePage(first, after);
   if (!page.ok) return page;

@@ -258,7 +258,7 @@ export async function databaseConnectionById(
   ctx: GatewayContext,
   connectionId: string,
 ): Promise<Result<DatabaseConnection | null>> {
-  const tenants = readableTenants(ctx);
+  const tenants = await readableTenants(ctx);
   if (!tenants.ok) return tenants;
   if (!isUuid(connectionId)) return ok(null);
   const row = await getDatabaseConnection(ctx.db, tenants.value, connectionId.toLowerCase());
