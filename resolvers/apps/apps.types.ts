@@ -6,6 +6,7 @@ import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js'
 import { resultUnion } from '../shared/result-union.js';
 
 @ObjectType('AppAuthConfig', {
+  simpleResolvers: true,
   description:
     'How an organisation can authenticate with an App. Only the non-secret part of its data is readable; secret parts (such as an OAuth clientSecret) are write-only.',
 })
@@ -41,7 +42,8 @@ export class AppAuthConfigType {
   orgId!: string;
 }
 
-@ObjectType('App', { description: 'An App an organisation can connect to.' })
+@ObjectType('App', {
+  simpleResolvers: true, description: 'An App an organisation can connect to.' })
 export class AppType {
   @Field(() => ID)
   id!: string;
@@ -85,7 +87,8 @@ export class AppType {
   // `supportedAuthConfigs` is resolved by AppResolver through a loader.
 }
 
-@ObjectType('Board', { description: 'A board that uses an org connection.' })
+@ObjectType('Board', {
+  simpleResolvers: true, description: 'A board that uses an org connection.' })
 export class BoardType {
   @Field(() => ID)
   id!: string;
@@ -95,6 +98,7 @@ export class BoardType {
 }
 
 @ObjectType('OrgConnection', {
+  simpleResolvers: true,
   description:
     "An organisation's connection to an App, authenticated by API key. The API key is write-only.",
 })
@@ -141,7 +145,7 @@ export class ReplaceOrgConnectionInput extends VersionedInput {
   data!: ApiKeyConnectionDataInput;
 }
 
-@ObjectType({ description: 'The connection as replaced.' })
+@ObjectType({ simpleResolvers: true, description: 'The connection as replaced.' })
 export class ReplaceOrgConnectionSuccess {
   @Field(() => OrgConnectionType)
   connection: OrgConnection;

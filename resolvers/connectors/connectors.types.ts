@@ -16,7 +16,8 @@ registerEnumType(ValidationSeverity, {
   description: 'How serious a validation message is.',
 });
 
-@ObjectType('Connector', { description: 'A connector: what its connections connect to.' })
+@ObjectType('Connector', {
+  simpleResolvers: true, description: 'A connector: what its connections connect to.' })
 export class ConnectorType {
   @Field(() => ID)
   id!: string;
@@ -38,6 +39,7 @@ export class ConnectorType {
 }
 
 @ObjectType('ValidationMessage', {
+  simpleResolvers: true,
   description: 'A finding about a credential slot, computed by the server.',
 })
 export class ValidationMessageType {
@@ -52,6 +54,7 @@ export class ValidationMessageType {
 }
 
 @ObjectType('AuthSchemeConfig', {
+  simpleResolvers: true,
   description: "One of a connector's ways to authenticate, as used by one credential slot.",
 })
 export class AuthSchemeConfigType {
@@ -72,13 +75,15 @@ export class AuthSchemeConfigType {
   slotCredentialId!: string;
 }
 
-@ObjectType('CredentialUsage', { description: 'A connection that uses a credential.' })
+@ObjectType('CredentialUsage', {
+  simpleResolvers: true, description: 'A connection that uses a credential.' })
 export class CredentialUsageType {
   @Field(() => ConnectorConnectionType)
   connection!: ConnectorConnection;
 }
 
 @ObjectType('Credential', {
+  simpleResolvers: true,
   description:
     'A credential. Its data is a secret: no field returns it; `hasData` says whether it is set.',
 })
@@ -111,6 +116,7 @@ export class CredentialType {
 }
 
 @ObjectType('ConnectionCredential', {
+  simpleResolvers: true,
   description:
     'A credential slot of a connection: a credential and the auth scheme config it is used with.',
 })
@@ -128,6 +134,7 @@ export class ConnectionCredentialType {
 }
 
 @ObjectType('ConnectionCredentials', {
+  simpleResolvers: true,
   description: "A connection's credentials, each list in its order.",
 })
 export class ConnectionCredentialsType {
@@ -138,7 +145,8 @@ export class ConnectionCredentialsType {
   trigger!: ConnectionCredentialType[];
 }
 
-@ObjectType('ConnectionVariable', { description: 'A named value that customizes a connection.' })
+@ObjectType('ConnectionVariable', {
+  simpleResolvers: true, description: 'A named value that customizes a connection.' })
 export class ConnectionVariableType {
   @Field(() => String)
   name!: string;
@@ -148,6 +156,7 @@ export class ConnectionVariableType {
 }
 
 @ObjectType('ConnectorConnection', {
+  simpleResolvers: true,
   description: "A connector's connection: ordered action and trigger credentials, and variables.",
 })
 export class ConnectorConnectionType extends VersionedConnectionType {
@@ -163,7 +172,7 @@ export class ConnectorConnectionType extends VersionedConnectionType {
 
 export const ConnectorConnectionPage = pageType(ConnectorConnectionType, 'ConnectorConnectionPage');
 
-@ObjectType('UpdateConnectorConnectionSuccess')
+@ObjectType('UpdateConnectorConnectionSuccess', { simpleResolvers: true })
 export class UpdateConnectorConnectionSuccess {
   @Field(() => ConnectorConnectionType)
   connection: ConnectorConnection;

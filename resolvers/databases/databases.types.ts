@@ -63,7 +63,8 @@ const sameValues: [
 ] = [true, true, true];
 void sameValues;
 
-@ObjectType('DatabaseJob', { description: 'A job that uses a database connection.' })
+@ObjectType('DatabaseJob', {
+  simpleResolvers: true, description: 'A job that uses a database connection.' })
 export class DatabaseJobType {
   @Field(() => ID)
   id!: string;
@@ -76,6 +77,7 @@ export class DatabaseJobType {
 }
 
 @ObjectType('DatabaseSsl', {
+  simpleResolvers: true,
   description:
     'SSL/TLS settings of a connection. The client key is write-only: only `hasClientKey` says whether one is set.',
 })
@@ -96,7 +98,8 @@ export class DatabaseSslType implements DatabaseSsl {
   hasClientKey!: boolean;
 }
 
-@ObjectType('DatabaseConnection', { description: 'A connection to a database server.' })
+@ObjectType('DatabaseConnection', {
+  simpleResolvers: true, description: 'A connection to a database server.' })
 export class DatabaseConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The tenant that owns the connection.' })
   tenantId!: string;
@@ -150,6 +153,7 @@ export class DatabaseConnectionType extends VersionedConnectionType {
 export const DatabaseConnectionPage = pageType(DatabaseConnectionType, 'DatabaseConnectionPage');
 
 @ObjectType('PatchDatabaseConnectionSuccess', {
+  simpleResolvers: true,
   description: 'The connection as stored after the patch.',
 })
 export class PatchDatabaseConnectionSuccess {

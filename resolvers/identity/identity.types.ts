@@ -2,7 +2,8 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { pageType } from '../shared/pagination.js';
 
-@ObjectType('Membership', { description: 'What the caller may do in one tenant.' })
+@ObjectType('Membership', {
+  simpleResolvers: true, description: 'What the caller may do in one tenant.' })
 export class MembershipType {
   @Field(() => ID)
   tenantId!: string;
@@ -11,7 +12,8 @@ export class MembershipType {
   permissions!: string[];
 }
 
-@ObjectType('Viewer', { description: 'The authenticated caller.' })
+@ObjectType('Viewer', {
+  simpleResolvers: true, description: 'The authenticated caller.' })
 export class ViewerType {
   @Field(() => ID)
   id!: string;
@@ -23,7 +25,8 @@ export class ViewerType {
   memberships!: MembershipType[];
 }
 
-@ObjectType('AuditEvent', { description: 'One change to one resource. Never holds secret values.' })
+@ObjectType('AuditEvent', {
+  simpleResolvers: true, description: 'One change to one resource. Never holds secret values.' })
 export class AuditEventType {
   @Field(() => ID)
   id!: string;

@@ -10,6 +10,7 @@ import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js'
 import { resultUnion } from '../shared/result-union.js';
 
 @ObjectType('Client', {
+  simpleResolvers: true,
   description: "A client of a tenant: an application that uses the tenant's connections.",
 })
 export class ClientType {
@@ -20,7 +21,8 @@ export class ClientType {
   name!: string;
 }
 
-@ObjectType('ConnectionClient', { description: "One entry of a Nexus connection's client list." })
+@ObjectType('ConnectionClient', {
+  simpleResolvers: true, description: "One entry of a Nexus connection's client list." })
 export class ConnectionClientType {
   @Field(() => ClientType)
   client!: ClientType;
@@ -30,6 +32,7 @@ export class ConnectionClientType {
 }
 
 @ObjectType('NexusConnection', {
+  simpleResolvers: true,
   description: 'A tenant connection with a list of clients (Nexus).',
 })
 export class NexusConnectionType extends VersionedConnectionType {
@@ -59,7 +62,7 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   enabled!: boolean;
 }
 
-@ObjectType({
+@ObjectType({ simpleResolvers: true,
   description: 'The connection after the call, the client, and whether it is now enabled.',
 })
 export class SetConnectionClientEnabledSuccess {

@@ -5,7 +5,8 @@ import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 
-@ObjectType('Partner', { description: 'A partner venue an enterprise client connects to.' })
+@ObjectType('Partner', {
+  simpleResolvers: true, description: 'A partner venue an enterprise client connects to.' })
 export class PartnerType {
   @Field(() => ID)
   id!: string;
@@ -15,6 +16,7 @@ export class PartnerType {
 }
 
 @ObjectType('OesConnection', {
+  simpleResolvers: true,
   description: "An enterprise client's connection to a partner venue (off-exchange settlement).",
 })
 export class OesConnectionType extends VersionedConnectionType {
@@ -44,7 +46,7 @@ export class UpdateOesConnectionInput extends VersionedInput {
   name?: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class UpdateOesConnectionSuccess {
   @Field(() => OesConnectionType)
   connection: OesConnection;

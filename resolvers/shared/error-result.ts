@@ -42,7 +42,7 @@ export abstract class ErrorResult {
   code!: ErrorCode;
 }
 
-@ObjectType({ description: 'One problem with one input value.' })
+@ObjectType({ simpleResolvers: true, description: 'One problem with one input value.' })
 export class FieldError {
   @Field(() => [String], { description: 'Where the value is in the operation, e.g. ["input","port"].' })
   path!: string[];
@@ -54,7 +54,7 @@ export class FieldError {
   code!: string;
 }
 
-@ObjectType({ implements: ErrorResult, description: 'The input is malformed or breaks a rule (HTTP 400). Lists every problem.' })
+@ObjectType({ simpleResolvers: true, implements: ErrorResult, description: 'The input is malformed or breaks a rule (HTTP 400). Lists every problem.' })
 export class InvalidInputError extends ErrorResult {
   @Field(() => [FieldError])
   fieldErrors: FieldError[];
@@ -67,7 +67,7 @@ export class InvalidInputError extends ErrorResult {
   }
 }
 
-@ObjectType({
+@ObjectType({ simpleResolvers: true,
   implements: ErrorResult,
   description: 'No or invalid credentials, or the caller is not a member of the tenant (HTTP 401).',
 })
@@ -79,7 +79,7 @@ export class AuthenticationError extends ErrorResult {
   }
 }
 
-@ObjectType({
+@ObjectType({ simpleResolvers: true,
   implements: ErrorResult,
   description: 'A member without the permission (PERMISSION_DENIED), or a tenant without the licence (LICENSE_REQUIRED) (HTTP 403).',
 })
@@ -98,7 +98,7 @@ export class PermissionDeniedError extends ErrorResult {
   }
 }
 
-@ObjectType({ implements: ErrorResult, description: 'The resource does not exist in that tenant (HTTP 404).' })
+@ObjectType({ simpleResolvers: true, implements: ErrorResult, description: 'The resource does not exist in that tenant (HTTP 404).' })
 export class NotFoundError extends ErrorResult {
   @Field(() => String)
   resourceType: string;
@@ -115,7 +115,7 @@ export class NotFoundError extends ErrorResult {
   }
 }
 
-@ObjectType({ implements: ErrorResult, description: 'The change conflicts with the current state (HTTP 409).' })
+@ObjectType({ simpleResolvers: true, implements: ErrorResult, description: 'The change conflicts with the current state (HTTP 409).' })
 export class ConflictError extends ErrorResult {
   @Field(() => ConflictReason)
   reason: ConflictReason;

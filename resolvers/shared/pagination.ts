@@ -1,6 +1,6 @@
 import { Field, ObjectType, type ClassType } from 'type-graphql';
 
-@ObjectType({ description: 'Where a page ends, and whether another follows.' })
+@ObjectType({ simpleResolvers: true, description: 'Where a page ends, and whether another follows.' })
 export class PageInfo {
   @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
   endCursor!: string | null;
@@ -11,7 +11,8 @@ export class PageInfo {
 
 /** `type <Name>Page { items: [<Item>!]! pageInfo: PageInfo! }` for any item type. */
 export function pageType<T extends ClassType>(item: T, name: string) {
-  @ObjectType(name, { description: `One page of ${item.name.replace(/Type$/, '')} items.` })
+  @ObjectType(name, {
+    simpleResolvers: true, description: `One page of ${item.name.replace(/Type$/, '')} items.` })
   class Page {
     @Field(() => [item])
     items!: InstanceType<T>[];

@@ -5,7 +5,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
  * The fields every connection type carries (SPEC: `id`, `version`, `createdAt`, `updatedAt`).
  * A base class only: type-graphql emits no type for it, since no field returns it.
  */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export abstract class VersionedConnectionType {
   @Field(() => ID)
   id!: string;
