@@ -32,8 +32,21 @@ export interface HttpServer {
 export function createHttpServer(options: HttpOptions): HttpServer {
   const { gateway, logger } = options;
   let draining = false;
+  // Handlers still running: a client that hung up does not end its handler, and the pool
+  // must outlive every handler that may still use it.
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
 
   const server = createServer(async (req, res) => {
+    inFlight++;
+    try {
+      await handle(req, res);
+    } finally {
+      if (--inFlight === 0) idle?.();
+    }
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
     try {
@@ -50,7 +63,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.end();
     }
-  });
+  }
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) {
     const headers = new HeaderMap();
@@ -92,8 +105,15 @@ export function createHttpServer(options: HttpOptions): HttpServer {
       if (announceMs > 0) await new Promise((resolve) => setTimeout(resolve, announceMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
+      const handlersDone = new Promise<void>((resolve) => {
+        idle = resolve;
+        if (inFlight === 0) resolve();
+      });
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+        idle?.();
+      }, graceMs);
+      await Promise.all([closed, handlersDone]);
       clearTimeout(timer);
     },
   };

@@ -47,6 +47,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // main.ts drains HTTP first and then stops Apollo; Apollo's own signal handler would stop
+    // it before the drain and leave our stop() waiting forever.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: LIMITS.maxTokens },
     validationRules: limitRules(),
     formatError: (formatted, error) => formatGatewayError(formatted, error, options.production),

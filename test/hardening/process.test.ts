@@ -53,6 +53,27 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
     }
   });
 
+  it('SIGTERM on an idle production gateway: exits 0 promptly', async () => {
+    const gw = await spawnGateway({
+      DATABASE_URL: process.env.TEST_DATABASE_URL!,
+      SECRETS_KEY,
+      NODE_ENV: 'production',
+      SHUTDOWN_ANNOUNCE_MS: '0',
+    });
+    const before = await fetch(`${gw.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ viewer { id } }' }),
+    });
+    expect(before.status).toBe(200);
+    const signalledAt = Date.now();
+    gw.proc.kill('SIGTERM');
+    const code = await Promise.race([gw.exited, sleep(5_000).then(() => 'still running')]);
+    if (code === 'still running') gw.proc.kill('SIGKILL');
+    expect(code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+  });
+
   const pgBin = existsSync('/usr/lib/postgresql')
     ? readdirSync('/usr/lib/postgresql').sort().map((v) => `/usr/lib/postgresql/${v}/bin`).reverse().find((d) => existsSync(`${d}/initdb`))
     : undefined;
