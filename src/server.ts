@@ -10,6 +10,7 @@ import { createJwtVerifier } from './auth/jwt.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { classifyError, formatGatewayError } from './errors.js';
+import { jitExecutor } from './executor.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import type { Logger } from './logger.js';
 
@@ -42,7 +43,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     jwt: createJwtVerifier({ secret: options.jwtSecret, publicKeyPem: options.jwtPublicKey }),
   };
   const apollo = new ApolloServer<GatewayContext>({
-    schema,
+    ...(process.env.GATEWAY_EXECUTOR === 'graphql-js' ? { schema } : { gateway: jitExecutor(schema) }),
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,

@@ -78,3 +78,15 @@ describe('HTTP surface', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
 });
+
+describe('introspection outside production', () => {
+  it('answers the full introspection query (Sandbox needs it)', async () => {
+    const { getIntrospectionQuery } = await import('graphql');
+    const res = await post(JSON.stringify({ query: getIntrospectionQuery() }));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.errors).toBeUndefined();
+    const names = body.data.__schema.types.map((t: { name: string }) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['OesConnection', 'ConnectorConnection', 'UpdateOesConnectionResult', 'Error']));
+  });
+});
