@@ -4,6 +4,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
   GraphQLError,
   Kind,
+  visit,
   type DocumentNode,
   type GraphQLSchema,
   type ValidationContext,
@@ -68,9 +69,14 @@ const pageEstimator: ComplexityEstimator = ({ args, childComplexity, field }) =>
   return 1 + first * childComplexity;
 };
 
+/** Per document: the variables that set a page size, and the costs already estimated. */
+const costCache = new WeakMap<DocumentNode, { pageSizeVariables: string[]; costs: Map<string, number> }>();
+
 /**
  * The estimated cost of the operation, with its variables (so `first: $n` counts as `n`).
- * Fragments are expanded, so fan-out through fragments is paid for.
+ * Fragments are expanded, so fan-out through fragments is paid for. Apollo hands back the
+ * same parsed document for the same query text, so the estimate is cached per document and
+ * per value of the variables that set page sizes; nothing else in the variables changes it.
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -78,13 +84,32 @@ export function operationCost(
   variables: Record<string, unknown> | undefined,
   operationName: string | undefined,
 ): number {
-  return getComplexity({
-    schema,
-    query: document,
-    variables,
-    operationName,
-    estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
+  let entry = costCache.get(document);
+  if (!entry) costCache.set(document, (entry = { pageSizeVariables: pageSizeVariables(document), costs: new Map() }));
+  const key = `${operationName ?? ''}\u0000${JSON.stringify(entry.pageSizeVariables.map((v) => variables?.[v] ?? null))}`;
+  let cost = entry.costs.get(key);
+  if (cost === undefined) {
+    cost = getComplexity({
+      schema,
+      query: document,
+      variables,
+      operationName,
+      estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+    entry.costs.set(key, cost);
+  }
+  return cost;
+}
+
+/** Names of the variables passed as a `first` argument anywhere in the document. */
+function pageSizeVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
   });
+  return [...names].sort();
 }
 
 export function costError(cost: number): GraphQLError {

@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { getVariableValues, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
@@ -68,7 +68,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
 /**
  * Admits an operation that passed parsing (token limit) and validation (depth, aliases,
- * directives, mutation count) only if its cost, with its variables, is within the limit.
+ * directives, mutation count) only if its variables coerce and its cost, with those
+ * variables, is within the limit.
  * Nothing before this runs SQL (the caller is authenticated lazily, by the first resolver
  * that needs it), so a refused operation runs none at all.
  */
@@ -76,21 +77,19 @@ function admissionPlugin(schema: GraphQLSchema): ApolloServerPlugin<GatewayConte
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, operationName }) {
-          let cost: number;
-          try {
-            cost = operationCost(schema, document, request.variables, operationName ?? undefined);
-          } catch (error) {
-            // Estimating coerces the variables; a value of the wrong type is the caller's
-            // mistake (graphql-js would report it the same way a step later).
-            if (error instanceof GraphQLError && !error.extensions?.code) {
-              throw new GraphQLError(error.message, {
-                nodes: error.nodes,
-                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-              });
-            }
-            throw error;
+        async didResolveOperation({ document, request, operation, operationName }) {
+          // Coerce the variables with graphql-js first: a value of the wrong type is the
+          // caller's mistake, reported (values redacted) before anything runs.
+          const coerced = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}, {
+            maxErrors: 1,
+          });
+          if (coerced.errors) {
+            throw new GraphQLError(coerced.errors[0].message, {
+              nodes: coerced.errors[0].nodes,
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
           }
+          const cost = operationCost(schema, document, request.variables, operationName ?? undefined);
           if (cost > LIMITS.maxCost) throw costError(cost);
         },
       };
