@@ -78,6 +78,18 @@ describe('operation limits (each refused before any SQL runs)', () => {
     refused(await run(doc, { n: n + 1 }, w.viewer), /estimated cost/);
   });
 
+  it('cost: fan-out through fragments is paid for (a short document cannot ask for a huge answer)', async () => {
+    const w = await oesWorld();
+    const doc = (pages: number) => `query($t: ID!) { ...Q }
+      fragment Q on Query { ${Array.from({ length: pages }, (_, i) => `p${i}: oesConnections(enterpriseId: $t, first: 100) { ...P }`).join(' ')} }
+      fragment P on OesConnectionPage { a: items { ...I } b: items { ...I } c: items { ...I } d: items { ...I } }
+      fragment I on OesConnection { id name active version createdAt updatedAt enterpriseId partner { id name } }`;
+    accepted(await run(doc(2), { t: w.tenantId }, w.viewer));
+    const r = await run(doc(6), { t: w.tenantId }, w.viewer); // 30 aliases once expanded: within that limit
+    refused(r, /estimated cost/);
+    expect(doc(6).length).toBeLessThan(1_000);
+  });
+
   it('a parse error quoting a literal does not echo it', async () => {
     const r = await run('{ viewer(x: "hunter2-canary" { id } }');
     expect(r.result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
