@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import {
   orgConnectionById,
@@ -9,7 +9,7 @@ import {
   type Board,
   type OrgConnection,
 } from '../../src/services/apps/service.js';
-import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { inputFields } from '../shared/input.js';
@@ -50,10 +50,7 @@ export class OrgConnectionResolver {
   @Query(() => OrgConnectionPage, { description: "One page of an organisation's App connections." })
   async orgConnections(
     @Arg('organisationId', () => ID) organisationId: string,
-    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION })
-    first: number | null,
-    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION })
-    after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
     return toPageResult(unwrapList(await orgConnectionPage(ctx, organisationId, first, after)));

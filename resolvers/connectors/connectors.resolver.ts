@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import {
   connectorConnectionById,
@@ -18,7 +18,7 @@ import {
   type ValidationMessage,
 } from '../../src/services/connectors/validation-messages.js';
 import { inputFields } from '../shared/input.js';
-import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { UpdateConnectorConnectionInput } from './connectors.inputs.js';
@@ -88,10 +88,7 @@ export class ConnectorConnectionResolver {
   async connectorConnections(
     @Arg('organisationId', () => ID) organisationId: string,
     @Arg('connectorId', () => ID, { nullable: true }) connectorId: string | null,
-    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION })
-    first: number | null,
-    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION })
-    after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
     return toPageResult(

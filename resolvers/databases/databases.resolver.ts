@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import type { DatabaseConnection, DatabaseJob } from '../../src/services/databases/model.js';
 import {
@@ -8,7 +8,7 @@ import {
   patchDatabaseConnection,
 } from '../../src/services/databases/service.js';
 import { inputFields } from '../shared/input.js';
-import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { PatchDatabaseConnectionInput } from './databases.inputs.js';
@@ -60,10 +60,7 @@ export class DatabaseConnectionResolver {
   })
   async databaseConnections(
     @Arg('tenantId', () => ID) tenantId: string,
-    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION })
-    first: number | null,
-    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION })
-    after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
     return toPageResult(unwrapList(await databaseConnectionPage(ctx, tenantId, first, after)));

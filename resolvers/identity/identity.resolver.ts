@@ -1,7 +1,7 @@
-import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import { auditEventPage } from '../../src/services/audit/service.js';
-import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList } from '../shared/query-result.js';
 import { AuditEventPage, ViewerType } from './identity.types.js';
 
@@ -26,8 +26,7 @@ export class IdentityResolver {
   })
   async auditEvents(
     @Arg('resourceId', () => ID) resourceId: string,
-    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first: number | null,
-    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
     return toPageResult(unwrapList(await auditEventPage(ctx, resourceId, first, after)));

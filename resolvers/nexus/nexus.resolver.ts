@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import {
   connectionClients,
@@ -9,7 +9,7 @@ import {
   type NexusConnection,
 } from '../../src/services/nexus/service.js';
 import { inputFields } from '../shared/input.js';
-import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import {
@@ -46,10 +46,7 @@ export class NexusConnectionResolver {
   })
   async nexusConnections(
     @Arg('tenantId', () => ID) tenantId: string,
-    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION })
-    first: number | null,
-    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION })
-    after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
     return toPageResult(unwrapList(await nexusConnectionPage(ctx, tenantId, first, after)));

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import {
   oesConnectionById,
@@ -6,7 +6,7 @@ import {
   updateOesConnection,
   type OesConnection,
 } from '../../src/services/oes/service.js';
-import { AFTER_DESCRIPTION, FIRST_DESCRIPTION, toPageResult } from '../shared/pagination.js';
+import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { inputFields } from '../shared/input.js';
@@ -41,8 +41,7 @@ export class OesConnectionResolver {
   @Query(() => OesConnectionPage)
   async oesConnections(
     @Arg('enterpriseId', () => ID) enterpriseId: string,
-    @Arg('first', () => Int, { nullable: true, description: FIRST_DESCRIPTION }) first: number | null,
-    @Arg('after', () => String, { nullable: true, description: AFTER_DESCRIPTION }) after: string | null,
+    @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
     return toPageResult(unwrapList(await oesConnectionPage(ctx, enterpriseId, first, after)));

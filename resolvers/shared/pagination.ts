@@ -1,4 +1,4 @@
-import { Field, ObjectType, type ClassType } from 'type-graphql';
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 
 @ObjectType({ simpleResolvers: true, description: 'Where a page ends, and whether another follows.' })
 export class PageInfo {
@@ -28,5 +28,12 @@ export function toPageResult<T>(page: { items: T[]; endCursor: string | null; ha
   return { items: page.items, pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
 }
 
-export const FIRST_DESCRIPTION = 'Page size, 1 to 100 (default 50).';
-export const AFTER_DESCRIPTION = 'The `endCursor` of the previous page.';
+/** `first` and `after`, the arguments of every list query. */
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: 'Page size, 1 to 100 (default 50).' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })
+  after?: string | null;
+}
