@@ -1,4 +1,4 @@
-import type { Kysely, Transaction, Updateable } from 'kysely';
+import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
 import type { Database } from '../database.js';
 import type {
   AppAuthConfigRow,
@@ -88,15 +88,36 @@ export async function updateOrgConnection(
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * An org connection as the read side sees it: every column but the sealed API key, of which
+ * only `has_api_key` (`api_key_enc is not null`) is selected. Reads never fetch ciphertext.
+ */
+export type OrgConnectionReadRow = Omit<OrgConnectionRow, 'api_key_enc'> & { has_api_key: boolean };
+
+function selectOrgConnections(db: Kysely<Database>) {
+  return db
+    .selectFrom('org_connections')
+    .select([
+      'id',
+      'tenant_id',
+      'app_id',
+      'auth_config_id',
+      'name',
+      'credential_id',
+      'version',
+      'created_at',
+      'updated_at',
+    ])
+    .select(sql<boolean>`api_key_enc is not null`.as('has_api_key'));
+}
+
 /** One org connection of one tenant, or `undefined`. */
 export async function getOrgConnection(
   db: Kysely<Database>,
   tenantId: string,
   id: string,
-): Promise<OrgConnectionRow | undefined> {
-  return db
-    .selectFrom('org_connections')
-    .selectAll()
+): Promise<OrgConnectionReadRow | undefined> {
+  return selectOrgConnections(db)
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .executeTakeFirst();
@@ -107,11 +128,8 @@ export async function listOrgConnections(
   db: Kysely<Database>,
   tenantId: string,
   page: PageRequest,
-): Promise<OrgConnectionRow[]> {
-  return keysetPage(
-    db.selectFrom('org_connections').selectAll().where('tenant_id', '=', tenantId),
-    page,
-  ).execute();
+): Promise<OrgConnectionReadRow[]> {
+  return keysetPage(selectOrgConnections(db).where('tenant_id', '=', tenantId), page).execute();
 }
 
 /** Batch: Apps by `(tenant, id)` keys, for the per-request loader. */
@@ -127,15 +145,28 @@ export async function appsByKeys(
     .execute();
 }
 
+/**
+ * An auth config as the read side sees it: every column but the sealed secret data, of which
+ * only `has_secret_data` is selected.
+ */
+export type AppAuthConfigReadRow = Omit<AppAuthConfigRow, 'secret_data_enc'> & {
+  has_secret_data: boolean;
+};
+
+function selectAuthConfigs(db: Kysely<Database>) {
+  return db
+    .selectFrom('app_auth_configs')
+    .select(['id', 'tenant_id', 'app_id', 'position', 'type', 'is_valid', 'data', 'created_at'])
+    .select(sql<boolean>`secret_data_enc is not null`.as('has_secret_data'));
+}
+
 /** Batch: auth configs by `(tenant, id)` keys, for the per-request loader. */
 export async function authConfigsByKeys(
   db: Kysely<Database>,
   keys: readonly TenantKey[],
-): Promise<AppAuthConfigRow[]> {
+): Promise<AppAuthConfigReadRow[]> {
   if (keys.length === 0) return [];
-  return db
-    .selectFrom('app_auth_configs')
-    .selectAll()
+  return selectAuthConfigs(db)
     .where(inTenantKeys('tenant_id', 'id', keys))
     .execute();
 }
@@ -147,11 +178,9 @@ export async function authConfigsByKeys(
 export async function authConfigsByAppKeys(
   db: Kysely<Database>,
   keys: readonly TenantKey[],
-): Promise<AppAuthConfigRow[]> {
+): Promise<AppAuthConfigReadRow[]> {
   if (keys.length === 0) return [];
-  return db
-    .selectFrom('app_auth_configs')
-    .selectAll()
+  return selectAuthConfigs(db)
     .where(inTenantKeys('tenant_id', 'app_id', keys))
     .orderBy('position')
     .orderBy('id')

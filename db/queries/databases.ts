@@ -155,16 +155,47 @@ export async function updateDatabaseConnection(
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * A connection as the read side sees it: every column but the sealed password and SSL client
+ * key, of which only `has_password` and `has_client_key` are selected.
+ */
+export type DatabaseConnectionReadRow = Omit<
+  DatabaseConnectionRow,
+  'password_enc' | 'ssl_client_key_enc'
+> & { has_password: boolean; has_client_key: boolean };
+
+function selectDatabaseConnections(db: Kysely<Database>) {
+  return db
+    .selectFrom('database_connections')
+    .select([
+      'id',
+      'tenant_id',
+      'name',
+      'type',
+      'host',
+      'port',
+      'database_name',
+      'username',
+      'schema',
+      'ssl',
+      'metadata',
+      'product_name',
+      'version',
+      'created_at',
+      'updated_at',
+    ])
+    .select(sql<boolean>`password_enc is not null`.as('has_password'))
+    .select(sql<boolean>`ssl_client_key_enc is not null`.as('has_client_key'));
+}
+
 /** One connection by id within the given tenants (the caller's readable ones). */
 export async function getDatabaseConnection(
   db: Kysely<Database>,
   tenantIds: string[],
   id: string,
-): Promise<DatabaseConnectionRow | undefined> {
+): Promise<DatabaseConnectionReadRow | undefined> {
   if (tenantIds.length === 0) return undefined;
-  return db
-    .selectFrom('database_connections')
-    .selectAll()
+  return selectDatabaseConnections(db)
     .where('id', '=', id)
     .where('tenant_id', 'in', tenantIds)
     .executeTakeFirst();
@@ -175,11 +206,8 @@ export async function listDatabaseConnections(
   db: Kysely<Database>,
   tenantId: string,
   page: PageRequest,
-): Promise<DatabaseConnectionRow[]> {
-  return keysetPage(
-    db.selectFrom('database_connections').selectAll().where('tenant_id', '=', tenantId),
-    page,
-  ).execute();
+): Promise<DatabaseConnectionReadRow[]> {
+  return keysetPage(selectDatabaseConnections(db).where('tenant_id', '=', tenantId), page).execute();
 }
 
 /**

@@ -7,6 +7,8 @@ import {
   shareLockApp,
   updateOrgConnection,
   type ConnectionBoardRow,
+  type AppAuthConfigReadRow,
+  type OrgConnectionReadRow,
   type OrgConnectionUpdate,
 } from '../../../db/queries/apps.js';
 import type { AppAuthConfigRow, AppRow, OrgConnectionRow } from '../../../db/tables/apps.js';
@@ -79,7 +81,7 @@ export interface Board {
 }
 
 /** Maps a stored connection to the domain; the sealed API key stays behind. */
-export function toOrgConnection(row: OrgConnectionRow): OrgConnection {
+export function toOrgConnection(row: OrgConnectionRow | OrgConnectionReadRow): OrgConnection {
   return {
     id: row.id,
     orgId: row.tenant_id,
@@ -87,7 +89,7 @@ export function toOrgConnection(row: OrgConnectionRow): OrgConnection {
     appId: row.app_id,
     authConfigId: row.auth_config_id,
     credentialId: row.credential_id,
-    hasApiKey: row.api_key_enc !== null,
+    hasApiKey: 'has_api_key' in row ? row.has_api_key : row.api_key_enc !== null,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -116,7 +118,7 @@ export function toApp(row: AppRow): App {
  * Maps a stored auth config to the domain: the non-secret `data` column only. The sealed
  * `secret_data_enc` is never opened for output; only its presence is reported.
  */
-export function toAppAuthConfig(row: AppAuthConfigRow): AppAuthConfig {
+export function toAppAuthConfig(row: AppAuthConfigRow | AppAuthConfigReadRow): AppAuthConfig {
   return {
     id: row.id,
     orgId: row.tenant_id,
@@ -124,7 +126,7 @@ export function toAppAuthConfig(row: AppAuthConfigRow): AppAuthConfig {
     type: row.type,
     isValid: row.is_valid,
     data: row.data as JsonObject,
-    hasSecretData: row.secret_data_enc !== null,
+    hasSecretData: 'has_secret_data' in row ? row.has_secret_data : row.secret_data_enc !== null,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { DatabaseConnectionReadRow } from '../../../db/queries/databases.js';
 import type { DatabaseConnectionRow, DatabaseJobRow } from '../../../db/tables/databases.js';
 import { DATABASE_SSL_MODES, type DatabaseEngine, type DatabaseSslMode } from './rules.js';
 
@@ -80,9 +81,11 @@ export function readStoredMetadata(value: unknown): Record<string, string> {
 }
 
 /** Maps a row to the domain connection; secrets become `has…` flags. */
-export function toDatabaseConnection(row: DatabaseConnectionRow): DatabaseConnection {
+export function toDatabaseConnection(
+  row: DatabaseConnectionRow | DatabaseConnectionReadRow,
+): DatabaseConnection {
   const stored = readStoredSsl(row.ssl);
-  const hasClientKey = row.ssl_client_key_enc !== null;
+  const hasClientKey = 'has_client_key' in row ? row.has_client_key : row.ssl_client_key_enc !== null;
   const ssl =
     Object.keys(stored).length > 0 || hasClientKey
       ? {
@@ -105,7 +108,7 @@ export function toDatabaseConnection(row: DatabaseConnectionRow): DatabaseConnec
     port: row.port,
     databaseName: row.database_name,
     username: row.username,
-    hasPassword: row.password_enc !== null,
+    hasPassword: 'has_password' in row ? row.has_password : row.password_enc !== null,
     schema: row.schema,
     ssl,
     metadata: readStoredMetadata(row.metadata),
