@@ -33,15 +33,15 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const SQL = {
   apiKey:
     'select "k"."id", "k"."principal_id", "k"."expires_at", "k"."revoked_at", "m"."tenant_id", "m"."permissions" from "api_keys" as "k" left join "memberships" as "m" on "m"."principal_id" = "k"."principal_id" where "k"."key_hash" = $1',
-  entitlements: 'select "tenant_id", "entitlement" from "tenant_entitlements" where "tenant_id" in ($1)',
+  entitlements:
+    'select "tenant_id", "entitlement" from "tenant_entitlements" where "tenant_id" in ($1)',
   begin: 'start transaction isolation level read committed',
   commit: 'commit',
   rollback: 'rollback',
   lockOes: 'select * from "oes_connections" where "tenant_id" = $1 and "id" = $2 for update',
   lockDatabase: (tenants: number) =>
     `select * from "database_connections" where "id" = $1 and "tenant_id" in (${placeholders(2, tenants)}) for update`,
-  activeJobs:
-    `select "id" from "database_jobs" where "tenant_id" = $1 and "connection_id" = $2 and "status" in ('QUEUED', 'RUNNING') order by "id"`,
+  activeJobs: `select "id" from "database_jobs" where "tenant_id" = $1 and "connection_id" = $2 and "status" in ('QUEUED', 'RUNNING') order by "id"`,
   nameLock: 'select pg_advisory_xact_lock(hashtextextended($1 || lower($2), 0))',
   nameTaken:
     'select "id" from "database_connections" where "tenant_id" = $1 and lower("name") = lower($2) and "id" != $3',
@@ -143,7 +143,8 @@ export function createBaseline(pool: pg.Pool): Baseline {
     const key = rows[0];
     if (key.revoked_at || (key.expires_at && key.expires_at <= new Date())) return null;
     const memberships = new Map<string, string[]>();
-    for (const r of rows) if (r.tenant_id !== null) memberships.set(r.tenant_id, r.permissions ?? []);
+    for (const r of rows)
+      if (r.tenant_id !== null) memberships.set(r.tenant_id, r.permissions ?? []);
     return { id: key.principal_id, memberships };
   }
 
@@ -151,7 +152,9 @@ export function createBaseline(pool: pg.Pool): Baseline {
     p.memberships.get(tenantId)?.includes(permission) ?? false;
 
   /** Runs `fn` in a READ COMMITTED transaction on one client; commits only when it returns true. */
-  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<{ commit: boolean; value: T }>): Promise<T> {
+  async function transaction<T>(
+    fn: (client: pg.PoolClient) => Promise<{ commit: boolean; value: T }>,
+  ): Promise<T> {
     const client = await pool.connect();
     try {
       await client.query(SQL.begin);
@@ -176,8 +179,17 @@ export function createBaseline(pool: pg.Pool): Baseline {
     requestId: string,
   ) =>
     client.query(SQL.audit, [
-      randomUUID(), row.tenant_id, p.id, 'api_key', resourceType, row.id, operation, changedFields,
-      row.version, row.version + 1, requestId,
+      randomUUID(),
+      row.tenant_id,
+      p.id,
+      'api_key',
+      resourceType,
+      row.id,
+      operation,
+      changedFields,
+      row.version,
+      row.version + 1,
+      requestId,
     ]);
 
   function checkName(value: unknown, min: number, max: number): string | null {
@@ -189,25 +201,45 @@ export function createBaseline(pool: pg.Pool): Baseline {
   /** `updateOesConnection`: licence lookup, then lock, diff, update, audit in one transaction. */
   async function updateOes(p: Principal | null, vars: Json, requestId: string): Promise<string> {
     const field = 'updateOesConnection';
-    if (!p) return failure(field, 'AuthenticationError', 'UNAUTHENTICATED', 'valid credentials are required');
+    if (!p)
+      return failure(
+        field,
+        'AuthenticationError',
+        'UNAUTHENTICATED',
+        'valid credentials are required',
+      );
     const tenantId = vars.enterpriseId;
     const connectionId = vars.connectionId;
     const input = (vars.input ?? {}) as Json;
-    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId) || typeof connectionId !== 'string' || !UUID.test(connectionId)) {
+    if (
+      typeof tenantId !== 'string' ||
+      !TENANT_ID.test(tenantId) ||
+      typeof connectionId !== 'string' ||
+      !UUID.test(connectionId)
+    ) {
       return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid id');
     }
     let name: string | undefined;
     if (input.name !== undefined) {
       name = checkName(input.name, 1, 200) ?? undefined;
-      if (name === undefined) return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid name');
+      if (name === undefined)
+        return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid name');
     }
     if (input.active !== undefined && typeof input.active !== 'boolean') {
       return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid active');
     }
     const active = input.active as boolean | undefined;
-    if (name === undefined && active === undefined) return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'nothing to update');
-    if (!p.memberships.has(tenantId)) return failure(field, 'AuthenticationError', 'UNAUTHENTICATED', 'not a member of this tenant');
-    if (!can(p, tenantId, 'connections:write')) return failure(field, 'PermissionDeniedError', 'PERMISSION_DENIED', 'permission denied');
+    if (name === undefined && active === undefined)
+      return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'nothing to update');
+    if (!p.memberships.has(tenantId))
+      return failure(
+        field,
+        'AuthenticationError',
+        'UNAUTHENTICATED',
+        'not a member of this tenant',
+      );
+    if (!can(p, tenantId, 'connections:write'))
+      return failure(field, 'PermissionDeniedError', 'PERMISSION_DENIED', 'permission denied');
     const entitlements = await pool.query(SQL.entitlements, [tenantId]);
     if (!entitlements.rows.some((r) => r.entitlement === 'oes')) {
       return failure(field, 'PermissionDeniedError', 'LICENSE_REQUIRED', 'licence required');
@@ -215,25 +247,44 @@ export function createBaseline(pool: pg.Pool): Baseline {
     return transaction(async (client) => {
       const locked = await client.query(SQL.lockOes, [tenantId, connectionId.toLowerCase()]);
       const row = locked.rows[0];
-      if (!row) return { commit: false, value: failure(field, 'NotFoundError', 'NOT_FOUND', 'not found') };
+      if (!row)
+        return { commit: false, value: failure(field, 'NotFoundError', 'NOT_FOUND', 'not found') };
       if (typeof input.expectedVersion === 'number' && input.expectedVersion !== row.version) {
-        return { commit: false, value: failure(field, 'ConflictError', 'CONFLICT', 'version mismatch') };
+        return {
+          commit: false,
+          value: failure(field, 'ConflictError', 'CONFLICT', 'version mismatch'),
+        };
       }
       const columns: string[] = [];
       const values: unknown[] = [];
       if (name !== undefined && name !== row.name) (columns.push('name'), values.push(name));
-      if (active !== undefined && active !== row.active) (columns.push('active'), values.push(active));
+      if (active !== undefined && active !== row.active)
+        (columns.push('active'), values.push(active));
       let out = row;
       if (columns.length > 0) {
         const changed = [...columns];
         columns.push('version');
         values.push(row.version + 1);
-        const updated = await client.query(SQL.update('oes_connections', columns), [...values, new Date(), row.tenant_id, row.id]);
+        const updated = await client.query(SQL.update('oes_connections', columns), [
+          ...values,
+          new Date(),
+          row.tenant_id,
+          row.id,
+        ]);
         out = updated.rows[0];
         await audit(client, p, row, 'OesConnection', 'updateOesConnection', changed, requestId);
       }
-      const connection = { id: out.id, name: out.name, active: out.active, version: out.version, updatedAt: out.updated_at.toISOString() };
-      return { commit: true, value: data(field, { __typename: 'UpdateOesConnectionSuccess', connection }) };
+      const connection = {
+        id: out.id,
+        name: out.name,
+        active: out.active,
+        version: out.version,
+        updatedAt: out.updated_at.toISOString(),
+      };
+      return {
+        commit: true,
+        value: data(field, { __typename: 'UpdateOesConnectionSuccess', connection }),
+      };
     });
   }
 
@@ -247,42 +298,80 @@ export function createBaseline(pool: pg.Pool): Baseline {
   ];
 
   /** `patchDatabaseConnection`: lock, job check, name lock and check, update, audit in one transaction. */
-  async function patchDatabase(p: Principal | null, vars: Json, requestId: string): Promise<string> {
+  async function patchDatabase(
+    p: Principal | null,
+    vars: Json,
+    requestId: string,
+  ): Promise<string> {
     const field = 'patchDatabaseConnection';
-    if (!p) return failure(field, 'AuthenticationError', 'UNAUTHENTICATED', 'valid credentials are required');
+    if (!p)
+      return failure(
+        field,
+        'AuthenticationError',
+        'UNAUTHENTICATED',
+        'valid credentials are required',
+      );
     const connectionId = vars.connectionId;
     const input = (vars.input ?? {}) as Json;
-    if (typeof connectionId !== 'string' || !UUID.test(connectionId)) return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid id');
+    if (typeof connectionId !== 'string' || !UUID.test(connectionId))
+      return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid id');
     const supported = new Set(DATABASE_FIELDS.map(([f]) => f));
     if (Object.keys(input).some((k) => k !== 'expectedVersion' && !supported.has(k))) {
-      throw new HttpError(400, 'the baseline supports only name, host, port, databaseName and username');
+      throw new HttpError(
+        400,
+        'the baseline supports only name, host, port, databaseName and username',
+      );
     }
     if (input.name !== undefined) {
       const name = checkName(input.name, 3, 100);
-      if (name === null) return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid name');
+      if (name === null)
+        return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid name');
       input.name = name;
     }
-    if (input.port !== undefined && (!Number.isInteger(input.port) || (input.port as number) < 1 || (input.port as number) > 65535)) {
+    if (
+      input.port !== undefined &&
+      (!Number.isInteger(input.port) ||
+        (input.port as number) < 1 ||
+        (input.port as number) > 65535)
+    ) {
       return failure(field, 'InvalidInputError', 'INVALID_INPUT', 'invalid port');
     }
     const tenantIds = [...p.memberships.keys()];
     if (tenantIds.length === 0) return failure(field, 'NotFoundError', 'NOT_FOUND', 'not found');
     return transaction(async (client) => {
-      const locked = await client.query(SQL.lockDatabase(tenantIds.length), [connectionId.toLowerCase(), ...tenantIds]);
+      const locked = await client.query(SQL.lockDatabase(tenantIds.length), [
+        connectionId.toLowerCase(),
+        ...tenantIds,
+      ]);
       const row = locked.rows[0];
-      if (!row) return { commit: false, value: failure(field, 'NotFoundError', 'NOT_FOUND', 'not found') };
+      if (!row)
+        return { commit: false, value: failure(field, 'NotFoundError', 'NOT_FOUND', 'not found') };
       if (!can(p, row.tenant_id, 'connections:write')) {
-        return { commit: false, value: failure(field, 'PermissionDeniedError', 'PERMISSION_DENIED', 'permission denied') };
+        return {
+          commit: false,
+          value: failure(field, 'PermissionDeniedError', 'PERMISSION_DENIED', 'permission denied'),
+        };
       }
       if (typeof input.expectedVersion === 'number' && input.expectedVersion !== row.version) {
-        return { commit: false, value: failure(field, 'ConflictError', 'CONFLICT', 'version mismatch') };
+        return {
+          commit: false,
+          value: failure(field, 'ConflictError', 'CONFLICT', 'version mismatch'),
+        };
       }
       const jobs = await client.query(SQL.activeJobs, [row.tenant_id, row.id]);
-      if (jobs.rows.length > 0) return { commit: false, value: failure(field, 'ConflictError', 'CONFLICT', 'active jobs') };
+      if (jobs.rows.length > 0)
+        return { commit: false, value: failure(field, 'ConflictError', 'CONFLICT', 'active jobs') };
       if (input.name !== undefined && input.name !== row.name) {
-        await client.query(SQL.nameLock, [`database_connections.name:${row.tenant_id}:`, input.name]);
+        await client.query(SQL.nameLock, [
+          `database_connections.name:${row.tenant_id}:`,
+          input.name,
+        ]);
         const taken = await client.query(SQL.nameTaken, [row.tenant_id, input.name, row.id]);
-        if (taken.rows.length > 0) return { commit: false, value: failure(field, 'ConflictError', 'CONFLICT', 'name taken') };
+        if (taken.rows.length > 0)
+          return {
+            commit: false,
+            value: failure(field, 'ConflictError', 'CONFLICT', 'name taken'),
+          };
       }
       const columns: string[] = [];
       const values: unknown[] = [];
@@ -298,23 +387,52 @@ export function createBaseline(pool: pg.Pool): Baseline {
       if (columns.length > 0) {
         columns.push('version');
         values.push(row.version + 1);
-        const updated = await client.query(SQL.update('database_connections', columns), [...values, new Date(), row.tenant_id, row.id]);
+        const updated = await client.query(SQL.update('database_connections', columns), [
+          ...values,
+          new Date(),
+          row.tenant_id,
+          row.id,
+        ]);
         out = updated.rows[0];
-        await audit(client, p, row, 'DatabaseConnection', 'patchDatabaseConnection', changed, requestId);
+        await audit(
+          client,
+          p,
+          row,
+          'DatabaseConnection',
+          'patchDatabaseConnection',
+          changed,
+          requestId,
+        );
       }
-      const connection = { id: out.id, name: out.name, port: out.port, version: out.version, updatedAt: out.updated_at.toISOString() };
-      return { commit: true, value: data(field, { __typename: 'PatchDatabaseConnectionSuccess', connection }) };
+      const connection = {
+        id: out.id,
+        name: out.name,
+        port: out.port,
+        version: out.version,
+        updatedAt: out.updated_at.toISOString(),
+      };
+      return {
+        commit: true,
+        value: data(field, { __typename: 'PatchDatabaseConnectionSuccess', connection }),
+      };
     });
   }
 
   /** Read access and `first` as the gateway checks them (top-level errors, HTTP 200 as Apollo). */
-  function readAccess(p: Principal | null, tenantId: unknown, first: unknown): { tenantId: string; first: number } | string {
-    const error = (message: string, code: string) => JSON.stringify({ errors: [{ message, extensions: { code } }], data: null });
+  function readAccess(
+    p: Principal | null,
+    tenantId: unknown,
+    first: unknown,
+  ): { tenantId: string; first: number } | string {
+    const error = (message: string, code: string) =>
+      JSON.stringify({ errors: [{ message, extensions: { code } }], data: null });
     if (!p) return error('valid credentials are required', 'UNAUTHENTICATED');
-    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId)) return error('invalid tenant id', 'BAD_USER_INPUT');
+    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId))
+      return error('invalid tenant id', 'BAD_USER_INPUT');
     if (!can(p, tenantId, 'connections:read')) return error('forbidden', 'FORBIDDEN');
     const size = first ?? 50;
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 100) return error('first out of range', 'BAD_USER_INPUT');
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 100)
+      return error('first out of range', 'BAD_USER_INPUT');
     return { tenantId, first: size };
   }
 
@@ -325,7 +443,11 @@ export function createBaseline(pool: pg.Pool): Baseline {
     return {
       items,
       pageInfo: {
-        endCursor: last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString('base64url') : null,
+        endCursor: last
+          ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString(
+              'base64url',
+            )
+          : null,
         hasNextPage,
       },
     };
@@ -373,7 +495,13 @@ export function createBaseline(pool: pg.Pool): Baseline {
             id: s.configId,
             schemeType: s.schemeType,
             description: s.description,
-            validationMessages: validationMessages(s.schemeType as string, s.type as string, s.errors as string[], expiresAt, now),
+            validationMessages: validationMessages(
+              s.schemeType as string,
+              s.type as string,
+              s.errors as string[],
+              expiresAt,
+              now,
+            ),
           },
           credential: {
             id: s.credentialId,
@@ -382,7 +510,11 @@ export function createBaseline(pool: pg.Pool): Baseline {
             errors: s.errors,
             expiresAt: expiresAt ? expiresAt.toISOString() : null,
             usages: (s.usages as Json[]).map((u) => ({
-              connection: { id: u.id, name: u.name, connector: { id: u.connectorId, name: u.connectorName } },
+              connection: {
+                id: u.id,
+                name: u.name,
+                connector: { id: u.connectorId, name: u.connectorName },
+              },
             })),
           },
         };
@@ -409,7 +541,10 @@ export function createBaseline(pool: pg.Pool): Baseline {
       try {
         body = JSON.parse(rawBody) as Json;
       } catch {
-        return { status: 400, body: JSON.stringify({ errors: [{ message: 'Request body is not valid JSON.' }] }) };
+        return {
+          status: 400,
+          body: JSON.stringify({ errors: [{ message: 'Request body is not valid JSON.' }] }),
+        };
       }
       const vars = (body.variables ?? {}) as Json;
       try {
@@ -427,16 +562,31 @@ export function createBaseline(pool: pg.Pool): Baseline {
             return { status: 404, body: JSON.stringify({ error: 'not found' }) };
         }
       } catch (error) {
-        if (error instanceof HttpError) return { status: error.status, body: JSON.stringify({ errors: [{ message: error.message }] }) };
+        if (error instanceof HttpError)
+          return {
+            status: error.status,
+            body: JSON.stringify({ errors: [{ message: error.message }] }),
+          };
         console.error('baseline request failed:', error);
-        return { status: 500, body: JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { requestId } }] }) };
+        return {
+          status: 500,
+          body: JSON.stringify({
+            errors: [{ message: 'Internal server error', extensions: { requestId } }],
+          }),
+        };
       }
     },
   };
 }
 
 /** The gateway's rule (src/services/connectors/validation-messages.ts), restated. */
-function validationMessages(schemeType: string, type: string, errors: string[], expiresAt: Date | null, now: Date) {
+function validationMessages(
+  schemeType: string,
+  type: string,
+  errors: string[],
+  expiresAt: Date | null,
+  now: Date,
+) {
   const messages: { text: string; severity: string; detail: string[] }[] = [];
   if (type !== schemeType) {
     messages.push({
@@ -448,12 +598,21 @@ function validationMessages(schemeType: string, type: string, errors: string[], 
   if (expiresAt) {
     const left = expiresAt.getTime() - now.getTime();
     if (left <= 0) {
-      messages.push({ text: 'credential has expired', severity: 'error', detail: [`expired at ${expiresAt.toISOString()}`] });
+      messages.push({
+        text: 'credential has expired',
+        severity: 'error',
+        detail: [`expired at ${expiresAt.toISOString()}`],
+      });
     } else if (left <= 7 * 24 * 60 * 60 * 1000) {
-      messages.push({ text: 'credential expires within 7 days', severity: 'warning', detail: [`expires at ${expiresAt.toISOString()}`] });
+      messages.push({
+        text: 'credential expires within 7 days',
+        severity: 'warning',
+        detail: [`expires at ${expiresAt.toISOString()}`],
+      });
     }
   }
-  if (errors.length > 0) messages.push({ text: 'credential has errors', severity: 'warning', detail: [...errors] });
+  if (errors.length > 0)
+    messages.push({ text: 'credential has errors', severity: 'warning', detail: [...errors] });
   return messages;
 }
 
@@ -467,7 +626,9 @@ function readBody(req: IncomingMessage): Promise<string | null> {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }
@@ -503,7 +664,10 @@ async function main(): Promise<void> {
       return;
     }
     const body = await readBody(req);
-    const answer = body === null ? { status: 413, body: '{"errors":[{"message":"too large"}]}' } : await baseline.handle(path, req.headers.authorization, body);
+    const answer =
+      body === null
+        ? { status: 413, body: '{"errors":[{"message":"too large"}]}' }
+        : await baseline.handle(path, req.headers.authorization, body);
     res.statusCode = answer.status;
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.end(answer.body);
@@ -512,7 +676,9 @@ async function main(): Promise<void> {
   const host = process.env.HOST ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
-  console.log(`baseline ready at http://${host}:${typeof address === 'object' && address ? address.port : port}/`);
+  console.log(
+    `baseline ready at http://${host}:${typeof address === 'object' && address ? address.port : port}/`,
+  );
   const stop = () => {
     server.close();
     server.closeAllConnections();

@@ -76,42 +76,54 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const cpuBefore = cpuMsOf(options.pid);
   let finish!: (result: autocannon.Result) => void;
   let fail!: (error: unknown) => void;
-  const done = new Promise<autocannon.Result>((resolve, reject) => ((finish = resolve), (fail = reject)));
-  const instance = autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.durationSec,
-    method: 'POST',
-    timeout: 10,
-    headers: { 'content-type': 'application/json' },
-    requests: [
-      {
-        setupRequest: (request) => {
-          const next = options.next();
-          return {
-            ...request,
-            method: 'POST',
-            headers: { ...request.headers, 'content-type': 'application/json', authorization: next.authorization },
-            body: next.body,
-          };
+  const done = new Promise<autocannon.Result>(
+    (resolve, reject) => ((finish = resolve), (fail = reject)),
+  );
+  const instance = autocannon(
+    {
+      url: options.url,
+      connections: options.connections,
+      duration: options.durationSec,
+      method: 'POST',
+      timeout: 10,
+      headers: { 'content-type': 'application/json' },
+      requests: [
+        {
+          setupRequest: (request) => {
+            const next = options.next();
+            return {
+              ...request,
+              method: 'POST',
+              headers: {
+                ...request.headers,
+                'content-type': 'application/json',
+                authorization: next.authorization,
+              },
+              body: next.body,
+            };
+          },
+          onResponse: (status, body) => {
+            if (status >= 200 && status < 300 && !options.ok(body)) {
+              badResponses++;
+              badSample ??= body.slice(0, 500);
+            }
+          },
         },
-        onResponse: (status, body) => {
-          if (status >= 200 && status < 300 && !options.ok(body)) {
-            badResponses++;
-            badSample ??= body.slice(0, 500);
-          }
-        },
-      },
-    ],
-  }, (error: unknown, result: autocannon.Result) => (error ? fail(error) : finish(result)));
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-    if (count === latencies.length) {
-      const grown = new Float64Array(latencies.length * 2);
-      grown.set(latencies);
-      latencies = grown;
-    }
-    latencies[count++] = responseTime;
-  });
+      ],
+    },
+    (error: unknown, result: autocannon.Result) => (error ? fail(error) : finish(result)),
+  );
+  instance.on(
+    'response',
+    (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+      if (count === latencies.length) {
+        const grown = new Float64Array(latencies.length * 2);
+        grown.set(latencies);
+        latencies = grown;
+      }
+      latencies[count++] = responseTime;
+    },
+  );
   const result = await done;
   const cpuMs = cpuMsOf(options.pid) - cpuBefore;
 

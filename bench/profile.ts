@@ -30,7 +30,12 @@ export interface ProfileSummary {
 
 function packageOf(url: string, functionName: string): string {
   if (!url) {
-    if (functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)') return functionName;
+    if (
+      functionName === '(idle)' ||
+      functionName === '(program)' ||
+      functionName === '(garbage collector)'
+    )
+      return functionName;
     return '(native)';
   }
   const nm = url.lastIndexOf('node_modules/');
@@ -81,7 +86,12 @@ export function summarizeProfile(file: string, top = 20): ProfileSummary {
     functions: [...byFunction.values()]
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
-      .map((f) => ({ name: f.name, location: f.location, selfMs: Math.round(f.us / 1000), pctOfBusy: pct(f.us) })),
+      .map((f) => ({
+        name: f.name,
+        location: f.location,
+        selfMs: Math.round(f.us / 1000),
+        pctOfBusy: pct(f.us),
+      })),
     packages: [...byPackage.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
@@ -90,8 +100,12 @@ export function summarizeProfile(file: string, top = 20): ProfileSummary {
 }
 
 export function formatProfile(title: string, summary: ProfileSummary): string {
-  const lines = [`${title}: ${summary.busyMs} ms busy of ${summary.totalMs} ms profiled`, '  by package (self time):'];
-  for (const p of summary.packages.slice(0, 12)) lines.push(`    ${p.pctOfBusy.toFixed(1).padStart(5)}%  ${p.name}`);
+  const lines = [
+    `${title}: ${summary.busyMs} ms busy of ${summary.totalMs} ms profiled`,
+    '  by package (self time):',
+  ];
+  for (const p of summary.packages.slice(0, 12))
+    lines.push(`    ${p.pctOfBusy.toFixed(1).padStart(5)}%  ${p.name}`);
   lines.push('  hottest functions (self time):');
   for (const f of summary.functions.slice(0, 15)) {
     lines.push(`    ${f.pctOfBusy.toFixed(1).padStart(5)}%  ${f.name}  ${f.location}`);

@@ -106,14 +106,26 @@ export function summarize(
 
 const fmt = (value: number | null | undefined, digits = 2) =>
   value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
-const fmtInt = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
+const fmtInt = (value: number) =>
+  Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—';
 
 export interface TableRow {
   cells: string[];
 }
 
 export const TABLE_HEADER = [
-  'scenario', 'c', 'server', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'CPU ms/req', 'CPU ratio', 'stmts/req', 'errors', 'non-2xx',
+  'scenario',
+  'c',
+  'server',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'ratio',
+  'CPU ms/req',
+  'CPU ratio',
+  'stmts/req',
+  'errors',
+  'non-2xx',
 ];
 
 export function tableRows(summaries: ScenarioSummary[]): string[][] {

@@ -103,7 +103,11 @@ function parseOptions(argv: string[]): Options {
     profile: false,
     serverNodeArgs: [],
   };
-  const list = (v: string) => v.split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  const list = (v: string) =>
+    v
+      .split(',')
+      .map((x) => Number(x.trim()))
+      .filter((n) => Number.isInteger(n) && n > 0);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -136,7 +140,11 @@ function parseOptions(argv: string[]): Options {
         options.readConcurrency = list(value());
         break;
       case '--only':
-        options.only = new Set(value().split(',').map((s) => s.trim()) as ScenarioId[]);
+        options.only = new Set(
+          value()
+            .split(',')
+            .map((s) => s.trim()) as ScenarioId[],
+        );
         break;
       case '--time-limit':
         options.timeLimitSec = Math.max(10, Number(value()));
@@ -157,11 +165,16 @@ function parseOptions(argv: string[]): Options {
 const children = new Set<ChildProcess>();
 
 function stopChildren(signal: NodeJS.Signals = 'SIGINT') {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 }
 
 /** Stops a server: `signal`, then SIGKILL after `graceMs` (the measurements are over by then). */
-async function stopChild(child: ChildProcess, graceMs = 3_000, signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
+async function stopChild(
+  child: ChildProcess,
+  graceMs = 3_000,
+  signal: NodeJS.Signals = 'SIGINT',
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
@@ -194,7 +207,10 @@ function startServer(
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not become ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not become ready in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const check = () => {
       const match = marker.exec(output);
       if (match) {
@@ -259,7 +275,11 @@ async function captureStatements(
   fixture: Fixture,
   all: Scenario[],
   secretKeys: { id: string; key: Buffer }[],
-): Promise<{ availability: Availability; statements: Partial<Record<ScenarioId, StatementCapture>>; problems: string[] }> {
+): Promise<{
+  availability: Availability;
+  statements: Partial<Record<ScenarioId, StatementCapture>>;
+  problems: string[];
+}> {
   const gatewayPool = countingPool(options.databaseUrl);
   const baselinePool = countingPool(options.databaseUrl);
   const gateway = await createGateway({
@@ -280,43 +300,62 @@ async function captureStatements(
       if (options.only && !options.only.has(scenario.id)) continue;
       const fields = scenario.kind === 'mutation' ? mutationFields : queryFields;
       if (!fields[scenario.field]) {
-        availability.unavailable[scenario.id] = `not available: the schema has no ${scenario.kind === 'mutation' ? 'Mutation' : 'Query'}.${scenario.field}`;
+        availability.unavailable[scenario.id] =
+          `not available: the schema has no ${scenario.kind === 'mutation' ? 'Mutation' : 'Query'}.${scenario.field}`;
         continue;
       }
       const document = parse(scenario.query);
       const invalid = validate(gateway.schema, document);
       if (invalid.length > 0) {
-        availability.unavailable[scenario.id] = `not available: the bench's document does not validate: ${invalid.map((e) => e.message).join('; ')}`;
+        availability.unavailable[scenario.id] =
+          `not available: the bench's document does not validate: ${invalid.map((e) => e.message).join('; ')}`;
         continue;
       }
       const probe = scenario.probe(0);
-      const variables = (JSON.parse(probe.body) as { variables: Record<string, unknown> }).variables;
+      const variables = (JSON.parse(probe.body) as { variables: Record<string, unknown> })
+        .variables;
       const cost = operationCost(gateway.schema, document, variables, undefined);
       if (cost > LIMITS.maxCost) {
-        availability.unavailable[scenario.id] = `not available: estimated cost ${cost} exceeds the gateway's limit ${LIMITS.maxCost}`;
+        availability.unavailable[scenario.id] =
+          `not available: estimated cost ${cost} exceeds the gateway's limit ${LIMITS.maxCost}`;
         continue;
       }
 
       let gatewayBody = '';
       const gatewaySql = await gatewayPool.record(async () => {
         const contextValue = await gateway.contextFor({ authorization: probe.authorization });
-        const response = await gateway.apollo.executeOperation({ query: scenario.query, variables }, { contextValue });
-        gatewayBody = response.body.kind === 'single' ? JSON.stringify(response.body.singleResult) : '(incremental)';
+        const response = await gateway.apollo.executeOperation(
+          { query: scenario.query, variables },
+          { contextValue },
+        );
+        gatewayBody =
+          response.body.kind === 'single'
+            ? JSON.stringify(response.body.singleResult)
+            : '(incremental)';
       });
       if (!scenario.ok(gatewayBody)) {
-        availability.unavailable[scenario.id] = `not available: the gateway answered the probe with ${gatewayBody.slice(0, 300)}`;
+        availability.unavailable[scenario.id] =
+          `not available: the gateway answered the probe with ${gatewayBody.slice(0, 300)}`;
         continue;
       }
       // Mutations: the baseline on the second probe row (the first one is changed now).
       const baselineProbe = scenario.kind === 'mutation' ? scenario.probe(1) : probe;
       let baselineBody = '';
       const baselineSql = await baselinePool.record(async () => {
-        const answer = await baseline.handle(scenario.baselinePath, baselineProbe.authorization, baselineProbe.body);
+        const answer = await baseline.handle(
+          scenario.baselinePath,
+          baselineProbe.authorization,
+          baselineProbe.body,
+        );
         baselineBody = answer.body;
       });
-      if (!scenario.ok(baselineBody)) problems.push(`${scenario.id}: the baseline answered the probe with ${baselineBody.slice(0, 300)}`);
+      if (!scenario.ok(baselineBody))
+        problems.push(
+          `${scenario.id}: the baseline answered the probe with ${baselineBody.slice(0, 300)}`,
+        );
       const identical =
-        gatewaySql.length === baselineSql.length && gatewaySql.every((s, i) => normalizeSql(s) === normalizeSql(baselineSql[i]));
+        gatewaySql.length === baselineSql.length &&
+        gatewaySql.every((s, i) => normalizeSql(s) === normalizeSql(baselineSql[i]));
       if (scenario.kind === 'mutation' && !identical) {
         problems.push(
           `${scenario.id}: the baseline's statements differ from the gateway's — update bench/baseline-server.ts.\n` +
@@ -324,7 +363,11 @@ async function captureStatements(
             `  baseline: ${baselineSql.map(normalizeSql).join('\n            ')}`,
         );
       }
-      statements[scenario.id] = { gateway: gatewaySql.map(normalizeSql), baseline: baselineSql.map(normalizeSql), identical };
+      statements[scenario.id] = {
+        gateway: gatewaySql.map(normalizeSql),
+        baseline: baselineSql.map(normalizeSql),
+        identical,
+      };
       availability.available.push(scenario);
     }
   } finally {
@@ -347,14 +390,21 @@ function firstDifference(a: unknown, b: unknown, at = '$'): string | null {
   } else if (a && b && typeof a === 'object' && typeof b === 'object') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        `${at}.${k}`,
+      );
       if (d) return d;
     }
   }
   return `${at}: ${JSON.stringify(a)?.slice(0, 200)} vs ${JSON.stringify(b)?.slice(0, 200)}`;
 }
 
-async function post(url: string, request: { authorization: string; body: string }): Promise<{ status: number; body: string }> {
+async function post(
+  url: string,
+  request: { authorization: string; body: string },
+): Promise<{ status: number; body: string }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: request.authorization },
@@ -388,7 +438,11 @@ async function main(): Promise<number> {
   // 1. build and seed at the same time
   const building = build();
   log(`seeding ${options.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
-  const fixture = await seedBenchDatabase({ databaseUrl: options.databaseUrl, secretKeys, log: (l) => log(l) });
+  const fixture = await seedBenchDatabase({
+    databaseUrl: options.databaseUrl,
+    secretKeys,
+    log: (l) => log(l),
+  });
   const all = buildScenarios(fixture);
 
   // 2. statements per request, in-process
@@ -397,7 +451,9 @@ async function main(): Promise<number> {
   for (const [id, reason] of Object.entries(unavailable)) log(`${id}: ${reason}`);
   for (const scenario of available) {
     const s = capture.statements[scenario.id]!;
-    log(`${scenario.id}: ${s.gateway.length} statements in the gateway, ${s.baseline.length} in the baseline${scenario.kind === 'mutation' ? (s.identical ? ' (identical)' : ' (DIFFERENT)') : ''}`);
+    log(
+      `${scenario.id}: ${s.gateway.length} statements in the gateway, ${s.baseline.length} in the baseline${scenario.kind === 'mutation' ? (s.identical ? ' (identical)' : ' (DIFFERENT)') : ''}`,
+    );
   }
   const problems = [...capture.problems];
 
@@ -406,7 +462,8 @@ async function main(): Promise<number> {
   const baselineScript = path.join(BUILD, 'bench', 'baseline-server.js');
   if (!built.ok) {
     const head = built.output.split('\n').slice(0, 15).join('\n');
-    if (!existsSync(gatewayScript) || !existsSync(baselineScript)) throw new Error(`the build failed:\n${head}`);
+    if (!existsSync(gatewayScript) || !existsSync(baselineScript))
+      throw new Error(`the build failed:\n${head}`);
     log(`WARNING: tsc reported errors (the emitted JavaScript is used anyway):\n${head}`);
   }
   log(`built in ${built.ms} ms`);
@@ -422,40 +479,79 @@ async function main(): Promise<number> {
   };
   const nodeArgs = options.serverNodeArgs;
   if (nodeArgs.length) log(`both servers run with node ${nodeArgs.join(' ')}`);
-  const gatewayServer = await startServer('the gateway', gatewayScript, env, /ready at (http:\/\/\S+\/graphql)/, nodeArgs);
-  const baselineServer = await startServer('the baseline', baselineScript, env, /baseline ready at (http:\/\/\S+?)\/?\s/, nodeArgs);
-  const pids: Record<Target, number> = { gateway: gatewayServer.child.pid!, baseline: baselineServer.child.pid! };
+  const gatewayServer = await startServer(
+    'the gateway',
+    gatewayScript,
+    env,
+    /ready at (http:\/\/\S+\/graphql)/,
+    nodeArgs,
+  );
+  const baselineServer = await startServer(
+    'the baseline',
+    baselineScript,
+    env,
+    /baseline ready at (http:\/\/\S+?)\/?\s/,
+    nodeArgs,
+  );
+  const pids: Record<Target, number> = {
+    gateway: gatewayServer.child.pid!,
+    baseline: baselineServer.child.pid!,
+  };
   const urlOf = (target: Target, scenario: Scenario) =>
     target === 'gateway' ? gatewayServer.url : `${baselineServer.url}${scenario.baselinePath}`;
-  log(`gateway at ${gatewayServer.url} (pid ${pids.gateway}), baseline at ${baselineServer.url} (pid ${pids.baseline})`);
+  log(
+    `gateway at ${gatewayServer.url} (pid ${pids.gateway}), baseline at ${baselineServer.url} (pid ${pids.baseline})`,
+  );
 
   // 4. both answer every scenario; the reads with the same JSON
-  const checks: Record<string, { gateway: boolean; baseline: boolean; sameJson?: boolean; difference?: string }> = {};
+  const checks: Record<
+    string,
+    { gateway: boolean; baseline: boolean; sameJson?: boolean; difference?: string }
+  > = {};
   for (const scenario of available) {
     const request = scenario.kind === 'read' ? scenario.probe(1) : scenario.next();
     const gw = await post(urlOf('gateway', scenario), request);
-    const base = await post(urlOf('baseline', scenario), scenario.kind === 'read' ? request : scenario.next());
+    const base = await post(
+      urlOf('baseline', scenario),
+      scenario.kind === 'read' ? request : scenario.next(),
+    );
     const check: (typeof checks)[string] = {
       gateway: gw.status === 200 && scenario.ok(gw.body),
       baseline: base.status === 200 && scenario.ok(base.body),
     };
-    if (!check.gateway) problems.push(`${scenario.id}: the gateway process answered ${gw.status} ${gw.body.slice(0, 300)}`);
-    if (!check.baseline) problems.push(`${scenario.id}: the baseline process answered ${base.status} ${base.body.slice(0, 300)}`);
+    if (!check.gateway)
+      problems.push(
+        `${scenario.id}: the gateway process answered ${gw.status} ${gw.body.slice(0, 300)}`,
+      );
+    if (!check.baseline)
+      problems.push(
+        `${scenario.id}: the baseline process answered ${base.status} ${base.body.slice(0, 300)}`,
+      );
     if (scenario.kind === 'read' && check.gateway && check.baseline) {
       const difference = firstDifference(JSON.parse(gw.body), JSON.parse(base.body));
       check.sameJson = difference === null;
       if (difference) {
         check.difference = difference;
-        problems.push(`${scenario.id}: the baseline's JSON differs from the gateway's at ${difference}`);
+        problems.push(
+          `${scenario.id}: the baseline's JSON differs from the gateway's at ${difference}`,
+        );
       }
-      log(`${scenario.id}: ${check.sameJson ? 'same JSON' : 'DIFFERENT JSON'} from both (${gw.body.length} / ${base.body.length} bytes)`);
+      log(
+        `${scenario.id}: ${check.sameJson ? 'same JSON' : 'DIFFERENT JSON'} from both (${gw.body.length} / ${base.body.length} bytes)`,
+      );
     }
     checks[scenario.id] = check;
   }
 
   if (options.profile) {
     await Promise.all([stopChild(gatewayServer.child), stopChild(baselineServer.child)]);
-    await profileServers(options, available, { gateway: gatewayScript, baseline: baselineScript }, env, log);
+    await profileServers(
+      options,
+      available,
+      { gateway: gatewayScript, baseline: baselineScript },
+      env,
+      log,
+    );
     clearTimeout(deadline);
     return problems.length === 0 ? 0 : 1;
   }
@@ -464,7 +560,9 @@ async function main(): Promise<number> {
   const runs: RunRecord[] = [];
   let warmupFailures = 0;
   const pairs = available.flatMap((scenario) =>
-    (scenario.kind === 'mutation' ? options.mutationConcurrency : options.readConcurrency).map((concurrency) => ({ scenario, concurrency })),
+    (scenario.kind === 'mutation' ? options.mutationConcurrency : options.readConcurrency).map(
+      (concurrency) => ({ scenario, concurrency }),
+    ),
   );
   if (options.warmupSec > 0) {
     const seconds = options.warmupSec * 2;
@@ -480,7 +578,10 @@ async function main(): Promise<number> {
           pid: pids[target],
         });
         warmupFailures += warm.errors + warm.non2xx + warm.badResponses;
-        if (warm.badSample) log(`  ${scenario.id} ${target}: unexpected answer during the warm-up: ${warm.badSample}`);
+        if (warm.badSample)
+          log(
+            `  ${scenario.id} ${target}: unexpected answer during the warm-up: ${warm.badSample}`,
+          );
       }
     }
   }
@@ -488,9 +589,12 @@ async function main(): Promise<number> {
   for (let round = 0; round < options.rounds; round++) {
     log(`round ${round + 1} of ${options.rounds}`);
     for (const { scenario, concurrency } of pairs) {
-      const order: Target[] = (round + pairs.findIndex((p) => p.scenario === scenario && p.concurrency === concurrency)) % 2 === 0
-        ? ['gateway', 'baseline']
-        : ['baseline', 'gateway'];
+      const order: Target[] =
+        (round + pairs.findIndex((p) => p.scenario === scenario && p.concurrency === concurrency)) %
+          2 ===
+        0
+          ? ['gateway', 'baseline']
+          : ['baseline', 'gateway'];
       const line: string[] = [];
       for (const [position, target] of order.entries()) {
         const load = (durationSec: number) =>
@@ -512,7 +616,8 @@ async function main(): Promise<number> {
         const benchCpu = cpuMsOf(benchPid) - benchBefore;
         const machineAfter = machineTicks();
         const machineBusyPct =
-          (100 * (machineAfter.busy - machineBefore.busy)) / Math.max(1, machineAfter.total - machineBefore.total);
+          (100 * (machineAfter.busy - machineBefore.busy)) /
+          Math.max(1, machineAfter.total - machineBefore.total);
         runs.push({
           round,
           scenario: scenario.id,
@@ -529,7 +634,8 @@ async function main(): Promise<number> {
           `${target} ${Math.round(result.rps)} req/s p50 ${result.p50Ms.toFixed(2)} p99 ${result.p99Ms.toFixed(2)} ms ` +
             `cpu ${result.cpuMsPerRequest.toFixed(3)} ms/req${failures ? ` FAILURES ${failures}` : ''}`,
         );
-        if (result.badSample) log(`  ${scenario.id} ${target}: unexpected answer ${result.badSample}`);
+        if (result.badSample)
+          log(`  ${scenario.id} ${target}: unexpected answer ${result.badSample}`);
       }
       log(`  ${scenario.id} c=${concurrency}: ${line.join(' | ')}`);
     }
@@ -538,7 +644,11 @@ async function main(): Promise<number> {
   // What the servers logged while measured (the gateway runs with LOG_LEVEL=warn), before
   // the shutdown adds its own lines.
   const logOf = (server: { output: () => string }) =>
-    server.output().split('\n').filter((l) => l.trim() && !/ready at/.test(l)).join('\n');
+    server
+      .output()
+      .split('\n')
+      .filter((l) => l.trim() && !/ready at/.test(l))
+      .join('\n');
   const gatewayLog = logOf(gatewayServer);
   const baselineLog = logOf(baselineServer);
   if (gatewayLog) log(`the gateway logged during the bench:\n${gatewayLog.slice(-1500)}`);
@@ -551,22 +661,39 @@ async function main(): Promise<number> {
     statementCounts[id as ScenarioId] = { gateway: s.gateway.length, baseline: s.baseline.length };
   }
   const summaries = summarize(runs, statementCounts);
-  const find = (id: ScenarioId, c: number) => summaries.find((s) => s.scenario === id && s.concurrency === c);
+  const find = (id: ScenarioId, c: number) =>
+    summaries.find((s) => s.scenario === id && s.concurrency === c);
   const mutationIds: ScenarioId[] = ['updateOesConnection', 'patchDatabaseConnection'];
   const weakest = (c: number, key: 'ratio' | 'cpuRatio') => {
-    const list = mutationIds.map((id) => find(id, c)).filter((s): s is ScenarioSummary => !!s && Number.isFinite(s[key]));
-    if (list.length === 0) return { value: null as number | null, scenario: null as ScenarioId | null };
-    const pickWorst = key === 'ratio' ? (a: ScenarioSummary, b: ScenarioSummary) => (a[key] <= b[key] ? a : b) : (a: ScenarioSummary, b: ScenarioSummary) => (a[key] >= b[key] ? a : b);
+    const list = mutationIds
+      .map((id) => find(id, c))
+      .filter((s): s is ScenarioSummary => !!s && Number.isFinite(s[key]));
+    if (list.length === 0)
+      return { value: null as number | null, scenario: null as ScenarioId | null };
+    const pickWorst =
+      key === 'ratio'
+        ? (a: ScenarioSummary, b: ScenarioSummary) => (a[key] <= b[key] ? a : b)
+        : (a: ScenarioSummary, b: ScenarioSummary) => (a[key] >= b[key] ? a : b);
     const worst = list.reduce(pickWorst);
     return { value: worst[key], scenario: worst.scenario };
   };
   const reads = summaries.filter((s) => s.kind === 'read');
   const readWorst = reads.length ? reads.reduce((a, b) => (a.ratio <= b.ratio ? a : b)) : null;
   const errors =
-    summaries.reduce((n, s) => n + s.gateway.errors + s.gateway.non2xx + s.gateway.badResponses + s.baseline.errors + s.baseline.non2xx + s.baseline.badResponses, 0) +
-    warmupFailures;
+    summaries.reduce(
+      (n, s) =>
+        n +
+        s.gateway.errors +
+        s.gateway.non2xx +
+        s.gateway.badResponses +
+        s.baseline.errors +
+        s.baseline.non2xx +
+        s.baseline.badResponses,
+      0,
+    ) + warmupFailures;
 
-  const round3 = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000);
+  const round3 = (v: number | null) =>
+    v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000;
   const c16 = weakest(16, 'ratio');
   const c64 = weakest(64, 'ratio');
   const c1 = weakest(1, 'ratio');
@@ -588,7 +715,8 @@ async function main(): Promise<number> {
       byScenario: Object.fromEntries(
         (['orgConnections', 'connectorConnections'] as ScenarioId[]).map((id) => [
           id,
-          unavailable[id] ?? round3(median(reads.filter((r) => r.scenario === id).map((r) => r.ratio))),
+          unavailable[id] ??
+            round3(median(reads.filter((r) => r.scenario === id).map((r) => r.ratio))),
         ]),
       ),
     },
@@ -599,7 +727,10 @@ async function main(): Promise<number> {
       mutationRatioC16: c16.value !== null && c16.value >= TARGETS.mutationRatio,
       mutationRatioC64: c64.value !== null && c64.value >= TARGETS.mutationRatio,
       mutationCpuRatio:
-        cpu16.value !== null && cpu64.value !== null && cpu16.value <= TARGETS.mutationCpuRatio && cpu64.value <= TARGETS.mutationCpuRatio,
+        cpu16.value !== null &&
+        cpu64.value !== null &&
+        cpu16.value <= TARGETS.mutationCpuRatio &&
+        cpu64.value <= TARGETS.mutationCpuRatio,
       readRatio: readWorst !== null && readWorst.ratio >= TARGETS.readRatio,
       zeroErrors: errors === 0,
     },
@@ -665,11 +796,14 @@ async function main(): Promise<number> {
     `mutations, weaker of the two: ratio c=16 ${f(c16.value)}, c=64 ${f(c64.value)} (target ≥ ${TARGETS.mutationRatio}); ` +
       `CPU ratio c=16 ${f(cpu16.value)}, c=64 ${f(cpu64.value)} (target ≤ ${TARGETS.mutationCpuRatio})`,
     `nested reads, weaker: ratio ${f(readWorst?.ratio ?? null)} (${json.read.weakest ?? '—'}; target ≥ ${TARGETS.readRatio})` +
-      (unavailable.connectorConnections ? `; connectorConnections ${unavailable.connectorConnections}` : ''),
+      (unavailable.connectorConnections
+        ? `; connectorConnections ${unavailable.connectorConnections}`
+        : ''),
     `errors: ${errors} (must be 0)`,
     ...problems.map((p) => `PROBLEM: ${p}`),
   ];
-  const heading = `${options.quick ? 'Quick' : 'Full'} bench, ${startedAt.toISOString()}: ${options.rounds} round(s) × ${options.durationSec} s, ` +
+  const heading =
+    `${options.quick ? 'Quick' : 'Full'} bench, ${startedAt.toISOString()}: ${options.rounds} round(s) × ${options.durationSec} s, ` +
     `ratios are medians of per-round gateway ÷ baseline`;
   console.log(`\n${heading}\n\n${textTable(TABLE_HEADER, rows)}\n\n${summaryLines.join('\n')}\n`);
 
@@ -677,7 +811,8 @@ async function main(): Promise<number> {
   const markdown = [
     `# Bench results`,
     '',
-    heading + '. `ratio` = gateway req/s ÷ baseline req/s; `CPU ratio` = gateway CPU ms/req ÷ baseline CPU ms/req; `stmts/req` = SQL statements per request (BEGIN/COMMIT included); `errors` = connection errors, timeouts and answers that are not the expected success.',
+    heading +
+      '. `ratio` = gateway req/s ÷ baseline req/s; `CPU ratio` = gateway CPU ms/req ÷ baseline CPU ms/req; `stmts/req` = SQL statements per request (BEGIN/COMMIT included); `errors` = connection errors, timeouts and answers that are not the expected success.',
     '',
     markdownTable(TABLE_HEADER, rows),
     '',
@@ -697,7 +832,9 @@ async function main(): Promise<number> {
       '',
       `Baseline (${s.baseline.length})${s.identical ? ': the same statements.' : ':'}`,
       '',
-      ...(s.identical ? [] : s.baseline.map((q, i) => `${i + 1}. \`${q.length > 300 ? `${q.slice(0, 300)}…` : q}\``)),
+      ...(s.identical
+        ? []
+        : s.baseline.map((q, i) => `${i + 1}. \`${q.length > 300 ? `${q.slice(0, 300)}…` : q}\``)),
       '',
     ]),
   ].join('\n');
@@ -729,7 +866,10 @@ async function profileServers(
   for (const scenario of available) {
     for (const target of ['gateway', 'baseline'] as Target[]) {
       const name = `${scenario.id}.${target}.cpuprofile`;
-      const marker = target === 'gateway' ? /ready at (http:\/\/\S+\/graphql)/ : /baseline ready at (http:\/\/\S+?)\/?\s/;
+      const marker =
+        target === 'gateway'
+          ? /ready at (http:\/\/\S+\/graphql)/
+          : /baseline ready at (http:\/\/\S+?)\/?\s/;
       const server = await startServer(`the profiled ${target}`, scripts[target], env, marker, [
         ...options.serverNodeArgs,
         '-r',
@@ -801,7 +941,10 @@ main().then(
     process.exit(code);
   },
   (error) => {
-    console.error('[bench] failed:', error instanceof Error ? error.stack ?? error.message : error);
+    console.error(
+      '[bench] failed:',
+      error instanceof Error ? (error.stack ?? error.message) : error,
+    );
     stopChildren('SIGKILL');
     process.exit(1);
   },

@@ -6,7 +6,8 @@
  */
 import type { Fixture } from './seed.js';
 
-export type ScenarioId = 'updateOesConnection' | 'patchDatabaseConnection' | 'orgConnections' | 'connectorConnections';
+export type ScenarioId =
+  'updateOesConnection' | 'patchDatabaseConnection' | 'orgConnections' | 'connectorConnections';
 
 export interface BenchRequest {
   authorization: string;
@@ -88,7 +89,8 @@ const runTag = Date.now().toString(36);
 const uniqueName = (prefix: string) =>
   `${prefix}-${runTag}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
-const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+const body = (query: string, variables: Record<string, unknown>) =>
+  JSON.stringify({ query, variables });
 
 export function scenarios(fixture: Fixture): Scenario[] {
   const byTenant = new Map(fixture.tenants.map((t) => [t.id, t]));
@@ -166,11 +168,17 @@ export function scenarios(fixture: Fixture): Scenario[] {
       baselinePath: '/read/org',
       next() {
         const tenant = pick(fixture.tenants);
-        return { authorization: bearer(tenant.id), body: body(ORG_CONNECTIONS, { organisationId: tenant.id, first: 100 }) };
+        return {
+          authorization: bearer(tenant.id),
+          body: body(ORG_CONNECTIONS, { organisationId: tenant.id, first: 100 }),
+        };
       },
       probe: (which) => {
         const tenant = fixture.tenants[which];
-        return { authorization: bearer(tenant.id), body: body(ORG_CONNECTIONS, { organisationId: tenant.id, first: 100 }) };
+        return {
+          authorization: bearer(tenant.id),
+          body: body(ORG_CONNECTIONS, { organisationId: tenant.id, first: 100 }),
+        };
       },
       ok: page('orgConnections'),
     },

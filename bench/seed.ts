@@ -65,7 +65,9 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export async function recreateDatabase(databaseUrl: string): Promise<void> {
   const name = databaseNameOf(databaseUrl);
   if (name === 'postgres' || name === 'template0' || name === 'template1') {
-    throw new Error(`refusing to drop the database "${name}": point BENCH_DATABASE_URL at a database of its own`);
+    throw new Error(
+      `refusing to drop the database "${name}": point BENCH_DATABASE_URL at a database of its own`,
+    );
   }
   const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
   await admin.connect();
@@ -104,7 +106,10 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
     if (ms > 2000) slow.push(`${Math.round(ms)} ms: ${text.replace(/\s+/g, ' ').slice(0, 80)}`);
     return result;
   };
-  const tenantIds = Array.from({ length: tenantCount }, (_, i) => `bench-t${String(i).padStart(2, '0')}`);
+  const tenantIds = Array.from(
+    { length: tenantCount },
+    (_, i) => `bench-t${String(i).padStart(2, '0')}`,
+  );
   const keys = tenantIds.map(() => generateApiKey());
   // Parameters every statement below can use: $1 tenant ids, $2 connections per tenant.
   const base = [tenantIds, perTenant];
@@ -112,9 +117,17 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
   try {
     await q('begin');
     // --- tenancy and identity ------------------------------------------------------------
-    await q(`insert into tenants (id, name) select t, 'Bench ' || t from unnest($1::text[]) t`, [tenantIds]);
-    await q(`insert into tenant_entitlements (tenant_id, entitlement) select t, 'oes' from unnest($1::text[]) t`, [tenantIds]);
-    await q(`insert into principals (id, name) select 'bench-admin-' || t, 'Bench admin of ' || t from unnest($1::text[]) t`, [tenantIds]);
+    await q(`insert into tenants (id, name) select t, 'Bench ' || t from unnest($1::text[]) t`, [
+      tenantIds,
+    ]);
+    await q(
+      `insert into tenant_entitlements (tenant_id, entitlement) select t, 'oes' from unnest($1::text[]) t`,
+      [tenantIds],
+    );
+    await q(
+      `insert into principals (id, name) select 'bench-admin-' || t, 'Bench admin of ' || t from unnest($1::text[]) t`,
+      [tenantIds],
+    );
     await q(
       `insert into memberships (principal_id, tenant_id, permissions)
        select 'bench-admin-' || t, t, '{connections:read,connections:write,client.write.all}' from unnest($1::text[]) t`,
@@ -195,7 +208,12 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
       const ids = Array.from({ length: n }, () => randomUUID());
       const tenants = ids.map((_, i) => tenantIds[Math.floor(i / perTenant)]);
       const sealed = ids.map((id, i) =>
-        box.seal(`app-key-${i}-${id.slice(0, 8)}`, { tenantId: tenants[i], resourceType: 'OrgConnection', resourceId: id, field: 'apiKey' }),
+        box.seal(`app-key-${i}-${id.slice(0, 8)}`, {
+          tenantId: tenants[i],
+          resourceType: 'OrgConnection',
+          resourceId: id,
+          field: 'apiKey',
+        }),
       );
       await q(
         `with a as (select id, tenant_id, row_number() over (partition by tenant_id order by created_at) - 1 as k from apps),
@@ -226,7 +244,12 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
       const ids = Array.from({ length: n }, () => randomUUID());
       const tenants = ids.map((_, i) => tenantIds[Math.floor(i / perTenant)]);
       const sealed = ids.map((id, i) =>
-        box.seal(`pw-${i}-${id.slice(0, 8)}`, { tenantId: tenants[i], resourceType: 'DatabaseConnection', resourceId: id, field: 'password' }),
+        box.seal(`pw-${i}-${id.slice(0, 8)}`, {
+          tenantId: tenants[i],
+          resourceType: 'DatabaseConnection',
+          resourceId: id,
+          field: 'password',
+        }),
       );
       await q(
         `with v as (select id, tenant, enc, (row_number() over (partition by tenant order by ord)) - 1 as g
@@ -272,7 +295,12 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
       const ids = Array.from({ length: n }, () => randomUUID());
       const tenants = ids.map((_, i) => tenantIds[Math.floor(i / perTenant)]);
       const sealed = ids.map((id, i) =>
-        box.seal(JSON.stringify({ token: `tok-${i}-${id.slice(0, 8)}` }), { tenantId: tenants[i], resourceType: 'Credential', resourceId: id, field: 'data' }),
+        box.seal(JSON.stringify({ token: `tok-${i}-${id.slice(0, 8)}` }), {
+          tenantId: tenants[i],
+          resourceType: 'Credential',
+          resourceId: id,
+          field: 'data',
+        }),
       );
       // Types alternate oauth2/apikey; 1 in 10 carries errors, 1 in 17 has expired, 1 in 13
       // expires within days (a validation warning), the rest expire in a year or never.
@@ -338,8 +366,16 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
     await q('vacuum analyze');
     const counts: Record<string, number> = {};
     for (const table of [
-      'oes_connections', 'nexus_connections', 'nexus_connection_clients', 'org_connections', 'board_connections',
-      'database_connections', 'database_jobs', 'connector_connections', 'connection_credentials', 'credentials',
+      'oes_connections',
+      'nexus_connections',
+      'nexus_connection_clients',
+      'org_connections',
+      'board_connections',
+      'database_connections',
+      'database_jobs',
+      'connector_connections',
+      'connection_credentials',
+      'credentials',
       'connection_variables',
     ]) {
       counts[table] = Number((await q(`select count(*)::int as n from ${table}`)).rows[0].n);
@@ -347,7 +383,10 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
 
     const tenants: TenantFixture[] = [];
     for (const [i, tenantId] of tenantIds.entries()) {
-      const oes = await q(`select id from oes_connections where tenant_id = $1 order by created_at, id`, [tenantId]);
+      const oes = await q(
+        `select id from oes_connections where tenant_id = $1 order by created_at, id`,
+        [tenantId],
+      );
       const dbs = await q(
         `select c.id from database_connections c
          where c.tenant_id = $1
@@ -374,7 +413,11 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
     first.databaseIds = first.databaseIds.slice(2);
     const seedMs = Math.round(performance.now() - started);
     for (const line of slow) log(`  slow seed statement ${line}`);
-    log(`seeded in ${seedMs} ms: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    log(
+      `seeded in ${seedMs} ms: ${Object.entries(counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     return { tenants, probe, counts, seedMs };
   } finally {
     await client.end();

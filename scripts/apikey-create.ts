@@ -22,11 +22,16 @@ const { values } = parseArgs({
   },
 });
 if (!values.principal || !values.tenant) {
-  console.error('usage: npm run apikey:create -- --principal <id> --tenant <tenantId> [--permissions a,b] [--expires-days N]');
+  console.error(
+    'usage: npm run apikey:create -- --principal <id> --tenant <tenantId> [--permissions a,b] [--expires-days N]',
+  );
   console.error(`permissions: ${PERMISSIONS.join(', ')}`);
   process.exit(2);
 }
-const permissions = values.permissions.split(',').map((p) => p.trim()).filter(Boolean);
+const permissions = values.permissions
+  .split(',')
+  .map((p) => p.trim())
+  .filter(Boolean);
 const unknown = permissions.filter((p) => !isPermission(p));
 if (unknown.length) {
   console.error(`unknown permission(s): ${unknown.join(', ')}; valid: ${PERMISSIONS.join(', ')}`);
@@ -39,9 +44,16 @@ if (days !== null && (!Number.isInteger(days) || days < 1)) {
 }
 
 const config = loadConfig();
-const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata` });
+const database = await createDb({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata`,
+});
 await migrateToLatest(database.db);
-const tenant = await database.db.selectFrom('tenants').select('id').where('id', '=', values.tenant).executeTakeFirst();
+const tenant = await database.db
+  .selectFrom('tenants')
+  .select('id')
+  .where('id', '=', values.tenant)
+  .executeTakeFirst();
 if (!tenant) {
   console.error(`no tenant "${values.tenant}"`);
   await database.close();
@@ -50,7 +62,11 @@ if (!tenant) {
 const key = generateApiKey();
 await database.db.transaction().execute(async (trx) => {
   await insertPrincipal(trx, { id: values.principal!, name: values.name ?? values.principal! });
-  await upsertMembership(trx, { principalId: values.principal!, tenantId: values.tenant!, permissions });
+  await upsertMembership(trx, {
+    principalId: values.principal!,
+    tenantId: values.tenant!,
+    permissions,
+  });
   await insertApiKey(trx, {
     id: randomUUID(),
     principalId: values.principal!,

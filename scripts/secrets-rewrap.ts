@@ -11,7 +11,10 @@ import { SecretBox } from '../src/crypto/secret-box.js';
  */
 const { values } = parseArgs({ options: { tenant: { type: 'string' } } });
 const config = loadConfig();
-const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata` });
+const database = await createDb({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata`,
+});
 const secrets = new SecretBox(config.secretKeys);
 const moved = await rewrapAllSecrets(database.db, secrets, { tenantId: values.tenant });
 console.log(`re-wrapped ${moved} secret(s) under key "${secrets.activeKeyId}"`);

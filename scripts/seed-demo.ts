@@ -6,7 +6,10 @@ import { hasDemoData, seedDemo } from '../src/demo/seed-demo.js';
 
 /** `npm run seed:demo`: loads the demo data unless it is already there. */
 const config = loadConfig();
-const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata` });
+const database = await createDb({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata`,
+});
 await migrateToLatest(database.db);
 if (await hasDemoData(database.db)) console.log('the demo data is already loaded');
 else {

@@ -126,14 +126,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * `id1:<base64>,id2:<base64>`: the first seals new secrets, all of them open old ones.
  */
 export function parseSecretKeys(raw: string): Config['secretKeys'] | string {
-  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const keys: Config['secretKeys'] = [];
   for (const [index, entry] of entries.entries()) {
     const colon = entry.indexOf(':');
     const id = colon > 0 ? entry.slice(0, colon) : `k${index + 1}`;
     const key = Buffer.from(colon > 0 ? entry.slice(colon + 1) : entry, 'base64');
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) return `SECRETS_KEY: key id "${id}" must be 1-32 letters, digits, "-" or "_"`;
-    if (key.length !== 32) return `SECRETS_KEY: key "${id}" must be 32 bytes in base64 (got ${key.length} bytes)`;
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id))
+      return `SECRETS_KEY: key id "${id}" must be 1-32 letters, digits, "-" or "_"`;
+    if (key.length !== 32)
+      return `SECRETS_KEY: key "${id}" must be 32 bytes in base64 (got ${key.length} bytes)`;
     if (keys.some((k) => k.id === id)) return `SECRETS_KEY: key id "${id}" appears twice`;
     keys.push({ id, key });
   }

@@ -16,14 +16,30 @@ const CLIENT_CODES = new Set([
 ]);
 
 /** PostgreSQL SQLSTATEs that mean "busy or away", not "broken": lock and statement timeouts, shutdown, connection loss. */
-const UNAVAILABLE_SQLSTATES = new Set(['55P03', '57014', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
+const UNAVAILABLE_SQLSTATES = new Set([
+  '55P03',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  '53300',
+]);
 
 /** True for a database fault a retry may cure: timeouts, lock waits, a lost or refused connection. */
 export function isTransientDbError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_SQLSTATES.has(code)) return true;
-  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+  if (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)
+  )
+    return true;
   return /timeout exceeded when trying to connect|Connection terminated|connection is closed|Client has encountered a connection error/i.test(
     error.message,
   );

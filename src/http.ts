@@ -54,18 +54,33 @@ export function createHttpServer(options: HttpOptions): HttpServer {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
         const ready = !draining && (await options.ping());
-        return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : draining ? 'draining' : 'database unavailable' });
+        return sendJson(res, ready ? 200 : 503, {
+          status: ready ? 'ready' : draining ? 'draining' : 'database unavailable',
+        });
       }
       if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'not found' });
       await handleGraphQL(req, res, url, requestId);
     } catch (error) {
       logger.error({ err: error, requestId }, 'http handler failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [
+            {
+              message: 'Internal server error',
+              extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+            },
+          ],
+        });
       else res.end();
     }
   }
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) {
+  async function handleGraphQL(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+  ) {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -73,19 +88,37 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     let body: unknown = undefined;
     if (req.method === 'POST') {
       const raw = await readBody(req, MAX_BODY_BYTES);
-      if (raw === null) return sendGraphQLError(res, 413, 'Request body is larger than 1 MiB.', 'PAYLOAD_TOO_LARGE', requestId);
+      if (raw === null)
+        return sendGraphQLError(
+          res,
+          413,
+          'Request body is larger than 1 MiB.',
+          'PAYLOAD_TOO_LARGE',
+          requestId,
+        );
       if ((headers.get('content-type') ?? '').includes('application/json')) {
         try {
           body = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
         } catch {
-          return sendGraphQLError(res, 400, 'Request body is not valid JSON.', 'BAD_REQUEST', requestId);
+          return sendGraphQLError(
+            res,
+            400,
+            'Request body is not valid JSON.',
+            'BAD_REQUEST',
+            requestId,
+          );
         }
       } else {
         body = raw.toString('utf8');
       }
     }
     const response = await gateway.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      httpGraphQLRequest: {
+        method: (req.method ?? 'GET').toUpperCase(),
+        headers,
+        search: url.search,
+        body,
+      },
       context: () => gateway.contextFor({ authorization: req.headers.authorization, requestId }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -125,7 +158,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-function sendGraphQLError(res: ServerResponse, status: number, message: string, code: string, requestId: string) {
+function sendGraphQLError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code: string,
+  requestId: string,
+) {
   sendJson(res, status, { errors: [{ message, extensions: { code, requestId } }] });
 }
 

@@ -32,7 +32,9 @@ export const LIMITS = {
 } as const;
 
 const limitError = (message: string) =>
-  new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+  new GraphQLError(message, {
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+  });
 
 /** Reports an armor rule's rejection as a normal validation error (armor would throw). */
 const report =
@@ -47,7 +49,10 @@ function maxMutationFieldsRule(max: number): ValidationRule {
     OperationDefinition(node) {
       if (node.operation !== 'mutation') return;
       const count = node.selectionSet.selections.filter((s) => s.kind === Kind.FIELD).length;
-      if (count > max) context.reportError(limitError(`An operation may hold at most ${max} mutations (found ${count}).`));
+      if (count > max)
+        context.reportError(
+          limitError(`An operation may hold at most ${max} mutations (found ${count}).`),
+        );
     },
   });
 }
@@ -55,9 +60,22 @@ function maxMutationFieldsRule(max: number): ValidationRule {
 /** The validation rules Apollo runs after parsing: depth, aliases, directives, mutation fields. */
 export function limitRules(): ValidationRule[] {
   return [
-    maxDepthRule({ n: LIMITS.maxDepth, flattenFragments: true, propagateOnRejection: false, onReject: [report('depth', LIMITS.maxDepth)] }),
-    maxAliasesRule({ n: LIMITS.maxAliases, propagateOnRejection: false, onReject: [report('alias', LIMITS.maxAliases)] }),
-    maxDirectivesRule({ n: LIMITS.maxDirectives, propagateOnRejection: false, onReject: [report('directive', LIMITS.maxDirectives)] }),
+    maxDepthRule({
+      n: LIMITS.maxDepth,
+      flattenFragments: true,
+      propagateOnRejection: false,
+      onReject: [report('depth', LIMITS.maxDepth)],
+    }),
+    maxAliasesRule({
+      n: LIMITS.maxAliases,
+      propagateOnRejection: false,
+      onReject: [report('alias', LIMITS.maxAliases)],
+    }),
+    maxDirectivesRule({
+      n: LIMITS.maxDirectives,
+      propagateOnRejection: false,
+      onReject: [report('directive', LIMITS.maxDirectives)],
+    }),
     maxMutationFieldsRule(LIMITS.maxMutationFields),
   ] as ValidationRule[];
 }
@@ -70,7 +88,10 @@ const pageEstimator: ComplexityEstimator = ({ args, childComplexity, field }) =>
 };
 
 /** Per document: the variables that set a page size, and the costs already estimated. */
-const costCache = new WeakMap<DocumentNode, { pageSizeVariables: string[]; costs: Map<string, number> }>();
+const costCache = new WeakMap<
+  DocumentNode,
+  { pageSizeVariables: string[]; costs: Map<string, number> }
+>();
 
 /**
  * The estimated cost of the operation, with its variables (so `first: $n` counts as `n`).
@@ -85,7 +106,11 @@ export function operationCost(
   operationName: string | undefined,
 ): number {
   let entry = costCache.get(document);
-  if (!entry) costCache.set(document, (entry = { pageSizeVariables: pageSizeVariables(document), costs: new Map() }));
+  if (!entry)
+    costCache.set(
+      document,
+      (entry = { pageSizeVariables: pageSizeVariables(document), costs: new Map() }),
+    );
   const key = `${operationName ?? ''}\u0000${JSON.stringify(entry.pageSizeVariables.map((v) => variables?.[v] ?? null))}`;
   let cost = entry.costs.get(key);
   if (cost === undefined) {
@@ -106,12 +131,15 @@ function pageSizeVariables(document: DocumentNode): string[] {
   const names = new Set<string>();
   visit(document, {
     Argument(node) {
-      if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+      if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE)
+        names.add(node.value.name.value);
     },
   });
   return [...names].sort();
 }
 
 export function costError(cost: number): GraphQLError {
-  return limitError(`The operation's estimated cost ${cost} exceeds the limit of ${LIMITS.maxCost}.`);
+  return limitError(
+    `The operation's estimated cost ${cost} exceeds the limit of ${LIMITS.maxCost}.`,
+  );
 }

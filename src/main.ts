@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   if (config.secretKeyGenerated) {
-    logger.warn(`generated a secrets key into ${config.dataDir}/secrets.key: keep it, secrets cannot be read without it`);
+    logger.warn(
+      `generated a secrets key into ${config.dataDir}/secrets.key: keep it, secrets cannot be read without it`,
+    );
   }
 
   const database = await createDb({
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
     statementTimeoutMs: config.statementTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
     connectionTimeoutMs: config.connectionTimeoutMs,
-    onPoolError: (error) => logger.warn({ err: error }, 'database client error (the pool replaces the client)'),
+    onPoolError: (error) =>
+      logger.warn({ err: error }, 'database client error (the pool replaces the client)'),
   });
   await migrateToLatest(database.db);
 
@@ -60,11 +63,14 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
 
-  console.log(`Connection Gateway ready at ${url} (${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL server'})`);
+  console.log(
+    `Connection Gateway ready at ${url} (${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL server'})`,
+  );
   if (seeded) console.log('Loaded the demo data.');
   if (!config.production) {
     console.log('Demo API keys (send as "Authorization: Bearer <key>"):');
-    for (const k of DEMO_KEYS) console.log(`  ${k.key.padEnd(28)} ${k.tenant}: ${k.permissions.join(', ')}`);
+    for (const k of DEMO_KEYS)
+      console.log(`  ${k.key.padEnd(28)} ${k.tenant}: ${k.permissions.join(', ')}`);
   }
 
   let stopping = false;

@@ -1,5 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { getVariableValues, GraphQLError, type GraphQLSchema } from 'graphql';
@@ -43,7 +46,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     jwt: createJwtVerifier({ secret: options.jwtSecret, publicKeyPem: options.jwtPublicKey }),
   };
   const apollo = new ApolloServer<GatewayContext>({
-    ...(process.env.GATEWAY_EXECUTOR === 'graphql-js' ? { schema } : { gateway: jitExecutor(schema) }),
+    ...(process.env.GATEWAY_EXECUTOR === 'graphql-js'
+      ? { schema }
+      : { gateway: jitExecutor(schema) }),
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
@@ -56,7 +61,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     formatError: (formatted, error) => formatGatewayError(formatted, error, options.production),
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
-      options.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      options.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...(options.production ? [ApolloServerPluginDisableSuggestions()] : []),
       admissionPlugin(schema),
       errorPolicyPlugin(),
@@ -80,16 +87,26 @@ function admissionPlugin(schema: GraphQLSchema): ApolloServerPlugin<GatewayConte
         async didResolveOperation({ document, request, operation, operationName }) {
           // Coerce the variables with graphql-js first: a value of the wrong type is the
           // caller's mistake, reported (values redacted) before anything runs.
-          const coerced = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {}, {
-            maxErrors: 1,
-          });
+          const coerced = getVariableValues(
+            schema,
+            operation?.variableDefinitions ?? [],
+            request.variables ?? {},
+            {
+              maxErrors: 1,
+            },
+          );
           if (coerced.errors) {
             throw new GraphQLError(coerced.errors[0].message, {
               nodes: coerced.errors[0].nodes,
               extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
             });
           }
-          const cost = operationCost(schema, document, request.variables, operationName ?? undefined);
+          const cost = operationCost(
+            schema,
+            document,
+            request.variables,
+            operationName ?? undefined,
+          );
           if (cost > LIMITS.maxCost) throw costError(cost);
         },
       };

@@ -17,7 +17,9 @@ export function tenantRowLoader<Row extends { tenant_id: string; id: string }, T
   return new DataLoader(
     async (keys) => {
       const rows = await batch(keys);
-      const byKey = new Map(rows.map((r) => [cacheKey({ tenantId: r.tenant_id, id: r.id }), map(r)]));
+      const byKey = new Map(
+        rows.map((r) => [cacheKey({ tenantId: r.tenant_id, id: r.id }), map(r)]),
+      );
       return keys.map((k) => byKey.get(cacheKey(k)) ?? null);
     },
     { cacheKeyFn: cacheKey },
@@ -50,4 +52,3 @@ export function tenantGroupLoader<Row extends { tenant_id: string }, T>(
     { cacheKeyFn: cacheKey },
   );
 }
-

@@ -42,7 +42,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('permissions', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .addPrimaryKeyConstraint('memberships_pk', ['principal_id', 'tenant_id'])
     .execute();
-  await db.schema.createIndex('memberships_tenant_idx').on('memberships').column('tenant_id').execute();
+  await db.schema
+    .createIndex('memberships_tenant_idx')
+    .on('memberships')
+    .column('tenant_id')
+    .execute();
 
   await db.schema
     .createTable('api_keys')
@@ -56,7 +60,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', sql`timestamptz(3)`)
     .addColumn('revoked_at', sql`timestamptz(3)`)
     .execute();
-  await db.schema.createIndex('api_keys_principal_idx').on('api_keys').column('principal_id').execute();
+  await db.schema
+    .createIndex('api_keys_principal_idx')
+    .on('api_keys')
+    .column('principal_id')
+    .execute();
 
   // --- audit ------------------------------------------------------------------------------
   await db.schema
@@ -122,7 +130,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('client_id', 'text', (c) => c.notNull())
     .addColumn('position', 'integer', (c) => c.notNull())
     .addColumn('enabled', 'boolean', (c) => c.notNull())
-    .addPrimaryKeyConstraint('nexus_connection_clients_pk', ['tenant_id', 'connection_id', 'client_id'])
+    .addPrimaryKeyConstraint('nexus_connection_clients_pk', [
+      'tenant_id',
+      'connection_id',
+      'client_id',
+    ])
     .addForeignKeyConstraint(
       'nexus_connection_clients_connection_fk',
       ['tenant_id', 'connection_id'],

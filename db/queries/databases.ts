@@ -207,7 +207,10 @@ export async function listDatabaseConnections(
   tenantId: string,
   page: PageRequest,
 ): Promise<DatabaseConnectionReadRow[]> {
-  return keysetPage(selectDatabaseConnections(db).where('tenant_id', '=', tenantId), page).execute();
+  return keysetPage(
+    selectDatabaseConnections(db).where('tenant_id', '=', tenantId),
+    page,
+  ).execute();
 }
 
 /**

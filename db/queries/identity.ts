@@ -65,7 +65,11 @@ export async function insertPrincipal(
   db: Kysely<Database>,
   principal: { id: string; name: string },
 ): Promise<void> {
-  await db.insertInto('principals').values(principal).onConflict((oc) => oc.doNothing()).execute();
+  await db
+    .insertInto('principals')
+    .values(principal)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 export async function upsertMembership(

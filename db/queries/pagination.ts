@@ -23,13 +23,10 @@ export function keysetPage<DB, TB extends keyof DB, O>(
   let q = query as unknown as SelectQueryBuilder<any, any, O>;
   if (page.after) {
     const { createdAt, id } = page.after;
-    q = q.where((eb) =>
-      eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(createdAt, id)),
-    );
+    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(createdAt, id)));
   }
-  return q.orderBy('created_at').orderBy('id').limit(page.first + 1) as unknown as SelectQueryBuilder<
-    DB,
-    TB,
-    O
-  >;
+  return q
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(page.first + 1) as unknown as SelectQueryBuilder<DB, TB, O>;
 }

@@ -46,6 +46,8 @@ export async function replaceSealedCell(
 ): Promise<boolean> {
   const result = await sql`
     update ${sql.table(table)} set ${sql.ref(column)} = ${resealed}
-    where tenant_id = ${cell.tenant_id} and id = ${cell.id} and ${sql.ref(column)} = ${cell.sealed}`.execute(db);
+    where tenant_id = ${cell.tenant_id} and id = ${cell.id} and ${sql.ref(column)} = ${cell.sealed}`.execute(
+    db,
+  );
   return (result.numAffectedRows ?? 0n) > 0n;
 }

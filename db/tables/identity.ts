@@ -3,7 +3,11 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 /** Timestamps: read as `Date`, written as `Date` or a string, defaulted by the database. */
 export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+export type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
 
 export interface TenantsTable {
   id: string;

@@ -43,7 +43,9 @@ export class AppAuthConfigType {
 }
 
 @ObjectType('App', {
-  simpleResolvers: true, description: 'An App an organisation can connect to.' })
+  simpleResolvers: true,
+  description: 'An App an organisation can connect to.',
+})
 export class AppType {
   @Field(() => ID)
   id!: string;
@@ -88,7 +90,9 @@ export class AppType {
 }
 
 @ObjectType('Board', {
-  simpleResolvers: true, description: 'A board that uses an org connection.' })
+  simpleResolvers: true,
+  description: 'A board that uses an org connection.',
+})
 export class BoardType {
   @Field(() => ID)
   id!: string;

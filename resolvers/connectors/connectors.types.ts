@@ -17,7 +17,9 @@ registerEnumType(ValidationSeverity, {
 });
 
 @ObjectType('Connector', {
-  simpleResolvers: true, description: 'A connector: what its connections connect to.' })
+  simpleResolvers: true,
+  description: 'A connector: what its connections connect to.',
+})
 export class ConnectorType {
   @Field(() => ID)
   id!: string;
@@ -76,7 +78,9 @@ export class AuthSchemeConfigType {
 }
 
 @ObjectType('CredentialUsage', {
-  simpleResolvers: true, description: 'A connection that uses a credential.' })
+  simpleResolvers: true,
+  description: 'A connection that uses a credential.',
+})
 export class CredentialUsageType {
   @Field(() => ConnectorConnectionType)
   connection!: ConnectorConnection;
@@ -146,7 +150,9 @@ export class ConnectionCredentialsType {
 }
 
 @ObjectType('ConnectionVariable', {
-  simpleResolvers: true, description: 'A named value that customizes a connection.' })
+  simpleResolvers: true,
+  description: 'A named value that customizes a connection.',
+})
 export class ConnectionVariableType {
   @Field(() => String)
   name!: string;

@@ -64,7 +64,9 @@ const sameValues: [
 void sameValues;
 
 @ObjectType('DatabaseJob', {
-  simpleResolvers: true, description: 'A job that uses a database connection.' })
+  simpleResolvers: true,
+  description: 'A job that uses a database connection.',
+})
 export class DatabaseJobType {
   @Field(() => ID)
   id!: string;
@@ -99,7 +101,9 @@ export class DatabaseSslType implements DatabaseSsl {
 }
 
 @ObjectType('DatabaseConnection', {
-  simpleResolvers: true, description: 'A connection to a database server.' })
+  simpleResolvers: true,
+  description: 'A connection to a database server.',
+})
 export class DatabaseConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The tenant that owns the connection.' })
   tenantId!: string;

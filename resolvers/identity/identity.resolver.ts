@@ -7,7 +7,10 @@ import { AuditEventPage, ViewerType } from './identity.types.js';
 
 @Resolver()
 export class IdentityResolver {
-  @Query(() => ViewerType, { nullable: true, description: 'The caller; null when unauthenticated.' })
+  @Query(() => ViewerType, {
+    nullable: true,
+    description: 'The caller; null when unauthenticated.',
+  })
   async viewer(@Ctx() ctx: GatewayContext): Promise<ViewerType | null> {
     const principal = await ctx.principal();
     if (!principal) return null;

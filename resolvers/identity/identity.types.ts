@@ -3,7 +3,9 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { pageType } from '../shared/pagination.js';
 
 @ObjectType('Membership', {
-  simpleResolvers: true, description: 'What the caller may do in one tenant.' })
+  simpleResolvers: true,
+  description: 'What the caller may do in one tenant.',
+})
 export class MembershipType {
   @Field(() => ID)
   tenantId!: string;
@@ -13,7 +15,9 @@ export class MembershipType {
 }
 
 @ObjectType('Viewer', {
-  simpleResolvers: true, description: 'The authenticated caller.' })
+  simpleResolvers: true,
+  description: 'The authenticated caller.',
+})
 export class ViewerType {
   @Field(() => ID)
   id!: string;
@@ -26,7 +30,9 @@ export class ViewerType {
 }
 
 @ObjectType('AuditEvent', {
-  simpleResolvers: true, description: 'One change to one resource. Never holds secret values.' })
+  simpleResolvers: true,
+  description: 'One change to one resource. Never holds secret values.',
+})
 export class AuditEventType {
   @Field(() => ID)
   id!: string;

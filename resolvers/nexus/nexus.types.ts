@@ -22,7 +22,9 @@ export class ClientType {
 }
 
 @ObjectType('ConnectionClient', {
-  simpleResolvers: true, description: "One entry of a Nexus connection's client list." })
+  simpleResolvers: true,
+  description: "One entry of a Nexus connection's client list.",
+})
 export class ConnectionClientType {
   @Field(() => ClientType)
   client!: ClientType;
@@ -62,7 +64,8 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   enabled!: boolean;
 }
 
-@ObjectType({ simpleResolvers: true,
+@ObjectType({
+  simpleResolvers: true,
   description: 'The connection after the call, the client, and whether it is now enabled.',
 })
 export class SetConnectionClientEnabledSuccess {

@@ -22,7 +22,8 @@ import {
 @Resolver(() => OesConnectionType)
 export class OesConnectionResolver {
   @Mutation(() => UpdateOesConnectionResult, {
-    description: 'Renames and/or (de)activates an OES connection. Needs connections:write and the OES licence.',
+    description:
+      'Renames and/or (de)activates an OES connection. Needs connections:write and the OES licence.',
   })
   async updateOesConnection(
     @Arg('enterpriseId', () => ID) enterpriseId: string,
@@ -57,12 +58,16 @@ export class OesConnectionResolver {
   }
 
   @FieldResolver(() => PartnerType)
-  async partner(@Root() connection: OesConnection, @Ctx() ctx: GatewayContext): Promise<PartnerType> {
+  async partner(
+    @Root() connection: OesConnection,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<PartnerType> {
     const partner = await ctx.loaders.oesPartner.load({
       tenantId: connection.enterpriseId,
       id: connection.partnerId,
     });
-    if (!partner) throw new Error(`partner ${connection.partnerId} of connection ${connection.id} is missing`);
+    if (!partner)
+      throw new Error(`partner ${connection.partnerId} of connection ${connection.id} is missing`);
     return { id: partner.id, name: partner.name };
   }
 }

@@ -6,7 +6,9 @@ import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js'
 import { resultUnion } from '../shared/result-union.js';
 
 @ObjectType('Partner', {
-  simpleResolvers: true, description: 'A partner venue an enterprise client connects to.' })
+  simpleResolvers: true,
+  description: 'A partner venue an enterprise client connects to.',
+})
 export class PartnerType {
   @Field(() => ID)
   id!: string;
@@ -56,4 +58,7 @@ export class UpdateOesConnectionSuccess {
   }
 }
 
-export const UpdateOesConnectionResult = resultUnion('UpdateOesConnectionResult', UpdateOesConnectionSuccess);
+export const UpdateOesConnectionResult = resultUnion(
+  'UpdateOesConnectionResult',
+  UpdateOesConnectionSuccess,
+);

@@ -44,17 +44,25 @@ export abstract class ErrorResult {
 
 @ObjectType({ simpleResolvers: true, description: 'One problem with one input value.' })
 export class FieldError {
-  @Field(() => [String], { description: 'Where the value is in the operation, e.g. ["input","port"].' })
+  @Field(() => [String], {
+    description: 'Where the value is in the operation, e.g. ["input","port"].',
+  })
   path!: string[];
 
   @Field(() => String)
   message!: string;
 
-  @Field(() => String, { description: 'e.g. REQUIRED, NOT_NULLABLE, TOO_LONG, OUT_OF_RANGE, INVALID_UUID.' })
+  @Field(() => String, {
+    description: 'e.g. REQUIRED, NOT_NULLABLE, TOO_LONG, OUT_OF_RANGE, INVALID_UUID.',
+  })
   code!: string;
 }
 
-@ObjectType({ simpleResolvers: true, implements: ErrorResult, description: 'The input is malformed or breaks a rule (HTTP 400). Lists every problem.' })
+@ObjectType({
+  simpleResolvers: true,
+  implements: ErrorResult,
+  description: 'The input is malformed or breaks a rule (HTTP 400). Lists every problem.',
+})
 export class InvalidInputError extends ErrorResult {
   @Field(() => [FieldError])
   fieldErrors: FieldError[];
@@ -67,7 +75,8 @@ export class InvalidInputError extends ErrorResult {
   }
 }
 
-@ObjectType({ simpleResolvers: true,
+@ObjectType({
+  simpleResolvers: true,
   implements: ErrorResult,
   description: 'No or invalid credentials, or the caller is not a member of the tenant (HTTP 401).',
 })
@@ -79,15 +88,20 @@ export class AuthenticationError extends ErrorResult {
   }
 }
 
-@ObjectType({ simpleResolvers: true,
+@ObjectType({
+  simpleResolvers: true,
   implements: ErrorResult,
-  description: 'A member without the permission (PERMISSION_DENIED), or a tenant without the licence (LICENSE_REQUIRED) (HTTP 403).',
+  description:
+    'A member without the permission (PERMISSION_DENIED), or a tenant without the licence (LICENSE_REQUIRED) (HTTP 403).',
 })
 export class PermissionDeniedError extends ErrorResult {
   @Field(() => [String], { description: 'Any one of these would have been enough.' })
   requiredPermissions: string[];
 
-  constructor(code: ErrorCode.PERMISSION_DENIED | ErrorCode.LICENSE_REQUIRED, requiredPermissions: string[]) {
+  constructor(
+    code: ErrorCode.PERMISSION_DENIED | ErrorCode.LICENSE_REQUIRED,
+    requiredPermissions: string[],
+  ) {
     super();
     this.code = code;
     this.message =
@@ -98,7 +112,11 @@ export class PermissionDeniedError extends ErrorResult {
   }
 }
 
-@ObjectType({ simpleResolvers: true, implements: ErrorResult, description: 'The resource does not exist in that tenant (HTTP 404).' })
+@ObjectType({
+  simpleResolvers: true,
+  implements: ErrorResult,
+  description: 'The resource does not exist in that tenant (HTTP 404).',
+})
 export class NotFoundError extends ErrorResult {
   @Field(() => String)
   resourceType: string;
@@ -115,7 +133,11 @@ export class NotFoundError extends ErrorResult {
   }
 }
 
-@ObjectType({ simpleResolvers: true, implements: ErrorResult, description: 'The change conflicts with the current state (HTTP 409).' })
+@ObjectType({
+  simpleResolvers: true,
+  implements: ErrorResult,
+  description: 'The change conflicts with the current state (HTTP 409).',
+})
 export class ConflictError extends ErrorResult {
   @Field(() => ConflictReason)
   reason: ConflictReason;
@@ -126,7 +148,12 @@ export class ConflictError extends ErrorResult {
   @Field(() => Int, { nullable: true, description: 'With VERSION_MISMATCH: the current version.' })
   currentVersion: number | null;
 
-  constructor(reason: ConflictReasonValue, message: string, activeJobIds: string[] = [], currentVersion: number | null = null) {
+  constructor(
+    reason: ConflictReasonValue,
+    message: string,
+    activeJobIds: string[] = [],
+    currentVersion: number | null = null,
+  ) {
     super();
     this.code = ErrorCode.CONFLICT;
     this.message = message;
@@ -156,7 +183,12 @@ export function toErrorResult(failure: Failure): ErrorResult {
     case 'NotFound':
       return new NotFoundError(failure.resourceType, failure.resourceId);
     case 'Conflict':
-      return new ConflictError(failure.reason, failure.message, failure.activeJobIds, failure.currentVersion ?? null);
+      return new ConflictError(
+        failure.reason,
+        failure.message,
+        failure.activeJobIds,
+        failure.currentVersion ?? null,
+      );
     default: {
       const never: never = failure;
       throw new Error(`unmapped failure ${JSON.stringify(never)}`);

@@ -1,6 +1,9 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 
-@ObjectType({ simpleResolvers: true, description: 'Where a page ends, and whether another follows.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Where a page ends, and whether another follows.',
+})
 export class PageInfo {
   @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
   endCursor!: string | null;
@@ -12,7 +15,9 @@ export class PageInfo {
 /** `type <Name>Page { items: [<Item>!]! pageInfo: PageInfo! }` for any item type. */
 export function pageType<T extends ClassType>(item: T, name: string) {
   @ObjectType(name, {
-    simpleResolvers: true, description: `One page of ${item.name.replace(/Type$/, '')} items.` })
+    simpleResolvers: true,
+    description: `One page of ${item.name.replace(/Type$/, '')} items.`,
+  })
   class Page {
     @Field(() => [item])
     items!: InstanceType<T>[];
@@ -24,8 +29,15 @@ export function pageType<T extends ClassType>(item: T, name: string) {
 }
 
 /** Shapes a service page for the GraphQL page types. */
-export function toPageResult<T>(page: { items: T[]; endCursor: string | null; hasNextPage: boolean }) {
-  return { items: page.items, pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
+export function toPageResult<T>(page: {
+  items: T[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}) {
+  return {
+    items: page.items,
+    pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
+  };
 }
 
 /** `first` and `after`, the arguments of every list query. */

@@ -10,7 +10,9 @@ export function unwrapQuery<T>(result: Result<T>): T | null {
   const failure = result.error;
   switch (failure.kind) {
     case 'Authentication':
-      throw new GraphQLError('Authentication required.', { extensions: { code: 'UNAUTHENTICATED' } });
+      throw new GraphQLError('Authentication required.', {
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
     case 'PermissionDenied':
       throw new GraphQLError(
         failure.code === 'LICENSE_REQUIRED'

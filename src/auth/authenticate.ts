@@ -6,8 +6,7 @@ import type { JwtVerifier } from './jwt.js';
 import { membershipsFrom, type Principal } from './principal.js';
 
 export type Authentication =
-  | { principal: Principal; failure: null }
-  | { principal: null; failure: string | null };
+  { principal: Principal; failure: null } | { principal: null; failure: string | null };
 
 /**
  * Turns an `Authorization` header into a principal. No header: anonymous (`failure: null`).

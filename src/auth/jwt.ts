@@ -22,7 +22,8 @@ export function createJwtVerifier(options: {
   }
   if (options.publicKeyPem) {
     const key = createPublicKey(options.publicKeyPem);
-    const alg = key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyType === 'ec' ? 'ES256' : null;
+    const alg =
+      key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyType === 'ec' ? 'ES256' : null;
     if (!alg) throw new Error('JWT_PUBLIC_KEY must be an RSA or P-256 EC key');
     keys.push({ key, algorithms: [alg] });
   }

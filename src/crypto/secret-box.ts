@@ -67,7 +67,14 @@ export class SecretBox {
     if (!kek) throw new Error(`secret sealed with unknown key id "${keyId}"`);
     const dataKey = decrypt(kek, wrapIv, wrapped, aad);
     const [newWrapIv, newWrapped] = encrypt(this.#keys.get(this.#activeId)!, dataKey, aad);
-    return [VERSION, this.#activeId, newWrapIv.toString('base64url'), newWrapped.toString('base64url'), iv.toString('base64url'), ciphertext.toString('base64url')].join('.');
+    return [
+      VERSION,
+      this.#activeId,
+      newWrapIv.toString('base64url'),
+      newWrapped.toString('base64url'),
+      iv.toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.');
   }
 }
 

@@ -22,7 +22,10 @@ export async function createTenant(
   db: Kysely<Database>,
   tenant: { id: string; name?: string; entitlements?: string[] },
 ): Promise<void> {
-  await db.insertInto('tenants').values({ id: tenant.id, name: tenant.name ?? tenant.id }).execute();
+  await db
+    .insertInto('tenants')
+    .values({ id: tenant.id, name: tenant.name ?? tenant.id })
+    .execute();
   if (tenant.entitlements?.length) {
     await db
       .insertInto('tenant_entitlements')
@@ -45,7 +48,11 @@ export async function createPrincipalWithKey(
 ): Promise<{ key: string; keyId: string }> {
   await insertPrincipal(db, { id: p.principalId, name: p.name ?? p.principalId });
   for (const m of p.memberships) {
-    await upsertMembership(db, { principalId: p.principalId, tenantId: m.tenantId, permissions: m.permissions });
+    await upsertMembership(db, {
+      principalId: p.principalId,
+      tenantId: m.tenantId,
+      permissions: m.permissions,
+    });
   }
   const keyId = p.keyId ?? randomUUID();
   await insertApiKey(db, {
@@ -69,7 +76,14 @@ export async function createOesPartner(
 
 export async function createOesConnection(
   db: Kysely<Database>,
-  c: { tenantId: string; partnerId: string; id?: string; name: string; active?: boolean; createdAt?: Date },
+  c: {
+    tenantId: string;
+    partnerId: string;
+    id?: string;
+    name: string;
+    active?: boolean;
+    createdAt?: Date;
+  },
 ): Promise<string> {
   const id = c.id ?? randomUUID();
   await db
@@ -92,16 +106,29 @@ export async function createNexusClient(
 ): Promise<void> {
   await db
     .insertInto('nexus_clients')
-    .values({ tenant_id: c.tenantId, id: c.id, name: c.name, owner_principal_id: c.ownerPrincipalId ?? null })
+    .values({
+      tenant_id: c.tenantId,
+      id: c.id,
+      name: c.name,
+      owner_principal_id: c.ownerPrincipalId ?? null,
+    })
     .execute();
 }
 
 export async function createNexusConnection(
   db: Kysely<Database>,
-  c: { tenantId: string; id?: string; name: string; clients: { clientId: string; enabled: boolean }[] },
+  c: {
+    tenantId: string;
+    id?: string;
+    name: string;
+    clients: { clientId: string; enabled: boolean }[];
+  },
 ): Promise<string> {
   const id = c.id ?? randomUUID();
-  await db.insertInto('nexus_connections').values({ id, tenant_id: c.tenantId, name: c.name }).execute();
+  await db
+    .insertInto('nexus_connections')
+    .values({ id, tenant_id: c.tenantId, name: c.name })
+    .execute();
   if (c.clients.length) {
     await db
       .insertInto('nexus_connection_clients')
@@ -127,7 +154,12 @@ export async function createApp(
     id?: string;
     name: string;
     deletedAt?: Date | null;
-    authConfigs: { type: string; isValid: boolean; data?: Record<string, unknown>; secretData?: Record<string, string> }[];
+    authConfigs: {
+      type: string;
+      isValid: boolean;
+      data?: Record<string, unknown>;
+      secretData?: Record<string, string>;
+    }[];
   },
 ): Promise<{ appId: string; authConfigIds: string[] }> {
   const appId = a.id ?? randomUUID();
@@ -166,7 +198,15 @@ export async function createApp(
 export async function createOrgConnection(
   db: Kysely<Database>,
   secrets: SecretBox,
-  c: { tenantId: string; id?: string; appId: string; authConfigId?: string | null; name: string; apiKey?: string | null; boards?: string[] },
+  c: {
+    tenantId: string;
+    id?: string;
+    appId: string;
+    authConfigId?: string | null;
+    name: string;
+    apiKey?: string | null;
+    boards?: string[];
+  },
 ): Promise<string> {
   const id = c.id ?? randomUUID();
   await db
@@ -179,7 +219,12 @@ export async function createOrgConnection(
       name: c.name,
       credential_id: c.id ? stableId(`${id}/credential`) : randomUUID(),
       api_key_enc: c.apiKey
-        ? secrets.seal(c.apiKey, { tenantId: c.tenantId, resourceType: 'OrgConnection', resourceId: id, field: 'apiKey' })
+        ? secrets.seal(c.apiKey, {
+            tenantId: c.tenantId,
+            resourceType: 'OrgConnection',
+            resourceId: id,
+            field: 'apiKey',
+          })
         : null,
     })
     .execute();
@@ -190,7 +235,10 @@ export async function createOrgConnection(
       .values({ id: boardId, tenant_id: c.tenantId, name: boardName })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
-    await db.insertInto('board_connections').values({ tenant_id: c.tenantId, board_id: boardId, connection_id: id }).execute();
+    await db
+      .insertInto('board_connections')
+      .values({ tenant_id: c.tenantId, board_id: boardId, connection_id: id })
+      .execute();
   }
   return id;
 }
@@ -227,7 +275,12 @@ export async function createDatabaseConnection(
       database_name: c.databaseName ?? 'app',
       username: c.username ?? 'app',
       password_enc: c.password
-        ? secrets.seal(c.password, { tenantId: c.tenantId, resourceType: 'DatabaseConnection', resourceId: id, field: 'password' })
+        ? secrets.seal(c.password, {
+            tenantId: c.tenantId,
+            resourceType: 'DatabaseConnection',
+            resourceId: id,
+            field: 'password',
+          })
         : null,
       schema: c.schema ?? null,
       ssl: c.ssl ? JSON.stringify(c.ssl) : null,
@@ -284,7 +337,12 @@ export async function createConnectorWithConnection(
   const connectorId = id('connector');
   await db
     .insertInto('connectors')
-    .values({ id: connectorId, tenant_id: c.tenantId, name: c.connectorName, protocol: c.protocol ?? 'http' })
+    .values({
+      id: connectorId,
+      tenant_id: c.tenantId,
+      name: c.connectorName,
+      protocol: c.protocol ?? 'http',
+    })
     .execute();
 
   const schemeConfigs: Record<string, string[]> = {};
@@ -333,9 +391,17 @@ export async function createConnectorWithConnection(
   const connectionId = id('connection');
   await db
     .insertInto('connector_connections')
-    .values({ id: connectionId, tenant_id: c.tenantId, connector_id: connectorId, name: c.connectionName })
+    .values({
+      id: connectionId,
+      tenant_id: c.tenantId,
+      connector_id: connectorId,
+      name: c.connectionName,
+    })
     .execute();
-  const link = async (kind: 'action' | 'trigger', list: { credential: string; schemeType: string }[]) => {
+  const link = async (
+    kind: 'action' | 'trigger',
+    list: { credential: string; schemeType: string }[],
+  ) => {
     const ids: string[] = [];
     for (const [position, item] of list.entries()) {
       const linkId = id(`${kind}/${position}`);
@@ -361,7 +427,12 @@ export async function createConnectorWithConnection(
     await db
       .insertInto('connection_variables')
       .values(
-        c.variables.map((v, position) => ({ tenant_id: c.tenantId, connection_id: connectionId, position, ...v })),
+        c.variables.map((v, position) => ({
+          tenant_id: c.tenantId,
+          connection_id: connectionId,
+          position,
+          ...v,
+        })),
       )
       .execute();
   }

@@ -18,9 +18,17 @@ import {
 
 /** The demo API keys of SPEC.md: they exist only in demo data. */
 export const DEMO_KEYS = [
-  { key: 'cgw_demo_acme_admin', tenant: 'acme', permissions: ['connections:read', 'connections:write', 'client.write.all'] },
+  {
+    key: 'cgw_demo_acme_admin',
+    tenant: 'acme',
+    permissions: ['connections:read', 'connections:write', 'client.write.all'],
+  },
   { key: 'cgw_demo_acme_viewer', tenant: 'acme', permissions: ['connections:read'] },
-  { key: 'cgw_demo_acme_clientowner', tenant: 'acme', permissions: ['connections:read', 'client.write'] },
+  {
+    key: 'cgw_demo_acme_clientowner',
+    tenant: 'acme',
+    permissions: ['connections:read', 'client.write'],
+  },
   {
     key: 'cgw_demo_globex_admin',
     tenant: 'globex',
@@ -30,7 +38,11 @@ export const DEMO_KEYS = [
 
 /** True when the demo tenants are already there. */
 export async function hasDemoData(db: Kysely<Database>): Promise<boolean> {
-  const row = await db.selectFrom('tenants').select('id').where('id', '=', 'acme').executeTakeFirst();
+  const row = await db
+    .selectFrom('tenants')
+    .select('id')
+    .where('id', '=', 'acme')
+    .executeTakeFirst();
   return !!row;
 }
 
@@ -66,14 +78,38 @@ async function seedTenant(db: Kysely<Database>, secrets: SecretBox, t: string): 
   const id = (name: string) => stableId(`demo/${t}/${name}`);
 
   // OES: two partners, an active and an inactive connection.
-  const venueA = await createOesPartner(db, { tenantId: t, id: id('partner/a'), name: 'Northgate Venue' });
-  const venueB = await createOesPartner(db, { tenantId: t, id: id('partner/b'), name: 'Southbank Venue' });
-  await createOesConnection(db, { tenantId: t, id: id('oes/1'), partnerId: venueA, name: `${t} ↔ Northgate` });
-  await createOesConnection(db, { tenantId: t, id: id('oes/2'), partnerId: venueB, name: `${t} ↔ Southbank`, active: false });
+  const venueA = await createOesPartner(db, {
+    tenantId: t,
+    id: id('partner/a'),
+    name: 'Northgate Venue',
+  });
+  const venueB = await createOesPartner(db, {
+    tenantId: t,
+    id: id('partner/b'),
+    name: 'Southbank Venue',
+  });
+  await createOesConnection(db, {
+    tenantId: t,
+    id: id('oes/1'),
+    partnerId: venueA,
+    name: `${t} ↔ Northgate`,
+  });
+  await createOesConnection(db, {
+    tenantId: t,
+    id: id('oes/2'),
+    partnerId: venueB,
+    name: `${t} ↔ Southbank`,
+    active: false,
+  });
 
   // Nexus: three clients (acme-mobile owned by the client-owner key), one connection.
   const owner = t === 'acme' ? 'demo-acme-clientowner' : null;
-  await createNexusClient(db, { tenantId: t, id: `${t}-mobile`, name: 'Mobile app', ownerPrincipalId: owner });
+  await createNexusClient(db, {
+    tenantId: t,
+    id: `${t}-mobile`,
+    name: 'Mobile app',
+    ownerPrincipalId: owner,
+  });
   await createNexusClient(db, { tenantId: t, id: `${t}-web`, name: 'Web app' });
   await createNexusClient(db, { tenantId: t, id: `${t}-batch`, name: 'Nightly batch' });
   await createNexusConnection(db, {
@@ -163,8 +199,18 @@ async function seedTenant(db: Kysely<Database>, secrets: SecretBox, t: string): 
     databaseName: 'events',
     username: 'events',
   });
-  await createDatabaseJob(db, { tenantId: t, id: id('job/running'), connectionId: warehouse, status: 'RUNNING' });
-  await createDatabaseJob(db, { tenantId: t, id: id('job/done'), connectionId: crmDb, status: 'SUCCEEDED' });
+  await createDatabaseJob(db, {
+    tenantId: t,
+    id: id('job/running'),
+    connectionId: warehouse,
+    status: 'RUNNING',
+  });
+  await createDatabaseJob(db, {
+    tenantId: t,
+    id: id('job/done'),
+    connectionId: crmDb,
+    status: 'SUCCEEDED',
+  });
 
   // Connectors: two action and one trigger credentials, two configs per scheme type.
   await createConnectorWithConnection(db, secrets, {

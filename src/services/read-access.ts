@@ -18,12 +18,17 @@ export async function authorizeTenantRead(
   entitlement?: string,
 ): Promise<Result<string>> {
   const principal = await ctx.principal();
-  if (!principal) return fail({ kind: 'Authentication', message: 'valid credentials are required' });
+  if (!principal)
+    return fail({ kind: 'Authentication', message: 'valid credentials are required' });
   const errors: FieldError[] = [];
   checkTenantId(path, tenantId, errors);
   if (errors.length > 0) return fail(invalidInput(errors));
   if (!hasPermission(principal, tenantId, ['connections:read'])) {
-    return fail({ kind: 'PermissionDenied', code: 'PERMISSION_DENIED', requiredPermissions: ['connections:read'] });
+    return fail({
+      kind: 'PermissionDenied',
+      code: 'PERMISSION_DENIED',
+      requiredPermissions: ['connections:read'],
+    });
   }
   if (entitlement && !(await ctx.loaders.entitlements.load(tenantId)).includes(entitlement)) {
     return fail({ kind: 'PermissionDenied', code: 'LICENSE_REQUIRED', requiredPermissions: [] });
@@ -34,7 +39,8 @@ export async function authorizeTenantRead(
 /** The tenants the caller may read connections in (for lookups by id alone). */
 export async function readableTenants(ctx: GatewayContext): Promise<Result<string[]>> {
   const principal = await ctx.principal();
-  if (!principal) return fail({ kind: 'Authentication', message: 'valid credentials are required' });
+  if (!principal)
+    return fail({ kind: 'Authentication', message: 'valid credentials are required' });
   return ok(tenantsWith(principal, ['connections:read']));
 }
 
@@ -45,16 +51,28 @@ export const MAX_PAGE_SIZE = 100;
  * `first` (1–100, default 50) and the opaque `after` cursor, checked: an out-of-range
  * `first` or a cursor we did not issue is an input error, never silently clamped.
  */
-export function parsePage(first: number | null | undefined, after: string | null | undefined): Result<PageRequest> {
+export function parsePage(
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Result<PageRequest> {
   const errors: FieldError[] = [];
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    errors.push({ path: ['first'], code: 'OUT_OF_RANGE', message: `must be from 1 to ${MAX_PAGE_SIZE}` });
+    errors.push({
+      path: ['first'],
+      code: 'OUT_OF_RANGE',
+      message: `must be from 1 to ${MAX_PAGE_SIZE}`,
+    });
   }
   let position: PageRequest['after'] = null;
   if (after != null) {
     position = decodeCursor(after);
-    if (!position) errors.push({ path: ['after'], code: 'INVALID_CURSOR', message: 'is not a cursor this API issued' });
+    if (!position)
+      errors.push({
+        path: ['after'],
+        code: 'INVALID_CURSOR',
+        message: 'is not a cursor this API issued',
+      });
   }
   return errors.length > 0 ? fail(invalidInput(errors)) : ok({ first: size, after: position });
 }
@@ -66,7 +84,10 @@ export interface Page<T> {
 }
 
 /** Cuts the `first + 1` rows a keyset query fetched into a page and its cursor. */
-export function toPage<Row extends { created_at: Date; id: string }>(rows: Row[], page: PageRequest): Page<Row> {
+export function toPage<Row extends { created_at: Date; id: string }>(
+  rows: Row[],
+  page: PageRequest,
+): Page<Row> {
   const hasNextPage = rows.length > page.first;
   const items = hasNextPage ? rows.slice(0, page.first) : rows;
   const last = items.at(-1);

@@ -22,7 +22,8 @@ export function checkTenantId(path: string[], value: string, errors: FieldError[
     errors.push({
       path,
       code: 'INVALID_ID',
-      message: 'must be 1-63 characters: lowercase letters, digits, "-" or "_", starting with a letter or digit',
+      message:
+        'must be 1-63 characters: lowercase letters, digits, "-" or "_", starting with a letter or digit',
     });
   }
 }
@@ -51,7 +52,11 @@ export function checkName(
     errors.push({ path, code: 'TOO_LONG', message: `must be at most ${max} characters` });
   }
   if (CONTROL.test(name)) {
-    errors.push({ path, code: 'INVALID_CHARACTERS', message: 'must not contain control characters' });
+    errors.push({
+      path,
+      code: 'INVALID_CHARACTERS',
+      message: 'must not contain control characters',
+    });
   }
   return errors.length === before ? name : undefined;
 }

@@ -21,32 +21,55 @@ describe('API keys', () => {
   it('a valid key authenticates its principal with its memberships', async () => {
     const w = await oesWorld();
     const r = await gql(VIEWER, {}, w.admin);
-    expect(r.data!.viewer).toMatchObject({ kind: 'api_key', memberships: [{ tenantId: w.tenantId }] });
+    expect(r.data!.viewer).toMatchObject({
+      kind: 'api_key',
+      memberships: [{ tenantId: w.tenantId }],
+    });
   });
 
   it('stores only a hash of the key', async () => {
     const w = await oesWorld();
     const { database } = await getHarness();
-    const rows = await database.db.selectFrom('api_keys').select('key_hash').where('key_hash', '=', hashApiKey(w.admin)).execute();
+    const rows = await database.db
+      .selectFrom('api_keys')
+      .select('key_hash')
+      .where('key_hash', '=', hashApiKey(w.admin))
+      .execute();
     expect(rows).toHaveLength(1);
-    const plain = await database.db.selectFrom('api_keys').select('id').where('key_hash', '=', w.admin).execute();
+    const plain = await database.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('key_hash', '=', w.admin)
+      .execute();
     expect(plain).toHaveLength(0);
   });
 
   it('unknown, revoked and expired keys are all refused the same way', async () => {
     const w = await oesWorld();
     const { database } = await getHarness();
-    const expired = await newApiKey(w.tenantId, ['connections:write'], { expiresAt: new Date(Date.now() - 1000) });
+    const expired = await newApiKey(w.tenantId, ['connections:write'], {
+      expiresAt: new Date(Date.now() - 1000),
+    });
     const revoked = await newApiKey(w.tenantId, ['connections:write']);
-    const [row] = await database.db.selectFrom('api_keys').select('id').where('key_hash', '=', hashApiKey(revoked)).execute();
+    const [row] = await database.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('key_hash', '=', hashApiKey(revoked))
+      .execute();
     expect(await revokeApiKey(database.db, row.id)).toBe(true);
-    const notYetExpired = await newApiKey(w.tenantId, ['connections:read'], { expiresAt: new Date(Date.now() + 60_000) });
+    const notYetExpired = await newApiKey(w.tenantId, ['connections:read'], {
+      expiresAt: new Date(Date.now() + 60_000),
+    });
     expect((await gql(VIEWER, {}, notYetExpired)).data!.viewer).not.toBeNull();
 
     const results = [];
     for (const token of ['cgw_nope', expired, revoked]) {
       expect((await gql(VIEWER, {}, token)).data!.viewer).toBeNull();
-      const m = await gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } }, token);
+      const m = await gql(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } },
+        token,
+      );
       results.push(expectTypename(m.data!.updateOesConnection, 'AuthenticationError'));
     }
     expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
@@ -56,16 +79,31 @@ describe('API keys', () => {
 describe('JWTs', () => {
   it('a valid HS256 token carries its memberships', async () => {
     const w = await oesWorld();
-    const token = await hs256({ sub: 'user-1', memberships: [{ tenantId: w.tenantId, permissions: ['connections:read', 'connections:write'] }] });
+    const token = await hs256({
+      sub: 'user-1',
+      memberships: [
+        { tenantId: w.tenantId, permissions: ['connections:read', 'connections:write'] },
+      ],
+    });
     expect((await gql(VIEWER, {}, token)).data!.viewer).toEqual({
       id: 'user-1',
       kind: 'jwt',
-      memberships: [{ tenantId: w.tenantId, permissions: ['connections:read', 'connections:write'] }],
+      memberships: [
+        { tenantId: w.tenantId, permissions: ['connections:read', 'connections:write'] },
+      ],
     });
-    const m = await gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'by jwt' } }, token);
+    const m = await gql(
+      UPDATE_OES,
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'by jwt' } },
+      token,
+    );
     expectTypename(m.data!.updateOesConnection, 'UpdateOesConnectionSuccess');
     const { database } = await getHarness();
-    const event = await database.db.selectFrom('audit_events').selectAll().where('resource_id', '=', w.connectionId).executeTakeFirstOrThrow();
+    const event = await database.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('resource_id', '=', w.connectionId)
+      .executeTakeFirstOrThrow();
     expect(event).toMatchObject({ actor_id: 'user-1', actor_kind: 'jwt' });
   });
 
@@ -75,7 +113,10 @@ describe('JWTs', () => {
       .setProtectedHeader({ alg: 'ES256' })
       .setExpirationTime('5m')
       .sign(ecKey.privateKey);
-    expect((await gql(VIEWER, {}, token)).data!.viewer).toMatchObject({ id: 'user-ec', kind: 'jwt' });
+    expect((await gql(VIEWER, {}, token)).data!.viewer).toMatchObject({
+      id: 'user-ec',
+      kind: 'jwt',
+    });
   });
 
   it('refuses expired, badly signed, alg:none, exp-less, sub-less and malformed-membership tokens', async () => {
@@ -93,18 +134,38 @@ describe('JWTs', () => {
     const noExp = await hs256({ sub: 'u', memberships }, { exp: null });
     const noSub = await hs256({ memberships });
     const badMemberships = await hs256({ sub: 'u', memberships: [{ tenantId: 7 }] });
-    const tampered = (await hs256({ sub: 'u', memberships: [] })).replace(/\.([^.]+)\./, `.${b64({ sub: 'u', exp: 9999999999, memberships })}.`);
+    const tampered = (await hs256({ sub: 'u', memberships: [] })).replace(
+      /\.([^.]+)\./,
+      `.${b64({ sub: 'u', exp: 9999999999, memberships })}.`,
+    );
 
-    for (const [label, token] of Object.entries({ expired, badSignature, none, noExp, noSub, badMemberships, tampered })) {
+    for (const [label, token] of Object.entries({
+      expired,
+      badSignature,
+      none,
+      noExp,
+      noSub,
+      badMemberships,
+      tampered,
+    })) {
       expect((await gql(VIEWER, {}, token)).data!.viewer, label).toBeNull();
-      const m = await gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } }, token);
+      const m = await gql(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } },
+        token,
+      );
       expect(m.data!.updateOesConnection.__typename, label).toBe('AuthenticationError');
     }
   });
 
   it('ignores permissions it does not know', async () => {
     const w = await oesWorld();
-    const token = await hs256({ sub: `u-${randomUUID()}`, memberships: [{ tenantId: w.tenantId, permissions: ['root', 'connections:read'] }] });
-    expect((await gql(VIEWER, {}, token)).data!.viewer.memberships).toEqual([{ tenantId: w.tenantId, permissions: ['connections:read'] }]);
+    const token = await hs256({
+      sub: `u-${randomUUID()}`,
+      memberships: [{ tenantId: w.tenantId, permissions: ['root', 'connections:read'] }],
+    });
+    expect((await gql(VIEWER, {}, token)).data!.viewer.memberships).toEqual([
+      { tenantId: w.tenantId, permissions: ['connections:read'] },
+    ]);
   });
 });

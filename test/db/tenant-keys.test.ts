@@ -10,7 +10,8 @@ describe('batch key filter', () => {
     const tenantId = await newTenant();
     const other = await newTenant();
     const found = [];
-    for (let i = 0; i < 3; i++) found.push(await createOesPartner(database.db, { tenantId, name: `p${i}` }));
+    for (let i = 0; i < 3; i++)
+      found.push(await createOesPartner(database.db, { tenantId, name: `p${i}` }));
     const foreign = await createOesPartner(database.db, { tenantId: other, name: 'theirs' });
     const keys = [
       ...found.map((id) => ({ tenantId, id })),

@@ -10,7 +10,15 @@ describe.skipIf(!onServer)('concurrent updates (PostgreSQL server)', () => {
     const w = await oesWorld();
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: `writer ${i}`, expectedVersion: 1 } }, w.admin),
+        gql(
+          UPDATE_OES,
+          {
+            enterpriseId: w.tenantId,
+            connectionId: w.connectionId,
+            input: { name: `writer ${i}`, expectedVersion: 1 },
+          },
+          w.admin,
+        ),
       ),
     );
     const outcomes = results.map((r) => r.data!.updateOesConnection);
@@ -18,7 +26,8 @@ describe.skipIf(!onServer)('concurrent updates (PostgreSQL server)', () => {
     const losers = outcomes.filter((o) => o.__typename === 'ConflictError');
     expect(winners).toHaveLength(1);
     expect(losers).toHaveLength(19);
-    for (const l of losers) expect(l).toMatchObject({ reason: 'VERSION_MISMATCH', currentVersion: 2 });
+    for (const l of losers)
+      expect(l).toMatchObject({ reason: 'VERSION_MISMATCH', currentVersion: 2 });
     const { row, events } = await oesSnapshot(w.tenantId, w.connectionId);
     expect(row).toMatchObject({ version: 2, name: winners[0].connection.name });
     expect(events).toHaveLength(1);
@@ -28,15 +37,30 @@ describe.skipIf(!onServer)('concurrent updates (PostgreSQL server)', () => {
     const w = await oesWorld();
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: `writer ${i}` } }, w.admin),
+        gql(
+          UPDATE_OES,
+          {
+            enterpriseId: w.tenantId,
+            connectionId: w.connectionId,
+            input: { name: `writer ${i}` },
+          },
+          w.admin,
+        ),
       ),
     );
-    const versions = results.map((r) => r.data!.updateOesConnection.connection.version).sort((a, b) => a - b);
+    const versions = results
+      .map((r) => r.data!.updateOesConnection.connection.version)
+      .sort((a, b) => a - b);
     expect(versions).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
     const { row, events } = await oesSnapshot(w.tenantId, w.connectionId);
-    expect(events.map((e) => [e.from_version, e.to_version])).toEqual(Array.from({ length: 20 }, (_, i) => [i + 1, i + 2]));
+    expect(events.map((e) => [e.from_version, e.to_version])).toEqual(
+      Array.from({ length: 20 }, (_, i) => [i + 1, i + 2]),
+    );
     const last = results.find((r) => r.data!.updateOesConnection.connection.version === 21)!;
-    expect(row).toMatchObject({ version: 21, name: last.data!.updateOesConnection.connection.name });
+    expect(row).toMatchObject({
+      version: 21,
+      name: last.data!.updateOesConnection.connection.name,
+    });
   });
 
   it('history check: random concurrent updates replay to the final row', async () => {
@@ -48,7 +72,10 @@ describe.skipIf(!onServer)('concurrent updates (PostgreSQL server)', () => {
       active: fc.option(fc.boolean(), { nil: undefined }),
       expect: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
     });
-    const ops = fc.sample(fc.array(op, { minLength: 300, maxLength: 300 }), { seed, numRuns: 1 })[0];
+    const ops = fc.sample(fc.array(op, { minLength: 300, maxLength: 300 }), {
+      seed,
+      numRuns: 1,
+    })[0];
     const results = await Promise.all(
       ops.map(async (o) => {
         const input: Record<string, unknown> = {};
@@ -56,20 +83,37 @@ describe.skipIf(!onServer)('concurrent updates (PostgreSQL server)', () => {
         if (o.active !== undefined) input.active = o.active;
         if (o.name === undefined && o.active === undefined) input.active = true;
         if (o.expect !== undefined) input.expectedVersion = o.expect;
-        const r = await gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionIds[o.target], input }, w.admin);
+        const r = await gql(
+          UPDATE_OES,
+          { enterpriseId: w.tenantId, connectionId: w.connectionIds[o.target], input },
+          w.admin,
+        );
         return { o, input, out: r.data!.updateOesConnection };
       }),
     );
     for (const [target, id] of w.connectionIds.entries()) {
       const { row, events } = await oesSnapshot(w.tenantId, id);
       const mine = results.filter((r) => r.o.target === target);
-      for (const r of mine) expect(['UpdateOesConnectionSuccess', 'ConflictError'], `seed ${seed}`).toContain(r.out.__typename);
-      const changed = mine.filter((r) => r.out.__typename === 'UpdateOesConnectionSuccess').map((r) => r.out.connection);
+      for (const r of mine)
+        expect(['UpdateOesConnectionSuccess', 'ConflictError'], `seed ${seed}`).toContain(
+          r.out.__typename,
+        );
+      const changed = mine
+        .filter((r) => r.out.__typename === 'UpdateOesConnectionSuccess')
+        .map((r) => r.out.connection);
       // versions are contiguous and every change has exactly one audit event
-      expect(events.map((e) => e.to_version), `seed ${seed}`).toEqual(Array.from({ length: row!.version - 1 }, (_, i) => i + 2));
+      expect(
+        events.map((e) => e.to_version),
+        `seed ${seed}`,
+      ).toEqual(Array.from({ length: row!.version - 1 }, (_, i) => i + 2));
       const changingVersions = new Set(events.map((e) => e.to_version));
-      const successVersions = new Set(changed.map((c: any) => c.version).filter((v: number) => v > 1));
-      expect([...successVersions].every((v) => changingVersions.has(v)), `seed ${seed}`).toBe(true);
+      const successVersions = new Set(
+        changed.map((c: any) => c.version).filter((v: number) => v > 1),
+      );
+      expect(
+        [...successVersions].every((v) => changingVersions.has(v)),
+        `seed ${seed}`,
+      ).toBe(true);
       // replaying the successful changes in version order gives the final row
       const state = { name: `Connection ${target}`, active: true };
       for (const e of events) {

@@ -13,11 +13,19 @@ describe.skipIf(!onServer)('database faults (PostgreSQL server)', () => {
     try {
       const lock = await holdRowLock(w.tenantId, w.connectionIds[0]);
       const before = await oesSnapshot(w.tenantId, w.connectionIds[0]);
-      const blocked = await gw.exec(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionIds[0], input: { name: 'blocked' } }, w.admin);
+      const blocked = await gw.exec(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionIds[0], input: { name: 'blocked' } },
+        w.admin,
+      );
       expect(blocked.data).toBeNull();
       expect(blocked.errors?.[0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
       expect(JSON.stringify(blocked)).not.toMatch(/oes_connections|lock timeout|select/i);
-      const other = await gw.exec(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionIds[1], input: { name: 'free' } }, w.admin);
+      const other = await gw.exec(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionIds[1], input: { name: 'free' } },
+        w.admin,
+      );
       expect(other.data!.updateOesConnection.__typename).toBe('UpdateOesConnectionSuccess');
       await lock.release();
       expect(await oesSnapshot(w.tenantId, w.connectionIds[0])).toEqual(before);
@@ -58,14 +66,20 @@ describe.skipIf(!onServer)('database faults (PostgreSQL server)', () => {
     const { database } = await getHarness();
     try {
       const lock = await holdRowLock(w.tenantId, w.connectionId);
-      const pending = gw.exec(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'doomed' } }, w.admin);
+      const pending = gw.exec(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'doomed' } },
+        w.admin,
+      );
       // Find the waiting backend and kill it.
       let killed = 0;
       for (let i = 0; i < 50 && killed === 0; i++) {
         await sleep(50);
         const { rows } = await sql<{ killed: number }>`
           select count(pg_terminate_backend(pid))::int as killed from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and query like '%oes_connections%'`.execute(database.db);
+          where datname = current_database() and wait_event_type = 'Lock' and query like '%oes_connections%'`.execute(
+          database.db,
+        );
         killed = rows[0].killed;
       }
       expect(killed).toBe(1);
@@ -74,8 +88,15 @@ describe.skipIf(!onServer)('database faults (PostgreSQL server)', () => {
       expect(r.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
       expect(JSON.stringify(r)).not.toMatch(/terminat|oes_connections/i);
       await lock.release();
-      const next = await gw.exec(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'survivor' } }, w.admin);
-      expect(next.data!.updateOesConnection).toMatchObject({ __typename: 'UpdateOesConnectionSuccess', connection: { name: 'survivor', version: 2 } });
+      const next = await gw.exec(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'survivor' } },
+        w.admin,
+      );
+      expect(next.data!.updateOesConnection).toMatchObject({
+        __typename: 'UpdateOesConnectionSuccess',
+        connection: { name: 'survivor', version: 2 },
+      });
     } finally {
       await gw.close();
     }

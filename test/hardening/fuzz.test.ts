@@ -27,9 +27,24 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.double(),
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 300 }),
-  fc.constantFrom('', ' ', '\u0000', 'a'.repeat(101), 'x'.repeat(5000), '-----BEGIN PRIVATE KEY-----', '::1', '10.0.0.1', 'db.example.com', randomUUID()),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    'a'.repeat(101),
+    'x'.repeat(5000),
+    '-----BEGIN PRIVATE KEY-----',
+    '::1',
+    '10.0.0.1',
+    'db.example.com',
+    randomUUID(),
+  ),
   fc.array(fc.string(), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { maxKeys: 4 }),
+  fc.dictionary(
+    fc.string({ maxLength: 8 }),
+    fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+    { maxKeys: 4 },
+  ),
 );
 const anyId = (valid: string[]) =>
   fc.oneof(
@@ -40,7 +55,10 @@ const anyId = (valid: string[]) =>
   );
 /** The caller's own tenant most of the time, sometimes anything. */
 const anyTenant = (own: string) =>
-  fc.oneof({ arbitrary: fc.constant(own), weight: 6 }, { arbitrary: fc.string({ maxLength: 70 }), weight: 1 });
+  fc.oneof(
+    { arbitrary: fc.constant(own), weight: 6 },
+    { arbitrary: fc.string({ maxLength: 70 }), weight: 1 },
+  );
 /** An input object: known keys with well-typed or wild values, sometimes unknown keys. */
 const anyInput = (known: Record<string, fc.Arbitrary<unknown>>, required: string[] = []) =>
   fc
@@ -51,7 +69,11 @@ const anyInput = (known: Record<string, fc.Arbitrary<unknown>>, required: string
             k,
             required.includes(k)
               ? fc.oneof({ arbitrary: arb, weight: 40 }, { arbitrary: anyValue, weight: 1 })
-              : fc.oneof({ arbitrary: arb, weight: 40 }, { arbitrary: fc.constant(null), weight: 3 }, { arbitrary: anyValue, weight: 1 }),
+              : fc.oneof(
+                  { arbitrary: arb, weight: 40 },
+                  { arbitrary: fc.constant(null), weight: 3 },
+                  { arbitrary: anyValue, weight: 1 },
+                ),
           ]),
         ),
         { requiredKeys: required },
@@ -59,7 +81,12 @@ const anyInput = (known: Record<string, fc.Arbitrary<unknown>>, required: string
       // now and then an unknown key next to the known ones
       fc.oneof(
         { arbitrary: fc.constant(undefined), weight: 15 },
-        { arbitrary: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), anyValue, { maxKeys: 2 }), weight: 1 },
+        {
+          arbitrary: fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), anyValue, {
+            maxKeys: 2,
+          }),
+          weight: 1,
+        },
       ),
     )
     .map(([input, extra]) => ({ ...(extra ?? {}), ...input }));
@@ -81,14 +108,23 @@ async function check(
       const outcome = r.data?.[field];
       const kind = outcome?.__typename ?? codes[0] ?? 'none';
       seen[kind] = (seen[kind] ?? 0) + 1;
-      if (process.env.FC_DEBUG) console.log(label, kind, JSON.stringify(outcome?.fieldErrors ?? r.errors?.[0]?.message ?? ''));
-      const success = typeof outcome?.__typename === 'string' && outcome.__typename.endsWith('Success');
-      if (!success) expect(await tenantSnapshot(tenantId), `${label}: an error changed data`).toEqual(before);
+      if (process.env.FC_DEBUG)
+        console.log(
+          label,
+          kind,
+          JSON.stringify(outcome?.fieldErrors ?? r.errors?.[0]?.message ?? ''),
+        );
+      const success =
+        typeof outcome?.__typename === 'string' && outcome.__typename.endsWith('Success');
+      if (!success)
+        expect(await tenantSnapshot(tenantId), `${label}: an error changed data`).toEqual(before);
     }),
     { seed, numRuns, endOnFailure: true },
   );
   // The generators must reach the service, not only GraphQL's own coercion.
-  const reached = Object.entries(seen).filter(([k]) => /Error$|Success$/.test(k)).reduce((n, [, v]) => n + v, 0);
+  const reached = Object.entries(seen)
+    .filter(([k]) => /Error$|Success$/.test(k))
+    .reduce((n, [, v]) => n + v, 0);
   expect(reached, `${label}: ${JSON.stringify(seen)}`).toBeGreaterThanOrEqual(numRuns / 5);
 }
 
@@ -101,9 +137,17 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
       w.tenantId,
       fc.record({
         variables: fc.record({
-          enterpriseId: fc.oneof(fc.constant(w.tenantId), fc.constant(other.tenantId), fc.string({ maxLength: 70 })),
+          enterpriseId: fc.oneof(
+            fc.constant(w.tenantId),
+            fc.constant(other.tenantId),
+            fc.string({ maxLength: 70 }),
+          ),
           connectionId: anyId([w.connectionId, other.connectionId]),
-          input: anyInput({ name: fc.string({ maxLength: 210 }), active: fc.boolean(), expectedVersion: fc.integer({ min: -1, max: 5 }) }),
+          input: anyInput({
+            name: fc.string({ maxLength: 210 }),
+            active: fc.boolean(),
+            expectedVersion: fc.integer({ min: -1, max: 5 }),
+          }),
         }),
         token: fc.constantFrom(w.admin, w.viewer, other.admin, 'cgw_nope'),
       }),
@@ -121,11 +165,17 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
         variables: fc.record({
           tenantId: anyTenant(w.tenantId),
           connectionId: anyId([w.connectionId]),
-          input: anyInput({
-            clientId: fc.oneof(fc.constantFrom('mobile', 'web', 'batch', 'spare', 'nope'), fc.string({ maxLength: 130 })),
-            enabled: fc.boolean(),
-            expectedVersion: fc.integer({ min: -1, max: 5 }),
-          }, ['enabled']),
+          input: anyInput(
+            {
+              clientId: fc.oneof(
+                fc.constantFrom('mobile', 'web', 'batch', 'spare', 'nope'),
+                fc.string({ maxLength: 130 }),
+              ),
+              enabled: fc.boolean(),
+              expectedVersion: fc.integer({ min: -1, max: 5 }),
+            },
+            ['enabled'],
+          ),
         }),
         token: fc.constantFrom(w.admin, w.owner, w.clientWriter, w.viewer, w.connectionWriter),
       }),
@@ -143,11 +193,14 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
         variables: fc.record({
           organisationId: anyTenant(w.tenantId),
           connectionId: anyId([w.connectionId, w.crmConnectionId]),
-          input: anyInput({
-            name: fc.string({ maxLength: 210 }),
-            data: fc.record({ apiKey: fc.string({ maxLength: 50 }) }),
-            expectedVersion: fc.integer({ min: -1, max: 5 }),
-          }, ['name', 'data']),
+          input: anyInput(
+            {
+              name: fc.string({ maxLength: 210 }),
+              data: fc.record({ apiKey: fc.string({ maxLength: 50 }) }),
+              expectedVersion: fc.integer({ min: -1, max: 5 }),
+            },
+            ['name', 'data'],
+          ),
         }),
         token: fc.constantFrom(w.admin, w.viewer),
       }),
@@ -165,7 +218,10 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
         variables: fc.record({
           connectionId: anyId(w.connectionIds),
           input: anyInput({
-            name: fc.oneof(fc.string({ maxLength: 110 }), fc.constantFrom('connection-0', 'CONNECTION-1')),
+            name: fc.oneof(
+              fc.string({ maxLength: 110 }),
+              fc.constantFrom('connection-0', 'CONNECTION-1'),
+            ),
             type: fc.constantFrom('ORACLE', 'SQL_SERVER', 'POSTGRESQL', 'MONGODB', 'MYSQL'),
             host: fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 300 })),
             port: fc.integer({ min: -10, max: 70000 }),
@@ -174,10 +230,19 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
             password: fc.string({ maxLength: 1100 }),
             schema: fc.string({ maxLength: 130 }),
             ssl: fc.record(
-              { enabled: fc.boolean(), mode: fc.constantFrom('DISABLE', 'REQUIRE', 'VERIFY_CA', 'VERIFY_FULL'), clientKey: fc.string(), caCertificate: fc.string() },
+              {
+                enabled: fc.boolean(),
+                mode: fc.constantFrom('DISABLE', 'REQUIRE', 'VERIFY_CA', 'VERIFY_FULL'),
+                clientKey: fc.string(),
+                caCertificate: fc.string(),
+              },
               { requiredKeys: [] },
             ),
-            metadata: fc.dictionary(fc.string({ maxLength: 110 }), fc.oneof(fc.string({ maxLength: 50 }), anyValue), { maxKeys: 5 }),
+            metadata: fc.dictionary(
+              fc.string({ maxLength: 110 }),
+              fc.oneof(fc.string({ maxLength: 50 }), anyValue),
+              { maxKeys: 5 },
+            ),
             expectedVersion: fc.integer({ min: -1, max: 5 }),
           }),
         }),
@@ -192,7 +257,10 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
     const w = await connectorWorld();
     const slot = (ids: string[]) =>
       fc.record({
-        id: fc.oneof({ arbitrary: fc.constantFrom(...ids), weight: 5 }, { arbitrary: fc.uuid(), weight: 1 }),
+        id: fc.oneof(
+          { arbitrary: fc.constantFrom(...ids), weight: 5 },
+          { arbitrary: fc.uuid(), weight: 1 },
+        ),
         authSchemeConfigId: fc.oneof(
           { arbitrary: fc.constantFrom(...Object.values(w.schemeConfigs).flat()), weight: 5 },
           { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
@@ -206,7 +274,13 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
           { minLength: ids.length, maxLength: ids.length },
         )
         .chain((slots) =>
-          fc.tuple(...slots.map((sl) => fc.constantFrom(...w.schemeConfigs[sl.scheme]).map((authSchemeConfigId) => ({ id: sl.id, authSchemeConfigId })))),
+          fc.tuple(
+            ...slots.map((sl) =>
+              fc
+                .constantFrom(...w.schemeConfigs[sl.scheme])
+                .map((authSchemeConfigId) => ({ id: sl.id, authSchemeConfigId })),
+            ),
+          ),
         );
     await check(
       'updateConnectorConnection',
@@ -221,11 +295,23 @@ describe(`fuzzed mutation inputs (seed ${seed})`, () => {
               id: anyId([w.connectionId]),
               name: fc.oneof(fc.string({ maxLength: 210 }), fc.constantFrom('Main store', 'Other')),
               credentials: fc.record({
-                action: fc.oneof(validOrder(w.actionIds, ['api-key', 'oauth2']), fc.array(slot(w.actionIds), { maxLength: 3 })),
-                trigger: fc.oneof(validOrder(w.triggerIds, ['hmac']), fc.array(slot(w.triggerIds), { maxLength: 2 })),
+                action: fc.oneof(
+                  validOrder(w.actionIds, ['api-key', 'oauth2']),
+                  fc.array(slot(w.actionIds), { maxLength: 3 }),
+                ),
+                trigger: fc.oneof(
+                  validOrder(w.triggerIds, ['hmac']),
+                  fc.array(slot(w.triggerIds), { maxLength: 2 }),
+                ),
               }),
               variables: fc.array(
-                fc.record({ name: fc.oneof(fc.constantFrom('shopDomain', 'currency', 'x'), fc.string({ maxLength: 110 })), value: fc.string({ maxLength: 50 }) }),
+                fc.record({
+                  name: fc.oneof(
+                    fc.constantFrom('shopDomain', 'currency', 'x'),
+                    fc.string({ maxLength: 110 }),
+                  ),
+                  value: fc.string({ maxLength: 50 }),
+                }),
                 { maxLength: 4 },
               ),
               expectedVersion: fc.integer({ min: -1, max: 5 }),

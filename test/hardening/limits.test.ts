@@ -26,14 +26,16 @@ const accepted = (r: Awaited<ReturnType<typeof run>>) => {
 describe('operation limits (each refused before any SQL runs)', () => {
   it(`aliases: ${LIMITS.maxAliases} pass, one more is refused`, async () => {
     const w = await oesWorld();
-    const doc = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`;
+    const doc = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`;
     accepted(await run(doc(LIMITS.maxAliases), {}, w.viewer));
     refused(await run(doc(LIMITS.maxAliases + 1), {}, w.viewer), /alias limit/);
   });
 
   it(`directives: ${LIMITS.maxDirectives} pass, one more is refused`, async () => {
     const w = await oesWorld();
-    const doc = (n: number) => `{ viewer { id ${Array.from({ length: n }, () => 'kind @include(if: true)').join(' ')} } }`;
+    const doc = (n: number) =>
+      `{ viewer { id ${Array.from({ length: n }, () => 'kind @include(if: true)').join(' ')} } }`;
     accepted(await run(doc(LIMITS.maxDirectives), {}, w.viewer));
     refused(await run(doc(LIMITS.maxDirectives + 1), {}, w.viewer), /directive limit/);
   });
@@ -42,7 +44,8 @@ describe('operation limits (each refused before any SQL runs)', () => {
     const w = await oesWorld();
     // `{ viewer { id` + distinct names + `} }`: 6 tokens around the padding. The padding is
     // not a valid selection (validation then rejects it), but it must get past the parser.
-    const doc = (tokens: number) => `{ viewer { id ${Array.from({ length: tokens - 6 }, (_, i) => `f${i}`).join(' ')} } }`;
+    const doc = (tokens: number) =>
+      `{ viewer { id ${Array.from({ length: tokens - 6 }, (_, i) => `f${i}`).join(' ')} } }`;
     const inside = await run(doc(LIMITS.maxTokens), {}, w.viewer);
     expect(inside.result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const outside = await run(doc(LIMITS.maxTokens + 1), {}, w.viewer);
@@ -57,7 +60,8 @@ describe('operation limits (each refused before any SQL runs)', () => {
     const doc = (n: number) =>
       `mutation { ${Array.from(
         { length: n },
-        (_, i) => `m${i}: updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: { name: "n${i}" }) { __typename }`,
+        (_, i) =>
+          `m${i}: updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: { name: "n${i}" }) { __typename }`,
       ).join(' ')} }`;
     accepted(await run(doc(LIMITS.maxMutationFields), {}, w.admin));
     refused(await run(doc(LIMITS.maxMutationFields + 1), {}, w.admin), /at most 5 mutations/);
@@ -101,7 +105,12 @@ describe('operation limits (each refused before any SQL runs)', () => {
 describe('production mode', () => {
   it('refuses introspection and gives no "Did you mean" suggestions or stack traces', async () => {
     const { database } = await getHarness();
-    const gateway = await createGateway({ db: database.db, logger: pino({ level: 'silent' }), production: true, secretKeys: TEST_SECRET_KEYS });
+    const gateway = await createGateway({
+      db: database.db,
+      logger: pino({ level: 'silent' }),
+      production: true,
+      secretKeys: TEST_SECRET_KEYS,
+    });
     const exec = async (query: string) => {
       const contextValue = await gateway.contextFor({});
       const res = await gateway.apollo.executeOperation({ query }, { contextValue });
@@ -120,7 +129,12 @@ describe('variables of the wrong type', () => {
   it('are BAD_USER_INPUT with the value redacted, and run no SQL', async () => {
     const w = await oesWorld();
     const q = `mutation($i: UpdateOesConnectionInput!) { updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: $i) { __typename } }`;
-    for (const i of [{ name: 424242 }, { active: 'hunter2-canary' }, { nmae: 'hunter2-canary' }, { active: null, name: ['hunter2-canary'] }]) {
+    for (const i of [
+      { name: 424242 },
+      { active: 'hunter2-canary' },
+      { nmae: 'hunter2-canary' },
+      { active: null, name: ['hunter2-canary'] },
+    ]) {
       const r = await run(q, { i }, w.admin);
       expect(r.result.errors?.[0]?.extensions?.code, JSON.stringify(i)).toBe('BAD_USER_INPUT');
       expect(JSON.stringify(r.result)).not.toMatch(/hunter2-canary|424242/);

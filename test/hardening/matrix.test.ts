@@ -22,7 +22,15 @@ import { getHarness, gql, newApiKey, newTenant, TEST_JWT_SECRET } from '../helpe
  */
 type Principal = 'admin' | 'viewer' | 'owner' | 'other' | 'anonymous' | 'expiredJwt' | 'revokedKey';
 type IdKind = 'own' | 'foreign' | 'random';
-const PRINCIPALS: Principal[] = ['admin', 'viewer', 'owner', 'other', 'anonymous', 'expiredJwt', 'revokedKey'];
+const PRINCIPALS: Principal[] = [
+  'admin',
+  'viewer',
+  'owner',
+  'other',
+  'anonymous',
+  'expiredJwt',
+  'revokedKey',
+];
 const ID_KINDS: IdKind[] = ['own', 'foreign', 'random'];
 
 interface TenantWorld {
@@ -41,11 +49,33 @@ async function tenantWorld(ownerId: string): Promise<TenantWorld> {
   const tenantId = await newTenant(['oes']);
   const partnerId = await createOesPartner(db, { tenantId, name: 'Venue' });
   const oes = await createOesConnection(db, { tenantId, partnerId, name: 'oes' });
-  await createNexusClient(db, { tenantId, id: 'mobile', name: 'Mobile', ownerPrincipalId: ownerId });
-  const nexus = await createNexusConnection(db, { tenantId, name: 'nexus', clients: [{ clientId: 'mobile', enabled: true }] });
-  const app = await createApp(db, secrets, { tenantId, name: 'App', authConfigs: [{ type: 'apikey', isValid: true }] });
-  const org = await createOrgConnection(db, secrets, { tenantId, appId: app.appId, authConfigId: app.authConfigIds[0], name: 'org', apiKey: 'k' });
-  const dbc = await createDatabaseConnection(db, secrets, { tenantId, name: `db-${randomUUID().slice(0, 8)}` });
+  await createNexusClient(db, {
+    tenantId,
+    id: 'mobile',
+    name: 'Mobile',
+    ownerPrincipalId: ownerId,
+  });
+  const nexus = await createNexusConnection(db, {
+    tenantId,
+    name: 'nexus',
+    clients: [{ clientId: 'mobile', enabled: true }],
+  });
+  const app = await createApp(db, secrets, {
+    tenantId,
+    name: 'App',
+    authConfigs: [{ type: 'apikey', isValid: true }],
+  });
+  const org = await createOrgConnection(db, secrets, {
+    tenantId,
+    appId: app.appId,
+    authConfigId: app.authConfigIds[0],
+    name: 'org',
+    apiKey: 'k',
+  });
+  const dbc = await createDatabaseConnection(db, secrets, {
+    tenantId,
+    name: `db-${randomUUID().slice(0, 8)}`,
+  });
   const cc = await createConnectorWithConnection(db, secrets, {
     tenantId,
     connectorName: 'Shop',
@@ -53,7 +83,15 @@ async function tenantWorld(ownerId: string): Promise<TenantWorld> {
     action: [{ credential: 'token', schemeType: 'api-key' }],
     trigger: [],
   });
-  return { tenantId, oes, nexus, org, db: dbc, connector: cc.connectorId, connectorConnection: cc.connectionId };
+  return {
+    tenantId,
+    oes,
+    nexus,
+    org,
+    db: dbc,
+    connector: cc.connectorId,
+    connectorConnection: cc.connectionId,
+  };
 }
 
 let a: TenantWorld;
@@ -64,18 +102,44 @@ beforeAll(async () => {
   const ownerId = `p-${randomUUID()}`;
   a = await tenantWorld(ownerId);
   b = await tenantWorld(ownerId); // the same principal id owns B's client: ownership is per tenant
-  tokens.admin = await newApiKey(a.tenantId, ['connections:read', 'connections:write', 'client.write.all']);
+  tokens.admin = await newApiKey(a.tenantId, [
+    'connections:read',
+    'connections:write',
+    'client.write.all',
+  ]);
   tokens.viewer = await newApiKey(a.tenantId, ['connections:read']);
-  tokens.owner = await newApiKey(a.tenantId, ['connections:read', 'client.write'], { principalId: ownerId });
-  tokens.other = await newApiKey(b.tenantId, ['connections:read', 'connections:write', 'client.write.all']);
+  tokens.owner = await newApiKey(a.tenantId, ['connections:read', 'client.write'], {
+    principalId: ownerId,
+  });
+  tokens.other = await newApiKey(b.tenantId, [
+    'connections:read',
+    'connections:write',
+    'client.write.all',
+  ]);
   tokens.anonymous = undefined;
-  tokens.expiredJwt = await new SignJWT({ sub: 'late', memberships: [{ tenantId: a.tenantId, permissions: ['connections:read', 'connections:write', 'client.write.all'] }] })
+  tokens.expiredJwt = await new SignJWT({
+    sub: 'late',
+    memberships: [
+      {
+        tenantId: a.tenantId,
+        permissions: ['connections:read', 'connections:write', 'client.write.all'],
+      },
+    ],
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
     .sign(new TextEncoder().encode(TEST_JWT_SECRET));
-  tokens.revokedKey = await newApiKey(a.tenantId, ['connections:read', 'connections:write', 'client.write.all']);
+  tokens.revokedKey = await newApiKey(a.tenantId, [
+    'connections:read',
+    'connections:write',
+    'client.write.all',
+  ]);
   const { database } = await getHarness();
-  const row = await database.db.selectFrom('api_keys').select('id').where('key_hash', '=', hashApiKey(tokens.revokedKey)).executeTakeFirstOrThrow();
+  const row = await database.db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('key_hash', '=', hashApiKey(tokens.revokedKey))
+    .executeTakeFirstOrThrow();
   await revokeApiKey(database.db, row.id);
 });
 
@@ -101,32 +165,56 @@ const OPERATIONS: Operation[] = [
     field: 'oes',
     namesTenant: true,
     allowed: ['admin'],
-    mutation: (id) => ({ query: `mutation($t: ID!, $id: ID!) { updateOesConnection(enterpriseId: $t, connectionId: $id, input: { name: "${randomUUID()}" }) ${result} }`, variables: { t: a.tenantId, id } }),
-    single: (id) => ({ query: `query($t: ID!, $id: ID!) { x: oesConnection(enterpriseId: $t, connectionId: $id) { id } }`, variables: { t: a.tenantId, id } }),
+    mutation: (id) => ({
+      query: `mutation($t: ID!, $id: ID!) { updateOesConnection(enterpriseId: $t, connectionId: $id, input: { name: "${randomUUID()}" }) ${result} }`,
+      variables: { t: a.tenantId, id },
+    }),
+    single: (id) => ({
+      query: `query($t: ID!, $id: ID!) { x: oesConnection(enterpriseId: $t, connectionId: $id) { id } }`,
+      variables: { t: a.tenantId, id },
+    }),
   },
   {
     name: 'setConnectionClientEnabled',
     field: 'nexus',
     namesTenant: true,
     allowed: ['admin', 'owner'],
-    mutation: (id) => ({ query: `mutation($t: ID!, $id: ID!) { setConnectionClientEnabled(tenantId: $t, connectionId: $id, input: { clientId: "mobile", enabled: ${Math.random() < 0.5} }) ${result} }`, variables: { t: a.tenantId, id } }),
-    single: (id) => ({ query: `query($t: ID!, $id: ID!) { x: nexusConnection(tenantId: $t, connectionId: $id) { id } }`, variables: { t: a.tenantId, id } }),
+    mutation: (id) => ({
+      query: `mutation($t: ID!, $id: ID!) { setConnectionClientEnabled(tenantId: $t, connectionId: $id, input: { clientId: "mobile", enabled: ${Math.random() < 0.5} }) ${result} }`,
+      variables: { t: a.tenantId, id },
+    }),
+    single: (id) => ({
+      query: `query($t: ID!, $id: ID!) { x: nexusConnection(tenantId: $t, connectionId: $id) { id } }`,
+      variables: { t: a.tenantId, id },
+    }),
   },
   {
     name: 'replaceOrgConnection',
     field: 'org',
     namesTenant: true,
     allowed: ['admin'],
-    mutation: (id) => ({ query: `mutation($t: ID!, $id: ID!) { replaceOrgConnection(organisationId: $t, connectionId: $id, input: { name: "${randomUUID()}", data: { apiKey: "k2" } }) ${result} }`, variables: { t: a.tenantId, id } }),
-    single: (id) => ({ query: `query($t: ID!, $id: ID!) { x: orgConnection(organisationId: $t, connectionId: $id) { id } }`, variables: { t: a.tenantId, id } }),
+    mutation: (id) => ({
+      query: `mutation($t: ID!, $id: ID!) { replaceOrgConnection(organisationId: $t, connectionId: $id, input: { name: "${randomUUID()}", data: { apiKey: "k2" } }) ${result} }`,
+      variables: { t: a.tenantId, id },
+    }),
+    single: (id) => ({
+      query: `query($t: ID!, $id: ID!) { x: orgConnection(organisationId: $t, connectionId: $id) { id } }`,
+      variables: { t: a.tenantId, id },
+    }),
   },
   {
     name: 'patchDatabaseConnection',
     field: 'db',
     namesTenant: false,
     allowed: ['admin'],
-    mutation: (id) => ({ query: `mutation($id: ID!) { patchDatabaseConnection(connectionId: $id, input: { port: ${1000 + Math.floor(Math.random() * 60000)} }) ${result} }`, variables: { id } }),
-    single: (id) => ({ query: `query($id: ID!) { x: databaseConnection(connectionId: $id) { id } }`, variables: { id } }),
+    mutation: (id) => ({
+      query: `mutation($id: ID!) { patchDatabaseConnection(connectionId: $id, input: { port: ${1000 + Math.floor(Math.random() * 60000)} }) ${result} }`,
+      variables: { id },
+    }),
+    single: (id) => ({
+      query: `query($id: ID!) { x: databaseConnection(connectionId: $id) { id } }`,
+      variables: { id },
+    }),
   },
   {
     name: 'updateConnectorConnection',
@@ -157,10 +245,16 @@ function expectedMutation(op: Operation, p: Principal, kind: IdKind): string {
   // Looked up by id in the caller's tenants: anything outside them does not exist.
   const visible = (p === 'other' && kind === 'foreign') || (p !== 'other' && kind === 'own');
   if (!visible) return 'NotFoundError';
-  return op.allowed.includes(p) || p === 'other' ? `${capitalise(op.name)}Success` : 'PermissionDeniedError';
+  return op.allowed.includes(p) || p === 'other'
+    ? `${capitalise(op.name)}Success`
+    : 'PermissionDeniedError';
 }
 
-function expectedSingle(op: Operation, p: Principal, kind: IdKind): 'UNAUTHENTICATED' | 'FORBIDDEN' | 'object' | 'null' {
+function expectedSingle(
+  op: Operation,
+  p: Principal,
+  kind: IdKind,
+): 'UNAUTHENTICATED' | 'FORBIDDEN' | 'object' | 'null' {
   if (unauthenticated.includes(p)) return 'UNAUTHENTICATED';
   if (op.namesTenant) {
     if (p === 'other') return 'FORBIDDEN';

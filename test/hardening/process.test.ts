@@ -6,7 +6,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { createOesConnection, createOesPartner, createPrincipalWithKey, createTenant } from '../../src/demo/builders.js';
+import {
+  createOesConnection,
+  createOesPartner,
+  createPrincipalWithKey,
+  createTenant,
+} from '../../src/demo/builders.js';
 import { TEST_SECRET_KEYS } from '../helpers/harness.js';
 import { oesSnapshot, oesWorld, UPDATE_OES } from '../helpers/oes.js';
 import { holdRowLock, onServer, postGraphQL, spawnGateway } from '../helpers/server.js';
@@ -22,7 +27,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   }
   return false;
 }
-const readyz = (base: string) => fetch(`${base}/readyz`).then((r) => r.status, () => 0);
+const readyz = (base: string) =>
+  fetch(`${base}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  );
 
 describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
   it('SIGTERM during an in-flight mutation: /readyz turns 503, the mutation commits and is answered, exit 0', async () => {
@@ -35,7 +44,12 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
     });
     const lock = await holdRowLock(w.tenantId, w.connectionId);
     try {
-      const inflight = postGraphQL(gw.base, UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'last words' } }, w.admin);
+      const inflight = postGraphQL(
+        gw.base,
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'last words' } },
+        w.admin,
+      );
       await sleep(300);
       const signalledAt = Date.now();
       gw.proc.kill('SIGTERM');
@@ -43,7 +57,10 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
       await lock.release();
       const answer = await inflight;
       expect(answer.status).toBe(200);
-      expect(answer.body.data.updateOesConnection).toMatchObject({ __typename: 'UpdateOesConnectionSuccess', connection: { name: 'last words', version: 2 } });
+      expect(answer.body.data.updateOesConnection).toMatchObject({
+        __typename: 'UpdateOesConnectionSuccess',
+        connection: { name: 'last words', version: 2 },
+      });
       expect(await gw.exited).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(10_000);
       expect((await oesSnapshot(w.tenantId, w.connectionId)).events).toHaveLength(1);
@@ -75,7 +92,11 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
   });
 
   const pgBin = existsSync('/usr/lib/postgresql')
-    ? readdirSync('/usr/lib/postgresql').sort().map((v) => `/usr/lib/postgresql/${v}/bin`).reverse().find((d) => existsSync(`${d}/initdb`))
+    ? readdirSync('/usr/lib/postgresql')
+        .sort()
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
+        .reverse()
+        .find((d) => existsSync(`${d}/initdb`))
     : undefined;
   const isRoot = process.getuid?.() === 0;
 
@@ -84,11 +105,18 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
     async () => {
       // A private cluster, so stopping it disturbs no other test.
       const dir = mkdtempSync(path.join(tmpdir(), 'cgw-outage-'));
-      chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+      chownSync(
+        dir,
+        Number(execFileSync('id', ['-u', 'postgres']).toString()),
+        Number(execFileSync('id', ['-g', 'postgres']).toString()),
+      );
       const port = await freePort();
-      const asPostgres = (cmd: string) => execFileSync('su', ['postgres', '-c', cmd], { stdio: 'pipe' });
+      const asPostgres = (cmd: string) =>
+        execFileSync('su', ['postgres', '-c', cmd], { stdio: 'pipe' });
       const pgctl = (action: string) =>
-        asPostgres(`${pgBin}/pg_ctl -D ${dir}/data -w -t 30 -l ${dir}/log -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action}`);
+        asPostgres(
+          `${pgBin}/pg_ctl -D ${dir}/data -w -t 30 -l ${dir}/log -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action}`,
+        );
       asPostgres(`${pgBin}/initdb -D ${dir}/data -A trust -U postgres >/dev/null`);
       pgctl('start');
       const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
@@ -98,7 +126,11 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
         await migrateToLatest(setup.db);
         await createTenant(setup.db, { id: 'outage', entitlements: ['oes'] });
         const partnerId = await createOesPartner(setup.db, { tenantId: 'outage', name: 'Venue' });
-        const connectionId = await createOesConnection(setup.db, { tenantId: 'outage', partnerId, name: 'start' });
+        const connectionId = await createOesConnection(setup.db, {
+          tenantId: 'outage',
+          partnerId,
+          name: 'start',
+        });
         const { key } = await createPrincipalWithKey(setup.db, {
           principalId: 'outage-admin',
           key: 'cgw_outage_admin',
@@ -106,9 +138,20 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
         });
         await setup.close();
 
-        gw = await spawnGateway({ DATABASE_URL: url, SECRETS_KEY, DB_CONNECTION_TIMEOUT_MS: '1000', DB_POOL_SIZE: '4' });
+        gw = await spawnGateway({
+          DATABASE_URL: url,
+          SECRETS_KEY,
+          DB_CONNECTION_TIMEOUT_MS: '1000',
+          DB_POOL_SIZE: '4',
+        });
         const base = gw.base;
-        const outcomes: { at: number; ok: boolean; version?: number; code?: string; text: string }[] = [];
+        const outcomes: {
+          at: number;
+          ok: boolean;
+          version?: number;
+          code?: string;
+          text: string;
+        }[] = [];
         let stopLoad = false;
         let n = 0;
         const worker = async () => {
@@ -119,12 +162,20 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
               UPDATE_OES,
               { enterpriseId: 'outage', connectionId, input: { name: `n${n++}` } },
               key,
-            ).catch((e) => ({ status: 0, body: { errors: [{ message: String(e), extensions: { code: 'TRANSPORT' } }] } }));
+            ).catch((e) => ({
+              status: 0,
+              body: { errors: [{ message: String(e), extensions: { code: 'TRANSPORT' } }] },
+            }));
             const out = r.body.data?.updateOesConnection;
             outcomes.push(
               out?.__typename === 'UpdateOesConnectionSuccess'
                 ? { at, ok: true, version: out.connection.version, text: '' }
-                : { at, ok: false, code: r.body.errors?.[0]?.extensions?.code, text: JSON.stringify(r.body) },
+                : {
+                    at,
+                    ok: false,
+                    code: r.body.errors?.[0]?.extensions?.code,
+                    text: JSON.stringify(r.body),
+                  },
             );
             await sleep(10);
           }
@@ -149,17 +200,32 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
         expect(before.length).toBeGreaterThan(0);
         expect(after.length).toBeGreaterThan(0);
         for (const f of failures) {
-          expect(f.code, `${f.text}\n${gw.output.join('').slice(-3000)}`).toBe('SERVICE_UNAVAILABLE');
+          expect(f.code, `${f.text}\n${gw.output.join('').slice(-3000)}`).toBe(
+            'SERVICE_UNAVAILABLE',
+          );
           expect(f.at, 'an error outside the outage').toBeGreaterThanOrEqual(stoppedAt - 100);
           expect(f.at, 'an error outside the outage').toBeLessThanOrEqual(readyAt);
-          expect(f.text).not.toMatch(/ECONNREFUSED|terminat|oes_connections|\bselect\b|update oes/i);
+          expect(f.text).not.toMatch(
+            /ECONNREFUSED|terminat|oes_connections|\bselect\b|update oes/i,
+          );
         }
 
         const check = await createDb({ databaseUrl: url });
-        const row = await check.db.selectFrom('oes_connections').selectAll().where('id', '=', connectionId).executeTakeFirstOrThrow();
-        const events = await check.db.selectFrom('audit_events').select('to_version').where('resource_id', '=', connectionId).orderBy('to_version').execute();
+        const row = await check.db
+          .selectFrom('oes_connections')
+          .selectAll()
+          .where('id', '=', connectionId)
+          .executeTakeFirstOrThrow();
+        const events = await check.db
+          .selectFrom('audit_events')
+          .select('to_version')
+          .where('resource_id', '=', connectionId)
+          .orderBy('to_version')
+          .execute();
         await check.close();
-        expect(events.map((e) => e.to_version)).toEqual(Array.from({ length: row.version - 1 }, (_, i) => i + 2));
+        expect(events.map((e) => e.to_version)).toEqual(
+          Array.from({ length: row.version - 1 }, (_, i) => i + 2),
+        );
         const successVersions = outcomes.filter((o) => o.ok).map((o) => o.version!);
         expect(new Set(successVersions).size).toBe(successVersions.length);
         expect(successVersions.every((v) => v <= row.version)).toBe(true);

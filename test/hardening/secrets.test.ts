@@ -6,7 +6,9 @@ import { createDatabaseConnection } from '../../src/demo/builders.js';
 import { getHarness, newTenant } from '../helpers/harness.js';
 
 const key = () => randomBytes(32);
-const ctx = (over: Partial<{ tenantId: string; resourceType: string; resourceId: string; field: string }> = {}) => ({
+const ctx = (
+  over: Partial<{ tenantId: string; resourceType: string; resourceId: string; field: string }> = {},
+) => ({
   tenantId: 't-a',
   resourceType: 'DatabaseConnection',
   resourceId: '7d0f4c52-7c1e-4a55-9d9b-2f2d7c8a1b11',
@@ -31,7 +33,11 @@ describe('SecretBox', () => {
     for (let i = 2; i < parts.length; i++) {
       const bytes = Buffer.from(parts[i], 'base64url');
       bytes[bytes.length - 1] ^= 1;
-      const tampered = [...parts.slice(0, i), bytes.toString('base64url'), ...parts.slice(i + 1)].join('.');
+      const tampered = [
+        ...parts.slice(0, i),
+        bytes.toString('base64url'),
+        ...parts.slice(i + 1),
+      ].join('.');
       expect(() => box.open(tampered, ctx()), `part ${i}`).toThrow();
     }
     expect(() => box.open('v1.k1.garbage', ctx())).toThrow();
@@ -66,17 +72,36 @@ describe('secrets:rewrap over the database', () => {
     const tenantId = await newTenant();
     const k1 = { id: `old${randomBytes(3).toString('hex')}`, key: key() };
     const k2 = { id: `new${randomBytes(3).toString('hex')}`, key: key() };
-    const id = await createDatabaseConnection(database.db, new SecretBox([k1]), { tenantId, name: 'rotating', password: 'pw-canary' });
-    const before = await database.db.selectFrom('database_connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const id = await createDatabaseConnection(database.db, new SecretBox([k1]), {
+      tenantId,
+      name: 'rotating',
+      password: 'pw-canary',
+    });
+    const before = await database.db
+      .selectFrom('database_connections')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(before.password_enc!.startsWith(`v1.${k1.id}.`)).toBe(true);
 
     // Limited to this test's tenant: other tests share the database and its key.
     const moved = await rewrapAllSecrets(database.db, new SecretBox([k2, k1]), { tenantId });
     expect(moved).toBe(1);
-    const after = await database.db.selectFrom('database_connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const after = await database.db
+      .selectFrom('database_connections')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(after.password_enc!.startsWith(`v1.${k2.id}.`)).toBe(true);
     expect(after.version).toBe(before.version);
     expect(after.updated_at).toEqual(before.updated_at);
-    expect(new SecretBox([k2]).open(after.password_enc!, { tenantId, resourceType: 'DatabaseConnection', resourceId: id, field: 'password' })).toBe('pw-canary');
+    expect(
+      new SecretBox([k2]).open(after.password_enc!, {
+        tenantId,
+        resourceType: 'DatabaseConnection',
+        resourceId: id,
+        field: 'password',
+      }),
+    ).toBe('pw-canary');
   });
 });

@@ -23,13 +23,18 @@ const work = (statements: string[]) => {
   if (control.length > 0) expect(control.map((s) => s.split(' ')[0])).toEqual(['start', 'commit']);
   return statements.filter((s) => !TRANSACTION_CONTROL.test(s));
 };
-const kinds = (statements: string[]) => work(statements).map((s) => s.replace(/\s+/g, ' ').split(' ').slice(0, 3).join(' '));
+const kinds = (statements: string[]) =>
+  work(statements).map((s) => s.replace(/\s+/g, ' ').split(' ').slice(0, 3).join(' '));
 
 describe('statements per mutation', () => {
   it('updateOesConnection: key lookup, licence, lock-and-read, update, audit', async () => {
     const w = await oesWorld();
     const { result, statements } = await countStatements(() =>
-      gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'counted' } }, w.admin),
+      gql(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'counted' } },
+        w.admin,
+      ),
     );
     expectTypename(result.data!.updateOesConnection, 'UpdateOesConnectionSuccess');
     expect(kinds(statements)).toEqual([
@@ -44,7 +49,11 @@ describe('statements per mutation', () => {
   it('a no-op writes nothing: key lookup, licence, lock-and-read', async () => {
     const w = await oesWorld();
     const { statements } = await countStatements(() =>
-      gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'Connection 0' } }, w.admin),
+      gql(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'Connection 0' } },
+        w.admin,
+      ),
     );
     expect(work(statements)).toHaveLength(3);
     expect(statements.some((s) => /^(update|insert)/.test(s))).toBe(false);
@@ -53,7 +62,11 @@ describe('statements per mutation', () => {
   it('patchDatabaseConnection rename: key lookup, lock, active jobs, name lock, name check, update, audit', async () => {
     const w = await dbWorld();
     const { result, statements } = await countStatements(() =>
-      gql(PATCH_DB, { connectionId: w.connectionId, input: { name: 'renamed-db', port: 6543 } }, w.admin),
+      gql(
+        PATCH_DB,
+        { connectionId: w.connectionId, input: { name: 'renamed-db', port: 6543 } },
+        w.admin,
+      ),
     );
     expectTypename(result.data!.patchDatabaseConnection, 'PatchDatabaseConnectionSuccess');
     expect(work(statements)).toHaveLength(7);

@@ -113,20 +113,27 @@ export async function gql(
   token?: string,
 ): Promise<GqlResult> {
   const { gateway } = await getHarness();
-  const contextValue = await gateway.contextFor({ authorization: token ? `Bearer ${token}` : undefined });
+  const contextValue = await gateway.contextFor({
+    authorization: token ? `Bearer ${token}` : undefined,
+  });
   const response = await gateway.apollo.executeOperation({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult as GqlResult;
 }
 
 /** Asserts the union member's `__typename` and returns it, narrowing the test's view. */
-export function expectTypename<T extends Record<string, any>>(value: T | null | undefined, typename: string): T {
+export function expectTypename<T extends Record<string, any>>(
+  value: T | null | undefined,
+  typename: string,
+): T {
   expect(value?.__typename, JSON.stringify(value)).toBe(typename);
   return value as T;
 }
 
 /** The statements Kysely ran while `fn` ran (tests in one file run one at a time). */
-export async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+export async function countStatements<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; statements: string[] }> {
   const h = await getHarness();
   h.statements.length = 0;
   const result = await fn();

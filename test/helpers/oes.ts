@@ -6,13 +6,43 @@ export const UPDATE_OES = /* GraphQL */ `
     updateOesConnection(enterpriseId: $enterpriseId, connectionId: $connectionId, input: $input) {
       __typename
       ... on UpdateOesConnectionSuccess {
-        connection { id enterpriseId name active version createdAt updatedAt partner { id name } }
+        connection {
+          id
+          enterpriseId
+          name
+          active
+          version
+          createdAt
+          updatedAt
+          partner {
+            id
+            name
+          }
+        }
       }
-      ... on Error { code message }
-      ... on InvalidInputError { fieldErrors { path code message } }
-      ... on PermissionDeniedError { requiredPermissions }
-      ... on NotFoundError { resourceType resourceId }
-      ... on ConflictError { reason currentVersion activeJobIds }
+      ... on Error {
+        code
+        message
+      }
+      ... on InvalidInputError {
+        fieldErrors {
+          path
+          code
+          message
+        }
+      }
+      ... on PermissionDeniedError {
+        requiredPermissions
+      }
+      ... on NotFoundError {
+        resourceType
+        resourceId
+      }
+      ... on ConflictError {
+        reason
+        currentVersion
+        activeJobIds
+      }
     }
   }
 `;

@@ -21,16 +21,24 @@ export async function isolatedGateway(options: Partial<DbOptions> = {}) {
   const logs: Record<string, unknown>[] = [];
   const gateway = await createGateway({
     db: database.db,
-    logger: pino({ level: 'info', base: undefined }, { write: (line: string) => logs.push(JSON.parse(line)) }),
+    logger: pino(
+      { level: 'info', base: undefined },
+      { write: (line: string) => logs.push(JSON.parse(line)) },
+    ),
     production: false,
     secretKeys: TEST_SECRET_KEYS,
     jwtSecret: TEST_JWT_SECRET,
   });
   const exec = async (query: string, variables: Record<string, unknown>, token?: string) => {
-    const contextValue = await gateway.contextFor({ authorization: token ? `Bearer ${token}` : undefined });
+    const contextValue = await gateway.contextFor({
+      authorization: token ? `Bearer ${token}` : undefined,
+    });
     const res = await gateway.apollo.executeOperation({ query, variables }, { contextValue });
     if (res.body.kind !== 'single') throw new Error('expected a single result');
-    return res.body.singleResult as { data?: any; errors?: { message: string; extensions?: any }[] };
+    return res.body.singleResult as {
+      data?: any;
+      errors?: { message: string; extensions?: any }[];
+    };
   };
   return {
     database,
@@ -53,14 +61,20 @@ export async function holdRowLock(tenantId: string, connectionId: string) {
   let locked!: () => void;
   const isLocked = new Promise<void>((r) => (locked = r));
   const done = database.db.transaction().execute(async (trx) => {
-    await sql`select 1 from oes_connections where tenant_id = ${tenantId} and id = ${connectionId} for update`.execute(trx);
+    await sql`select 1 from oes_connections where tenant_id = ${tenantId} and id = ${connectionId} for update`.execute(
+      trx,
+    );
     locked();
     await released;
   });
   await isLocked;
-  return { release: async () => { release(); await done; } };
+  return {
+    release: async () => {
+      release();
+      await done;
+    },
+  };
 }
-
 
 export interface GatewayProcess {
   proc: import('node:child_process').ChildProcess;
@@ -83,7 +97,10 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output.join('')}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start:\n${output.join('')}`)),
+      30_000,
+    );
     const onData = (chunk: Buffer) => {
       output.push(String(chunk));
       const match = /ready at (http:\/\/[^/\s]+)\/graphql/.exec(output.join(''));
@@ -103,11 +120,22 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
 }
 
 /** POSTs one GraphQL operation to a gateway process. */
-export async function postGraphQL(base: string, query: string, variables: Record<string, unknown>, token?: string) {
+export async function postGraphQL(
+  base: string,
+  query: string,
+  variables: Record<string, unknown>,
+  token?: string,
+) {
   const res = await fetch(`${base}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: any }[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: any }[] },
+  };
 }

@@ -18,7 +18,9 @@ export async function tenantSnapshot(tenantId: string): Promise<Record<string, u
   const snapshot: Record<string, unknown[]> = {};
   for (const table of tables) {
     const { rows } = await sql<{ row: string }>`
-      select row_to_json(t)::text as row from ${sql.table(table)} t where tenant_id = ${tenantId}`.execute(database.db);
+      select row_to_json(t)::text as row from ${sql.table(table)} t where tenant_id = ${tenantId}`.execute(
+      database.db,
+    );
     snapshot[table] = rows.map((r) => r.row).sort();
   }
   return snapshot;

@@ -21,7 +21,11 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => http.server.close(() => resolve())));
 
 const post = (body: string, headers: Record<string, string> = {}) =>
-  fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 
 describe('HTTP surface', () => {
   it('/healthz is 200 and /readyz follows the database', async () => {
@@ -38,14 +42,17 @@ describe('HTTP surface', () => {
 
   it('serves a query with the bearer token and a request id header', async () => {
     const w = await oesWorld();
-    const res = await post(JSON.stringify({ query: '{ viewer { id } }' }), { authorization: `Bearer ${w.viewer}` });
+    const res = await post(JSON.stringify({ query: '{ viewer { id } }' }), {
+      authorization: `Bearer ${w.viewer}`,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect((await res.json()).data.viewer.id).toMatch(/^p-/);
   });
 
   it('refuses a body over 1 MiB with 413, and accepts one just under', async () => {
-    const padding = (n: number) => JSON.stringify({ query: '{ viewer { id } }', extensions: { pad: 'x'.repeat(n) } });
+    const padding = (n: number) =>
+      JSON.stringify({ query: '{ viewer { id } }', extensions: { pad: 'x'.repeat(n) } });
     const under = padding(1024 * 1024 - 100);
     expect(Buffer.byteLength(under)).toBeLessThanOrEqual(1024 * 1024);
     expect((await post(under)).status).toBe(200);
@@ -70,7 +77,9 @@ describe('HTTP surface', () => {
     expect(get.status).toBe(405);
     const csrf = await fetch(`${base}/graphql?query=${encodeURIComponent('{ viewer { id } }')}`);
     expect(csrf.status).toBe(400);
-    const batch = await post(JSON.stringify([{ query: '{ viewer { id } }' }, { query: '{ viewer { id } }' }]));
+    const batch = await post(
+      JSON.stringify([{ query: '{ viewer { id } }' }, { query: '{ viewer { id } }' }]),
+    );
     expect(batch.status).toBe(400);
   });
 
@@ -87,6 +96,13 @@ describe('introspection outside production', () => {
     const body = await res.json();
     expect(body.errors).toBeUndefined();
     const names = body.data.__schema.types.map((t: { name: string }) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['OesConnection', 'ConnectorConnection', 'UpdateOesConnectionResult', 'Error']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'OesConnection',
+        'ConnectorConnection',
+        'UpdateOesConnectionResult',
+        'Error',
+      ]),
+    );
   });
 });

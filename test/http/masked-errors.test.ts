@@ -16,7 +16,13 @@ describe('unexpected faults', () => {
       await sql`set local session_replication_role = replica`.execute(trx);
       await trx
         .insertInto('oes_connections')
-        .values({ id: brokenId, tenant_id: w.tenantId, partner_id: ghostPartner, name: 'broken', active: true })
+        .values({
+          id: brokenId,
+          tenant_id: w.tenantId,
+          partner_id: ghostPartner,
+          name: 'broken',
+          active: true,
+        })
         .execute();
     });
 
@@ -28,10 +34,15 @@ describe('unexpected faults', () => {
     expect(r.errors).toHaveLength(1);
     const [error] = r.errors!;
     expect(error.message).toBe('Internal server error');
-    expect(error.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(error.extensions).toEqual({
+      code: 'INTERNAL_SERVER_ERROR',
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(JSON.stringify(r)).not.toContain(ghostPartner);
 
-    const logged = logs.find((l) => l.requestId === error.extensions!.requestId && l.msg === 'request failed');
+    const logged = logs.find(
+      (l) => l.requestId === error.extensions!.requestId && l.msg === 'request failed',
+    );
     expect(logged).toBeDefined();
     expect(JSON.stringify(logged)).toContain(ghostPartner);
   });

@@ -6,14 +6,28 @@ import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
 const LIST = /* GraphQL */ `
   query List($enterpriseId: ID!, $first: Int, $after: String) {
     oesConnections(enterpriseId: $enterpriseId, first: $first, after: $after) {
-      items { id name partner { name } }
-      pageInfo { endCursor hasNextPage }
+      items {
+        id
+        name
+        partner {
+          name
+        }
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
     }
   }
 `;
 const ONE = /* GraphQL */ `
   query One($enterpriseId: ID!, $connectionId: ID!) {
-    oesConnection(enterpriseId: $enterpriseId, connectionId: $connectionId) { id name active version }
+    oesConnection(enterpriseId: $enterpriseId, connectionId: $connectionId) {
+      id
+      name
+      active
+      version
+    }
   }
 `;
 
@@ -57,12 +71,21 @@ describe('oesConnections', () => {
     const w = await oesWorld();
     const other = await oesWorld();
     const unlicensed = await oesWorld({ licensed: false });
-    expect((await gql(LIST, { enterpriseId: w.tenantId })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await gql(LIST, { enterpriseId: w.tenantId }, other.admin)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(LIST, { enterpriseId: w.tenantId })).errors?.[0].extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(
+      (await gql(LIST, { enterpriseId: w.tenantId }, other.admin)).errors?.[0].extensions?.code,
+    ).toBe('FORBIDDEN');
     const noLicence = await gql(LIST, { enterpriseId: unlicensed.tenantId }, unlicensed.admin);
-    expect(noLicence.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'LICENSE_REQUIRED' });
+    expect(noLicence.errors?.[0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'LICENSE_REQUIRED',
+    });
     const writer = await newApiKey(w.tenantId, ['connections:write']);
-    expect((await gql(LIST, { enterpriseId: w.tenantId }, writer)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(
+      (await gql(LIST, { enterpriseId: w.tenantId }, writer)).errors?.[0].extensions?.code,
+    ).toBe('FORBIDDEN');
   });
 });
 
@@ -70,8 +93,17 @@ describe('oesConnection', () => {
   it("returns the connection, and null for a missing id or another tenant's", async () => {
     const w = await oesWorld();
     const other = await oesWorld();
-    const own = await gql(ONE, { enterpriseId: w.tenantId, connectionId: w.connectionId }, w.viewer);
-    expect(own.data!.oesConnection).toMatchObject({ id: w.connectionId, name: 'Connection 0', active: true, version: 1 });
+    const own = await gql(
+      ONE,
+      { enterpriseId: w.tenantId, connectionId: w.connectionId },
+      w.viewer,
+    );
+    expect(own.data!.oesConnection).toMatchObject({
+      id: w.connectionId,
+      name: 'Connection 0',
+      active: true,
+      version: 1,
+    });
     for (const connectionId of [randomUUID(), other.connectionId, 'not-a-uuid']) {
       const r = await gql(ONE, { enterpriseId: w.tenantId, connectionId }, w.viewer);
       expect(r.errors).toBeUndefined();
@@ -85,29 +117,44 @@ describe('viewer and auditEvents', () => {
     const w = await oesWorld();
     expect((await gql('{ viewer { id } }')).data!.viewer).toBeNull();
     const r = await gql('{ viewer { kind memberships { tenantId permissions } } }', {}, w.viewer);
-    expect(r.data!.viewer).toEqual({ kind: 'api_key', memberships: [{ tenantId: w.tenantId, permissions: ['connections:read'] }] });
+    expect(r.data!.viewer).toEqual({
+      kind: 'api_key',
+      memberships: [{ tenantId: w.tenantId, permissions: ['connections:read'] }],
+    });
   });
 
   it("auditEvents lists a resource's changes to its tenant's readers only", async () => {
     const w = await oesWorld();
     const other = await oesWorld();
     for (const name of ['one', 'two']) {
-      const r = await gql(UPDATE_OES, { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name } }, w.admin);
+      const r = await gql(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name } },
+        w.admin,
+      );
       expectTypename(r.data!.updateOesConnection, 'UpdateOesConnectionSuccess');
     }
     const AUDIT = `query($id: ID!, $first: Int) { auditEvents(resourceId: $id, first: $first) {
       items { resourceType resourceId operation changedFields fromVersion toVersion actorId tenantId }
       pageInfo { hasNextPage } } }`;
     const mine = await gql(AUDIT, { id: w.connectionId }, w.viewer);
-    expect(mine.data!.auditEvents.items.map((e: any) => [e.fromVersion, e.toVersion, e.changedFields])).toEqual([
+    expect(
+      mine.data!.auditEvents.items.map((e: any) => [e.fromVersion, e.toVersion, e.changedFields]),
+    ).toEqual([
       [1, 2, ['name']],
       [2, 3, ['name']],
     ]);
-    expect(mine.data!.auditEvents.items[0]).toMatchObject({ resourceType: 'OesConnection', operation: 'updateOesConnection', tenantId: w.tenantId });
+    expect(mine.data!.auditEvents.items[0]).toMatchObject({
+      resourceType: 'OesConnection',
+      operation: 'updateOesConnection',
+      tenantId: w.tenantId,
+    });
     const firstOnly = await gql(AUDIT, { id: w.connectionId, first: 1 }, w.viewer);
     expect(firstOnly.data!.auditEvents.pageInfo.hasNextPage).toBe(true);
     const theirs = await gql(AUDIT, { id: w.connectionId }, other.admin);
     expect(theirs.data!.auditEvents.items).toEqual([]);
-    expect((await gql(AUDIT, { id: w.connectionId })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await gql(AUDIT, { id: w.connectionId })).errors?.[0].extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 });

@@ -17,7 +17,13 @@ describe('updateOesConnection: success', () => {
       w.admin,
     );
     const { connection } = expectTypename(result, 'UpdateOesConnectionSuccess');
-    expect(connection).toMatchObject({ id: w.connectionId, enterpriseId: w.tenantId, name: 'Main venue', active: true, version: 2 });
+    expect(connection).toMatchObject({
+      id: w.connectionId,
+      enterpriseId: w.tenantId,
+      name: 'Main venue',
+      active: true,
+      version: 2,
+    });
     expect(connection.partner).toEqual({ id: w.partnerId, name: 'Venue' });
 
     const { row, events } = await oesSnapshot(w.tenantId, w.connectionId);
@@ -38,20 +44,37 @@ describe('updateOesConnection: success', () => {
 
   it('deactivates and reactivates; each change is one version', async () => {
     const w = await oesWorld();
-    const off = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } }, w.admin);
-    expect(expectTypename(off, 'UpdateOesConnectionSuccess').connection).toMatchObject({ active: false, version: 2 });
-    const on = await update(
-      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: true, name: 'Back', expectedVersion: 2 } },
+    const off = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } },
       w.admin,
     );
-    expect(expectTypename(on, 'UpdateOesConnectionSuccess').connection).toMatchObject({ active: true, name: 'Back', version: 3 });
+    expect(expectTypename(off, 'UpdateOesConnectionSuccess').connection).toMatchObject({
+      active: false,
+      version: 2,
+    });
+    const on = await update(
+      {
+        enterpriseId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { active: true, name: 'Back', expectedVersion: 2 },
+      },
+      w.admin,
+    );
+    expect(expectTypename(on, 'UpdateOesConnectionSuccess').connection).toMatchObject({
+      active: true,
+      name: 'Back',
+      version: 3,
+    });
     const { events } = await oesSnapshot(w.tenantId, w.connectionId);
     expect(events.map((e) => e.changed_fields)).toEqual([['active'], ['name', 'active']]);
   });
 
   it('trims the name', async () => {
     const w = await oesWorld();
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: '  Spaced  ' } }, w.admin);
+    const result = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: '  Spaced  ' } },
+      w.admin,
+    );
     expect(expectTypename(result, 'UpdateOesConnectionSuccess').connection.name).toBe('Spaced');
   });
 
@@ -59,7 +82,11 @@ describe('updateOesConnection: success', () => {
     const w = await oesWorld();
     const before = await oesSnapshot(w.tenantId, w.connectionId);
     const result = await update(
-      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'Connection 0', active: true, expectedVersion: 1 } },
+      {
+        enterpriseId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { name: 'Connection 0', active: true, expectedVersion: 1 },
+      },
       w.admin,
     );
     expect(expectTypename(result, 'UpdateOesConnectionSuccess').connection.version).toBe(1);
@@ -69,7 +96,11 @@ describe('updateOesConnection: success', () => {
   it('accepts ids in upper case', async () => {
     const w = await oesWorld();
     const result = await update(
-      { enterpriseId: w.tenantId, connectionId: w.connectionId.toUpperCase(), input: { active: false } },
+      {
+        enterpriseId: w.tenantId,
+        connectionId: w.connectionId.toUpperCase(),
+        input: { active: false },
+      },
       w.admin,
     );
     expect(expectTypename(result, 'UpdateOesConnectionSuccess').connection.id).toBe(w.connectionId);
@@ -79,7 +110,14 @@ describe('updateOesConnection: success', () => {
 describe('updateOesConnection: InvalidInputError', () => {
   it('reports every field error of the request together, with paths', async () => {
     const w = await oesWorld();
-    const result = await update({ enterpriseId: 'Not A Tenant!', connectionId: 'not-a-uuid', input: { name: '   ', expectedVersion: 0 } }, w.admin);
+    const result = await update(
+      {
+        enterpriseId: 'Not A Tenant!',
+        connectionId: 'not-a-uuid',
+        input: { name: '   ', expectedVersion: 0 },
+      },
+      w.admin,
+    );
     const error = expectTypename(result, 'InvalidInputError');
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.fieldErrors).toEqual(
@@ -95,7 +133,14 @@ describe('updateOesConnection: InvalidInputError', () => {
 
   it('refuses an explicit null on name and active', async () => {
     const w = await oesWorld();
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: null, active: null } }, w.admin);
+    const result = await update(
+      {
+        enterpriseId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { name: null, active: null },
+      },
+      w.admin,
+    );
     expect(expectTypename(result, 'InvalidInputError').fieldErrors).toEqual([
       { path: ['input', 'name'], code: 'NOT_NULLABLE', message: 'cannot be null' },
       { path: ['input', 'active'], code: 'NOT_NULLABLE', message: 'cannot be null' },
@@ -105,7 +150,10 @@ describe('updateOesConnection: InvalidInputError', () => {
   it('refuses an input with nothing to update', async () => {
     const w = await oesWorld();
     for (const input of [{}, { expectedVersion: 1 }]) {
-      const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input }, w.admin);
+      const result = await update(
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input },
+        w.admin,
+      );
       expect(expectTypename(result, 'InvalidInputError').fieldErrors).toEqual([
         expect.objectContaining({ path: ['input'], code: 'NOTHING_TO_UPDATE' }),
       ]);
@@ -114,18 +162,38 @@ describe('updateOesConnection: InvalidInputError', () => {
 
   it('bounds the name: 200 characters pass, 201 and control characters do not', async () => {
     const w = await oesWorld();
-    const ok = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'x'.repeat(200) } }, w.admin);
+    const ok = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'x'.repeat(200) } },
+      w.admin,
+    );
     expectTypename(ok, 'UpdateOesConnectionSuccess');
-    const long = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'x'.repeat(201) } }, w.admin);
-    expect(expectTypename(long, 'InvalidInputError').fieldErrors[0]).toMatchObject({ code: 'TOO_LONG' });
-    const control = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'a\u0000b' } }, w.admin);
-    expect(expectTypename(control, 'InvalidInputError').fieldErrors[0]).toMatchObject({ code: 'INVALID_CHARACTERS' });
+    const long = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'x'.repeat(201) } },
+      w.admin,
+    );
+    expect(expectTypename(long, 'InvalidInputError').fieldErrors[0]).toMatchObject({
+      code: 'TOO_LONG',
+    });
+    const control = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'a\u0000b' } },
+      w.admin,
+    );
+    expect(expectTypename(control, 'InvalidInputError').fieldErrors[0]).toMatchObject({
+      code: 'INVALID_CHARACTERS',
+    });
   });
 
   it('leaves the data exactly as it was', async () => {
     const w = await oesWorld();
     const before = await oesSnapshot(w.tenantId, w.connectionId);
-    await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: '', active: false } }, w.admin);
+    await update(
+      {
+        enterpriseId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { name: '', active: false },
+      },
+      w.admin,
+    );
     expect(await oesSnapshot(w.tenantId, w.connectionId)).toEqual(before);
   });
 });
@@ -134,7 +202,10 @@ describe('updateOesConnection: access', () => {
   it('no token, an unknown key: AuthenticationError', async () => {
     const w = await oesWorld();
     for (const token of [undefined, 'cgw_unknown_key']) {
-      const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } }, token);
+      const result = await update(
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } },
+        token,
+      );
       expect(expectTypename(result, 'AuthenticationError').code).toBe('UNAUTHENTICATED');
     }
     expect((await oesSnapshot(w.tenantId, w.connectionId)).row!.version).toBe(1);
@@ -143,31 +214,54 @@ describe('updateOesConnection: access', () => {
   it('a caller who is not a member of the enterprise: AuthenticationError', async () => {
     const w = await oesWorld();
     const other = await oesWorld();
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } }, other.admin);
+    const result = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } },
+      other.admin,
+    );
     expectTypename(result, 'AuthenticationError');
   });
 
   it('a member without connections:write: PermissionDeniedError PERMISSION_DENIED', async () => {
     const w = await oesWorld();
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } }, w.viewer);
+    const result = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } },
+      w.viewer,
+    );
     const error = expectTypename(result, 'PermissionDeniedError');
-    expect(error).toMatchObject({ code: 'PERMISSION_DENIED', requiredPermissions: ['connections:write'] });
+    expect(error).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      requiredPermissions: ['connections:write'],
+    });
   });
 
   it('an enterprise without the OES licence: PermissionDeniedError LICENSE_REQUIRED', async () => {
     const w = await oesWorld({ licensed: false });
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } }, w.admin);
-    expect(expectTypename(result, 'PermissionDeniedError')).toMatchObject({ code: 'LICENSE_REQUIRED' });
+    const result = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { active: false } },
+      w.admin,
+    );
+    expect(expectTypename(result, 'PermissionDeniedError')).toMatchObject({
+      code: 'LICENSE_REQUIRED',
+    });
     expect((await oesSnapshot(w.tenantId, w.connectionId)).row!.active).toBe(true);
   });
 
   it("another tenant's connection is reported exactly like a missing one", async () => {
     const w = await oesWorld();
     const other = await oesWorld();
-    const foreign = await update({ enterpriseId: w.tenantId, connectionId: other.connectionId, input: { active: false } }, w.admin);
+    const foreign = await update(
+      { enterpriseId: w.tenantId, connectionId: other.connectionId, input: { active: false } },
+      w.admin,
+    );
     const randomId = randomUUID();
-    const missing = await update({ enterpriseId: w.tenantId, connectionId: randomId, input: { active: false } }, w.admin);
-    expect(expectTypename(foreign, 'NotFoundError')).toMatchObject({ resourceType: 'OesConnection', resourceId: other.connectionId });
+    const missing = await update(
+      { enterpriseId: w.tenantId, connectionId: randomId, input: { active: false } },
+      w.admin,
+    );
+    expect(expectTypename(foreign, 'NotFoundError')).toMatchObject({
+      resourceType: 'OesConnection',
+      resourceId: other.connectionId,
+    });
     expect({ ...foreign, resourceId: 'x' }).toEqual({ ...missing, resourceId: 'x' });
     expect((await oesSnapshot(other.tenantId, other.connectionId)).row!.active).toBe(true);
   });
@@ -176,10 +270,25 @@ describe('updateOesConnection: access', () => {
 describe('updateOesConnection: versions', () => {
   it('a stale expectedVersion: ConflictError VERSION_MISMATCH with the current version, nothing written', async () => {
     const w = await oesWorld();
-    await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'v2' } }, w.admin);
+    await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'v2' } },
+      w.admin,
+    );
     const before = await oesSnapshot(w.tenantId, w.connectionId);
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'v3', expectedVersion: 1 } }, w.admin);
-    expect(expectTypename(result, 'ConflictError')).toMatchObject({ code: 'CONFLICT', reason: 'VERSION_MISMATCH', currentVersion: 2, activeJobIds: [] });
+    const result = await update(
+      {
+        enterpriseId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { name: 'v3', expectedVersion: 1 },
+      },
+      w.admin,
+    );
+    expect(expectTypename(result, 'ConflictError')).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'VERSION_MISMATCH',
+      currentVersion: 2,
+      activeJobIds: [],
+    });
     expect(await oesSnapshot(w.tenantId, w.connectionId)).toEqual(before);
   });
 });
@@ -196,39 +305,61 @@ describe('updateOesConnection: the order of checks', () => {
   it('input before membership', async () => {
     const w = await oesWorld();
     const other = await oesWorld();
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: bad }, other.admin);
+    const result = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: bad },
+      other.admin,
+    );
     expectTypename(result, 'InvalidInputError');
   });
 
   it('membership before permission', async () => {
     const w = await oesWorld();
     const other = await oesWorld();
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: good }, other.viewer);
+    const result = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: good },
+      other.viewer,
+    );
     expectTypename(result, 'AuthenticationError');
   });
 
   it('permission before licence', async () => {
     const w = await oesWorld({ licensed: false });
-    const result = await update({ enterpriseId: w.tenantId, connectionId: w.connectionId, input: good }, w.viewer);
+    const result = await update(
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: good },
+      w.viewer,
+    );
     expect(expectTypename(result, 'PermissionDeniedError').code).toBe('PERMISSION_DENIED');
   });
 
   it('licence before existence', async () => {
     const w = await oesWorld({ licensed: false });
-    const result = await update({ enterpriseId: w.tenantId, connectionId: randomUUID(), input: good }, w.admin);
+    const result = await update(
+      { enterpriseId: w.tenantId, connectionId: randomUUID(), input: good },
+      w.admin,
+    );
     expect(expectTypename(result, 'PermissionDeniedError').code).toBe('LICENSE_REQUIRED');
   });
 
   it('existence before version', async () => {
     const w = await oesWorld();
-    const result = await update({ enterpriseId: w.tenantId, connectionId: randomUUID(), input: { ...good, expectedVersion: 9 } }, w.admin);
+    const result = await update(
+      {
+        enterpriseId: w.tenantId,
+        connectionId: randomUUID(),
+        input: { ...good, expectedVersion: 9 },
+      },
+      w.admin,
+    );
     expectTypename(result, 'NotFoundError');
   });
 
   it('a tenant that does not exist is answered like one the caller is not a member of', async () => {
     const tenantId = await newTenant(['oes']);
     const key = await newApiKey(tenantId, ['connections:write']);
-    const result = await update({ enterpriseId: 'no-such-tenant', connectionId: randomUUID(), input: good }, key);
+    const result = await update(
+      { enterpriseId: 'no-such-tenant', connectionId: randomUUID(), input: good },
+      key,
+    );
     expectTypename(result, 'AuthenticationError');
   });
 });

@@ -20,7 +20,10 @@ beforeAll(async () => {
   const { logs } = await getHarness();
   const { pino } = await import('pino');
   // The HTTP layer logs into the same sink as the gateway.
-  const logger = pino({ level: 'trace', base: undefined }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const logger = pino(
+    { level: 'trace', base: undefined },
+    { write: (line: string) => logs.push(JSON.parse(line)) },
+  );
   http = createHttpServer({ gateway, logger, ping: database.ping });
   await new Promise<void>((resolve) => http.server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
@@ -47,9 +50,15 @@ describe('secrets never leave the gateway', () => {
     const apps = await appsWorld();
     const responses: string[] = [];
     const patch = (input: unknown, extra: Record<string, unknown> = {}) =>
-      JSON.stringify({ query: PATCH_DB, variables: { connectionId: db.connectionId, input, ...extra } });
+      JSON.stringify({
+        query: PATCH_DB,
+        variables: { connectionId: db.connectionId, input, ...extra },
+      });
     const replace = (input: unknown) =>
-      JSON.stringify({ query: REPLACE_ORG, variables: { organisationId: apps.tenantId, connectionId: apps.connectionId, input } });
+      JSON.stringify({
+        query: REPLACE_ORG,
+        variables: { organisationId: apps.tenantId, connectionId: apps.connectionId, input },
+      });
     const pem = keyPem(canary.clientKey);
 
     const requests = [
@@ -74,28 +83,61 @@ describe('secrets never leave the gateway', () => {
       replace({ name: 'Ledgerly', data: { apiKey: 12345, note: canary.apiKey } }),
       replace({ name: 'Ledgerly', data: canary.apiKey }),
       // secrets as literals in the document, valid and misspelt
-      JSON.stringify({ query: `mutation { patchDatabaseConnection(connectionId: "${db.connectionId}", input: { password: "${canary.password}", prot: 1 }) { __typename } }` }),
-      JSON.stringify({ query: `mutation { patchDatabaseConnection(connectionId: "${db.connectionId}", input: { password: ${canary.password} }) { __typename } }` }),
-      JSON.stringify({ query: `mutation { patchDatabaseConnection(connectionId: "${db.connectionId}", input: { password: "${canary.password} }) { __typename } }` }),
+      JSON.stringify({
+        query: `mutation { patchDatabaseConnection(connectionId: "${db.connectionId}", input: { password: "${canary.password}", prot: 1 }) { __typename } }`,
+      }),
+      JSON.stringify({
+        query: `mutation { patchDatabaseConnection(connectionId: "${db.connectionId}", input: { password: ${canary.password} }) { __typename } }`,
+      }),
+      JSON.stringify({
+        query: `mutation { patchDatabaseConnection(connectionId: "${db.connectionId}", input: { password: "${canary.password} }) { __typename } }`,
+      }),
       // bad JSON carrying the secret
       `{"query": "${PATCH_DB.replace(/\n/g, ' ')}", "variables": {"input": {"password": "${canary.password}"}`,
       `{"variables": {"apiKey": "${canary.apiKey}"}, "query": `,
     ];
-    for (const body of requests) responses.push(await send(body, body.includes(canary.apiKey) ? apps.admin : db.admin));
+    for (const body of requests)
+      responses.push(await send(body, body.includes(canary.apiKey) ? apps.admin : db.admin));
 
     // The valid requests really stored the secrets (sealed).
     const { database, secrets, logs } = await getHarness();
-    const row = await database.db.selectFrom('database_connections').selectAll().where('id', '=', db.connectionId).executeTakeFirstOrThrow();
-    expect(secrets.open(row.password_enc!, { tenantId: db.tenantId, resourceType: 'DatabaseConnection', resourceId: db.connectionId, field: 'password' })).toBe(canary.password);
+    const row = await database.db
+      .selectFrom('database_connections')
+      .selectAll()
+      .where('id', '=', db.connectionId)
+      .executeTakeFirstOrThrow();
+    expect(
+      secrets.open(row.password_enc!, {
+        tenantId: db.tenantId,
+        resourceType: 'DatabaseConnection',
+        resourceId: db.connectionId,
+        field: 'password',
+      }),
+    ).toBe(canary.password);
     expect(row.ssl_client_key_enc).not.toBeNull();
-    const org = await database.db.selectFrom('org_connections').selectAll().where('id', '=', apps.connectionId).executeTakeFirstOrThrow();
-    expect(secrets.open(org.api_key_enc!, { tenantId: apps.tenantId, resourceType: 'OrgConnection', resourceId: apps.connectionId, field: 'apiKey' })).toBe(canary.apiKey);
+    const org = await database.db
+      .selectFrom('org_connections')
+      .selectAll()
+      .where('id', '=', apps.connectionId)
+      .executeTakeFirstOrThrow();
+    expect(
+      secrets.open(org.api_key_enc!, {
+        tenantId: apps.tenantId,
+        resourceType: 'OrgConnection',
+        resourceId: apps.connectionId,
+        field: 'apiKey',
+      }),
+    ).toBe(canary.apiKey);
 
     const values = Object.values(canary);
     const allResponses = responses.join('\n');
     const allLogs = JSON.stringify(logs);
     const events = JSON.stringify(
-      await database.db.selectFrom('audit_events').selectAll().where('tenant_id', 'in', [db.tenantId, apps.tenantId]).execute(),
+      await database.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('tenant_id', 'in', [db.tenantId, apps.tenantId])
+        .execute(),
     );
     expect(events).toContain('password'); // the audit names the field…
     for (const value of values) {
@@ -107,12 +149,16 @@ describe('secrets never leave the gateway', () => {
     // No text, json or array column of any table holds a canary in plain text.
     const { rows: columns } = await sql<{ table_name: string; column_name: string }>`
       select table_name, column_name from information_schema.columns
-      where table_schema = current_schema() and data_type in ('text', 'jsonb', 'json', 'ARRAY', 'character varying')`.execute(database.db);
+      where table_schema = current_schema() and data_type in ('text', 'jsonb', 'json', 'ARRAY', 'character varying')`.execute(
+      database.db,
+    );
     expect(columns.length).toBeGreaterThan(20);
     for (const { table_name, column_name } of columns) {
       for (const value of values) {
         const { rows } = await sql<{ n: number }>`
-          select count(*)::int as n from ${sql.table(table_name)} where ${sql.ref(column_name)}::text like ${`%${value}%`}`.execute(database.db);
+          select count(*)::int as n from ${sql.table(table_name)} where ${sql.ref(column_name)}::text like ${`%${value}%`}`.execute(
+          database.db,
+        );
         expect(rows[0].n, `${table_name}.${column_name}`).toBe(0);
       }
     }

@@ -85,7 +85,8 @@ export function toDatabaseConnection(
   row: DatabaseConnectionRow | DatabaseConnectionReadRow,
 ): DatabaseConnection {
   const stored = readStoredSsl(row.ssl);
-  const hasClientKey = 'has_client_key' in row ? row.has_client_key : row.ssl_client_key_enc !== null;
+  const hasClientKey =
+    'has_client_key' in row ? row.has_client_key : row.ssl_client_key_enc !== null;
   const ssl =
     Object.keys(stored).length > 0 || hasClientKey
       ? {
