@@ -22,6 +22,8 @@ export interface DbOptions {
   statementTimeoutMs?: number;
   lockTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /** `application_name` of the server connections (shown in `pg_stat_activity`). */
+  applicationName?: string;
   /** Called for every statement Kysely runs: used to count statements in tests and the bench. */
   onQuery?: (sql: string) => void;
   /** Called when an idle pooled client or the pool reports an error (a killed backend). */
@@ -53,6 +55,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
+      application_name: options.applicationName ?? 'connection-gateway',
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,

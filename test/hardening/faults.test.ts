@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { getHarness } from '../helpers/harness.js';
@@ -62,7 +63,9 @@ describe.skipIf(!onServer)('database faults (PostgreSQL server)', () => {
 
   it('a killed backend fails only its own request (masked); the process lives and the next request succeeds', async () => {
     const w = await oesWorld();
-    const gw = await isolatedGateway({ lockTimeoutMs: 10_000 });
+    // A name of its own, so the kill below can only hit this test's backend.
+    const applicationName = `cgw-kill-${randomUUID().slice(0, 8)}`;
+    const gw = await isolatedGateway({ lockTimeoutMs: 10_000, applicationName });
     const { database } = await getHarness();
     try {
       const lock = await holdRowLock(w.tenantId, w.connectionId);
@@ -77,9 +80,8 @@ describe.skipIf(!onServer)('database faults (PostgreSQL server)', () => {
         await sleep(50);
         const { rows } = await sql<{ killed: number }>`
           select count(pg_terminate_backend(pid))::int as killed from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and query like '%oes_connections%'`.execute(
-          database.db,
-        );
+          where datname = current_database() and application_name = ${applicationName}
+            and wait_event_type = 'Lock'`.execute(database.db);
         killed = rows[0].killed;
       }
       expect(killed).toBe(1);
