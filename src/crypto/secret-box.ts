@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /** What a sealed secret is bound to: opening it under any other context fails. */
 export interface SecretContext {
@@ -51,6 +57,26 @@ export class SecretBox {
     if (!kek) throw new Error(`secret sealed with unknown key id "${keyId}"`);
     const dataKey = decrypt(kek, wrapIv, wrapped, aad);
     return decrypt(dataKey, iv, ciphertext, aad).toString('utf8');
+  }
+
+  /**
+   * Whether a sealed value holds `plaintext` (compared in constant time), for telling whether
+   * a replacement changes a secret. `'unreadable'` when it does not open under this key ring
+   * and context (a retired key, a tampered value): callers treat that as a change.
+   */
+  compare(
+    sealed: string,
+    plaintext: string,
+    context: SecretContext,
+  ): 'same' | 'different' | 'unreadable' {
+    let stored: string;
+    try {
+      stored = this.open(sealed, context);
+    } catch {
+      return 'unreadable';
+    }
+    const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+    return timingSafeEqual(digest(stored), digest(plaintext)) ? 'same' : 'different';
   }
 
   /** The key id a sealed value was wrapped with. */

@@ -225,15 +225,11 @@ function storedKeyEquals(
   apiKey: string,
 ): boolean {
   if (row.api_key_enc === null) return false;
-  try {
-    return ctx.secrets.open(row.api_key_enc, secretContext) === apiKey;
-  } catch (error) {
-    ctx.logger.warn(
-      { connectionId: row.id, reason: error instanceof Error ? error.message : 'unknown' },
-      'stored API key did not open; replacing it',
-    );
-    return false;
+  const comparison = ctx.secrets.compare(row.api_key_enc, apiKey, secretContext);
+  if (comparison === 'unreadable') {
+    ctx.logger.warn({ connectionId: row.id }, 'stored API key did not open; replacing it');
   }
+  return comparison === 'same';
 }
 
 /** One page of an organisation's connections, for readers of that organisation. */

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   activeJobIdsOfConnection,
   connectionNamedLike,
@@ -194,24 +193,8 @@ function secretChange(
 ): { sealed: string | null } | undefined {
   if (next === undefined) return undefined;
   if (next === null) return sealed === null ? undefined : { sealed: null };
-  if (sealed !== null && sameSecret(openOrNull(ctx, sealed, context), next)) return undefined;
+  if (sealed !== null && ctx.secrets.compare(sealed, next, context) === 'same') return undefined;
   return { sealed: ctx.secrets.seal(next, context) };
-}
-
-/** Opens a stored secret; one that no longer opens (lost key, corrupt) counts as different. */
-function openOrNull(ctx: GatewayContext, sealed: string, context: SecretContext): string | null {
-  try {
-    return ctx.secrets.open(sealed, context);
-  } catch {
-    return null;
-  }
-}
-
-/** Constant-time comparison of two secrets (through their digests, so lengths do not leak). */
-function sameSecret(a: string | null, b: string): boolean {
-  if (a === null) return false;
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(digest(a), digest(b));
 }
 
 const SSL_PARTS = ['enabled', 'mode', 'caCertificate', 'clientCertificate'] as const;
