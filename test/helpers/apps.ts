@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createApp, createOrgConnection } from '../../src/demo/builders.js';
-import { getHarness, newApiKey, newTenant } from './harness.js';
+import { getHarness, newApiKey, newTenant, ERROR_SELECTION } from './harness.js';
 
 /** Every field of an OrgConnection, nested ones included. */
 export const ORG_CONNECTION_FIELDS = /* GraphQL */ `
@@ -18,11 +18,7 @@ export const REPLACE_ORG = /* GraphQL */ `
     replaceOrgConnection(organisationId: $organisationId, connectionId: $connectionId, input: $input) {
       __typename
       ... on ReplaceOrgConnectionSuccess { connection { ${ORG_CONNECTION_FIELDS} } }
-      ... on Error { code message }
-      ... on InvalidInputError { fieldErrors { path code message } }
-      ... on PermissionDeniedError { requiredPermissions }
-      ... on NotFoundError { resourceType resourceId }
-      ... on ConflictError { reason currentVersion activeJobIds }
+      ${ERROR_SELECTION}
     }
   }
 `;

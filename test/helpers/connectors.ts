@@ -7,7 +7,7 @@ import type {
   CredentialsTable,
 } from '../../db/tables/connectors.js';
 import { createConnectorWithConnection, type ConnectorFixture } from '../../src/demo/builders.js';
-import { getHarness, newApiKey, newTenant } from './harness.js';
+import { getHarness, newApiKey, newTenant, ERROR_SELECTION } from './harness.js';
 
 /** Every field of a credential slot, nested all the way down. */
 export const SLOT_FRAGMENT = /* GraphQL */ `
@@ -74,11 +74,7 @@ export const UPDATE_CONNECTOR_CONNECTION = /* GraphQL */ `
     ) {
       __typename
       ... on UpdateConnectorConnectionSuccess { connection { ${CONNECTION_FIELDS} } }
-      ... on Error { code message }
-      ... on InvalidInputError { fieldErrors { path code message } }
-      ... on PermissionDeniedError { requiredPermissions }
-      ... on NotFoundError { resourceType resourceId }
-      ... on ConflictError { reason currentVersion activeJobIds }
+      ${ERROR_SELECTION}
     }
   }
   ${SLOT_FRAGMENT}

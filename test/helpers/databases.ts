@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { createDatabaseConnection, createDatabaseJob } from '../../src/demo/builders.js';
-import { getHarness, gql, newApiKey, newTenant } from './harness.js';
+import { getHarness, gql, newApiKey, newTenant, ERROR_SELECTION } from './harness.js';
 
 /** Every field of a connection, nested ones included. */
 export const CONNECTION_FIELDS = /* GraphQL */ `
@@ -14,11 +14,7 @@ export const PATCH_DB = /* GraphQL */ `
     patchDatabaseConnection(connectionId: $connectionId, input: $input) {
       __typename
       ... on PatchDatabaseConnectionSuccess { connection { ${CONNECTION_FIELDS} } }
-      ... on Error { code message }
-      ... on InvalidInputError { fieldErrors { path code message } }
-      ... on PermissionDeniedError { requiredPermissions }
-      ... on NotFoundError { resourceType resourceId }
-      ... on ConflictError { reason currentVersion activeJobIds }
+      ${ERROR_SELECTION}
     }
   }
 `;

@@ -101,6 +101,15 @@ export async function newApiKey(
   return key;
 }
 
+/** Every error type's fields, for the selection of a mutation's result union. */
+export const ERROR_SELECTION = /* GraphQL */ `
+  ... on Error { code message }
+  ... on InvalidInputError { fieldErrors { path code message } }
+  ... on PermissionDeniedError { requiredPermissions }
+  ... on NotFoundError { resourceType resourceId }
+  ... on ConflictError { reason currentVersion activeJobIds }
+`;
+
 export interface GqlResult {
   data?: Record<string, any> | null;
   errors?: { message: string; extensions?: Record<string, any>; path?: unknown[] }[];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createNexusClient, createNexusConnection } from '../../src/demo/builders.js';
-import { getHarness, newApiKey, newTenant } from './harness.js';
+import { getHarness, newApiKey, newTenant, ERROR_SELECTION } from './harness.js';
 
 export const SET_CLIENT_ENABLED = /* GraphQL */ `
   mutation Set($tenantId: ID!, $connectionId: ID!, $input: SetConnectionClientEnabledInput!) {
@@ -28,29 +28,7 @@ export const SET_CLIENT_ENABLED = /* GraphQL */ `
         }
         enabled
       }
-      ... on Error {
-        code
-        message
-      }
-      ... on InvalidInputError {
-        fieldErrors {
-          path
-          code
-          message
-        }
-      }
-      ... on PermissionDeniedError {
-        requiredPermissions
-      }
-      ... on NotFoundError {
-        resourceType
-        resourceId
-      }
-      ... on ConflictError {
-        reason
-        currentVersion
-        activeJobIds
-      }
+      ${ERROR_SELECTION}
     }
   }
 `;

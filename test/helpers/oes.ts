@@ -1,5 +1,5 @@
 import { createOesConnection, createOesPartner } from '../../src/demo/builders.js';
-import { getHarness, newApiKey, newTenant } from './harness.js';
+import { getHarness, newApiKey, newTenant, ERROR_SELECTION } from './harness.js';
 
 export const UPDATE_OES = /* GraphQL */ `
   mutation Update($enterpriseId: ID!, $connectionId: ID!, $input: UpdateOesConnectionInput!) {
@@ -20,29 +20,7 @@ export const UPDATE_OES = /* GraphQL */ `
           }
         }
       }
-      ... on Error {
-        code
-        message
-      }
-      ... on InvalidInputError {
-        fieldErrors {
-          path
-          code
-          message
-        }
-      }
-      ... on PermissionDeniedError {
-        requiredPermissions
-      }
-      ... on NotFoundError {
-        resourceType
-        resourceId
-      }
-      ... on ConflictError {
-        reason
-        currentVersion
-        activeJobIds
-      }
+      ${ERROR_SELECTION}
     }
   }
 `;
