@@ -24,6 +24,7 @@ export interface Config {
   connectionTimeoutMs: number;
   shutdownGraceMs: number;
   shutdownAnnounceMs: number;
+  executor: 'graphql-jit' | 'graphql-js';
 }
 
 export class ConfigError extends Error {
@@ -99,6 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     else secretKeys = parsed;
   }
 
+  const executor = env.GATEWAY_EXECUTOR || 'graphql-jit';
+  if (executor !== 'graphql-jit' && executor !== 'graphql-js') {
+    problems.push(`GATEWAY_EXECUTOR must be graphql-jit or graphql-js (got "${executor}")`);
+  }
+
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
@@ -116,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectionTimeoutMs: int('DB_CONNECTION_TIMEOUT_MS', 5_000, 100, 600_000),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     shutdownAnnounceMs: int('SHUTDOWN_ANNOUNCE_MS', 1_000, 0, 600_000),
+    executor: executor as Config['executor'],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

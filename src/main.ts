@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     secretKeys: config.secretKeys,
     jwtSecret: config.jwtSecret,
     jwtPublicKey: config.jwtPublicKey,
+    executor: config.executor,
   });
   const http = createHttpServer({ gateway, logger, ping: database.ping });
   await new Promise<void>((resolve) => http.server.listen(config.port, config.host, resolve));

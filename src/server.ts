@@ -24,12 +24,14 @@ export interface GatewayOptions {
   secretKeys: { id: string; key: Buffer }[];
   jwtSecret?: string;
   jwtPublicKey?: string;
+  /** `graphql-jit` (default) compiles each document once; `graphql-js` interprets it. */
+  executor?: 'graphql-jit' | 'graphql-js';
 }
 
 export interface Gateway {
   apollo: ApolloServer<GatewayContext>;
   schema: GraphQLSchema;
-  /** Builds one request's context (authentication happens once the operation is accepted). */
+  /** Builds one request's context (the caller is authenticated on first use). */
   contextFor(request: { authorization?: string; requestId?: string }): Promise<GatewayContext>;
 }
 
@@ -46,9 +48,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     jwt: createJwtVerifier({ secret: options.jwtSecret, publicKeyPem: options.jwtPublicKey }),
   };
   const apollo = new ApolloServer<GatewayContext>({
-    ...(process.env.GATEWAY_EXECUTOR === 'graphql-js'
-      ? { schema }
-      : { gateway: jitExecutor(schema) }),
+    ...(options.executor === 'graphql-js' ? { schema } : { gateway: jitExecutor(schema) }),
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
