@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/database.js';
 import { entitlementsOfTenants } from '../../db/queries/identity.js';
 import type { PageRequest } from '../../db/queries/pagination.js';
 import { hasPermission, tenantsWith } from '../auth/principal.js';
@@ -110,5 +108,3 @@ function decodeCursor(cursor: string): PageRequest['after'] {
     return null;
   }
 }
-
-export type Executor = Kysely<Database>;
