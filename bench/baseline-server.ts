@@ -34,13 +34,13 @@ const SQL = {
   apiKey:
     'select "k"."id", "k"."principal_id", "k"."expires_at", "k"."revoked_at", "m"."tenant_id", "m"."permissions" from "api_keys" as "k" left join "memberships" as "m" on "m"."principal_id" = "k"."principal_id" where "k"."key_hash" = $1',
   entitlements:
-    'select "tenant_id", "entitlement" from "tenant_entitlements" where "tenant_id" in ($1)',
+    'select "tenant_id", "entitlement" from "tenant_entitlements" where "tenant_id" = any($1)',
   begin: 'start transaction isolation level read committed',
   commit: 'commit',
   rollback: 'rollback',
   lockOes: 'select * from "oes_connections" where "tenant_id" = $1 and "id" = $2 for update',
-  lockDatabase: (tenants: number) =>
-    `select * from "database_connections" where "id" = $1 and "tenant_id" in (${placeholders(2, tenants)}) for update`,
+  lockDatabase:
+    'select * from "database_connections" where "id" = $1 and "tenant_id" = any($2) for update',
   activeJobs: `select "id" from "database_jobs" where "tenant_id" = $1 and "connection_id" = $2 and "status" in ('QUEUED', 'RUNNING') order by "id"`,
   nameLock: 'select pg_advisory_xact_lock(hashtextextended($1 || lower($2), 0))',
   nameTaken:
@@ -96,10 +96,6 @@ const SQL = {
      order by cc.created_at, cc.id
      limit $2`,
 };
-
-function placeholders(from: number, count: number): string {
-  return Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
-}
 
 // --- the handler ----------------------------------------------------------------------------
 
@@ -240,7 +236,7 @@ export function createBaseline(pool: pg.Pool): Baseline {
       );
     if (!can(p, tenantId, 'connections:write'))
       return failure(field, 'PermissionDeniedError', 'PERMISSION_DENIED', 'permission denied');
-    const entitlements = await pool.query(SQL.entitlements, [tenantId]);
+    const entitlements = await pool.query(SQL.entitlements, [[tenantId]]);
     if (!entitlements.rows.some((r) => r.entitlement === 'oes')) {
       return failure(field, 'PermissionDeniedError', 'LICENSE_REQUIRED', 'licence required');
     }
@@ -339,10 +335,7 @@ export function createBaseline(pool: pg.Pool): Baseline {
     const tenantIds = [...p.memberships.keys()];
     if (tenantIds.length === 0) return failure(field, 'NotFoundError', 'NOT_FOUND', 'not found');
     return transaction(async (client) => {
-      const locked = await client.query(SQL.lockDatabase(tenantIds.length), [
-        connectionId.toLowerCase(),
-        ...tenantIds,
-      ]);
+      const locked = await client.query(SQL.lockDatabase, [connectionId.toLowerCase(), tenantIds]);
       const row = locked.rows[0];
       if (!row)
         return { commit: false, value: failure(field, 'NotFoundError', 'NOT_FOUND', 'not found') };

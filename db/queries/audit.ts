@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { AuditEventRow, NewAuditEventRow } from '../tables/identity.js';
+import { prepared } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
 
 /** Writes one audit event; only ever called inside the mutation's transaction. */
@@ -8,8 +9,12 @@ export async function insertAuditEvent(
   trx: Transaction<Database>,
   event: NewAuditEventRow,
 ): Promise<void> {
-  await trx.insertInto('audit_events').values(event).execute();
+  await insertAudit(trx, event);
 }
+
+const insertAudit = prepared((db, event: NewAuditEventRow) =>
+  db.insertInto('audit_events').values(event),
+);
 
 /** One page of a resource's audit events, oldest first, in the given tenants only. */
 export async function listAuditEvents(

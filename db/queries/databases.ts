@@ -36,6 +36,7 @@ import type {
   DatabaseConnectionsTable,
   DatabaseJobRow,
 } from '../tables/databases.js';
+import { prepared } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
 import { inTenantKeys, type TenantKey } from './tenant-keys.js';
 
@@ -53,7 +54,7 @@ export type DatabaseConnectionUpdate = Updateable<DatabaseConnectionsTable>;
 /**
  * Locks and reads one connection by id within the caller's tenants, for a patch (rule 1 of
  * the locking protocol above):
- * `select * from database_connections where id = $1 and tenant_id in (…) for update`.
+ * `select * from database_connections where id = $1 and tenant_id = any($2) for update`.
  */
 export async function lockDatabaseConnection(
   trx: Transaction<Database>,
@@ -61,14 +62,18 @@ export async function lockDatabaseConnection(
   id: string,
 ): Promise<DatabaseConnectionRow | undefined> {
   if (tenantIds.length === 0) return undefined;
-  return trx
+  const [row] = await lockConnection(trx, id, tenantIds);
+  return row;
+}
+
+const lockConnection = prepared((db, id: string, tenantIds: readonly string[]) =>
+  db
     .selectFrom('database_connections')
     .selectAll()
     .where('id', '=', id)
-    .where('tenant_id', 'in', tenantIds)
-    .forUpdate()
-    .executeTakeFirst();
-}
+    .where((eb) => eb('tenant_id', '=', eb.fn.any(eb.val(tenantIds))))
+    .forUpdate(),
+);
 
 /**
  * The ids of the connection's QUEUED or RUNNING jobs, in id order. Run after
@@ -81,16 +86,19 @@ export async function activeJobIdsOfConnection(
   tenantId: string,
   connectionId: string,
 ): Promise<string[]> {
-  const rows = await trx
+  const rows = await activeJobsOfConnection(trx, tenantId, connectionId);
+  return rows.map((r) => r.id);
+}
+
+const activeJobsOfConnection = prepared((db, tenantId: string, connectionId: string) =>
+  db
     .selectFrom('database_jobs')
     .select('id')
     .where('tenant_id', '=', tenantId)
     .where('connection_id', '=', connectionId)
     .where('status', 'in', activeStatuses())
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
+    .orderBy('id'),
+);
 
 /**
  * Serializes every transaction that gives a connection of `tenantId` the name `name`
@@ -106,11 +114,13 @@ export async function lockConnectionName(
   tenantId: string,
   name: string,
 ): Promise<void> {
-  const key = `database_connections.name:${tenantId}:`;
-  await sql`select pg_advisory_xact_lock(hashtextextended(${key} || lower(${name}), 0))`.execute(
-    trx,
-  );
+  await nameLock(trx, `database_connections.name:${tenantId}:`, name);
 }
+
+const nameLock = prepared(
+  (_db, key: string, name: string) =>
+    sql`select pg_advisory_xact_lock(hashtextextended(${key} || lower(${name}), 0))`,
+);
 
 /**
  * The id of another connection of the tenant whose name equals `name` case-insensitively
@@ -122,15 +132,18 @@ export async function connectionNamedLike(
   name: string,
   exceptId: string,
 ): Promise<string | undefined> {
-  const row = await trx
+  const [row] = await otherConnectionNamed(trx, tenantId, name, exceptId);
+  return row?.id;
+}
+
+const otherConnectionNamed = prepared((db, tenantId: string, name: string, exceptId: string) =>
+  db
     .selectFrom('database_connections')
     .select('id')
     .where('tenant_id', '=', tenantId)
     .where((eb) => eb(eb.fn('lower', ['name']), '=', eb.fn('lower', [eb.val(name)])))
-    .where('id', '!=', exceptId)
-    .executeTakeFirst();
-  return row?.id;
-}
+    .where('id', '!=', exceptId),
+);
 
 /** True when `error` is the violation of the case-insensitive unique name index. */
 export function isConnectionNameTaken(error: unknown): boolean {
@@ -146,14 +159,20 @@ export async function updateDatabaseConnection(
   id: string,
   changes: DatabaseConnectionUpdate,
 ): Promise<DatabaseConnectionRow> {
-  return trx
-    .updateTable('database_connections')
-    .set({ ...changes, updated_at: new Date() })
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const [row] = await updateConnection(trx, changes, new Date(), tenantId, id);
+  if (!row) throw new Error(`database_connections ${tenantId}/${id} vanished under its lock`);
+  return row;
 }
+
+const updateConnection = prepared(
+  (db, changes: DatabaseConnectionUpdate, updatedAt: Date, tenantId: string, id: string) =>
+    db
+      .updateTable('database_connections')
+      .set({ ...changes, updated_at: updatedAt })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returningAll(),
+);
 
 /**
  * A connection as the read side sees it: every column but the sealed password and SSL client

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
+import { prepared } from '../prepared.js';
 
 export interface ApiKeyLookup {
   id: string;
@@ -22,19 +23,7 @@ export async function findApiKeyByHash(
   db: Kysely<Database>,
   keyHash: string,
 ): Promise<ApiKeyLookup | undefined> {
-  const rows = await db
-    .selectFrom('api_keys as k')
-    .leftJoin('memberships as m', 'm.principal_id', 'k.principal_id')
-    .select([
-      'k.id',
-      'k.principal_id',
-      'k.expires_at',
-      'k.revoked_at',
-      'm.tenant_id',
-      'm.permissions',
-    ])
-    .where('k.key_hash', '=', keyHash)
-    .execute();
+  const rows = await apiKeyWithMemberships(db, keyHash);
   if (rows.length === 0) return undefined;
   const [first] = rows;
   return {
@@ -48,18 +37,39 @@ export async function findApiKeyByHash(
   };
 }
 
-/** Batch: entitlements of each tenant, in key order (for the per-request loader). */
+const apiKeyWithMemberships = prepared((db, keyHash: string) =>
+  db
+    .selectFrom('api_keys as k')
+    .leftJoin('memberships as m', 'm.principal_id', 'k.principal_id')
+    .select([
+      'k.id',
+      'k.principal_id',
+      'k.expires_at',
+      'k.revoked_at',
+      'm.tenant_id',
+      'm.permissions',
+    ])
+    .where('k.key_hash', '=', keyHash),
+);
+
+/**
+ * Batch: entitlements of each tenant, in key order (for the per-request loader):
+ * `select tenant_id, entitlement from tenant_entitlements where tenant_id = any($1)`.
+ */
 export async function entitlementsOfTenants(
   db: Kysely<Database>,
   tenantIds: readonly string[],
 ): Promise<string[][]> {
-  const rows = await db
-    .selectFrom('tenant_entitlements')
-    .select(['tenant_id', 'entitlement'])
-    .where('tenant_id', 'in', tenantIds)
-    .execute();
+  const rows = await entitlementRows(db, tenantIds);
   return tenantIds.map((t) => rows.filter((r) => r.tenant_id === t).map((r) => r.entitlement));
 }
+
+const entitlementRows = prepared((db, tenantIds: readonly string[]) =>
+  db
+    .selectFrom('tenant_entitlements')
+    .select(['tenant_id', 'entitlement'])
+    .where((eb) => eb('tenant_id', '=', eb.fn.any(eb.val(tenantIds)))),
+);
 
 export async function insertPrincipal(
   db: Kysely<Database>,

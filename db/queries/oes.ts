@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { OesConnectionRow, OesConnectionUpdate, OesPartnerRow } from '../tables/oes.js';
+import { prepared } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
 import { inTenantKeys, type TenantKey } from './tenant-keys.js';
 
@@ -13,14 +14,18 @@ export async function lockOesConnection(
   tenantId: string,
   id: string,
 ): Promise<OesConnectionRow | undefined> {
-  return trx
+  const [row] = await lockOes(trx, tenantId, id);
+  return row;
+}
+
+const lockOes = prepared((db, tenantId: string, id: string) =>
+  db
     .selectFrom('oes_connections')
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
-}
+    .forUpdate(),
+);
 
 /** Writes the changed columns and the new version; returns the row as stored. */
 export async function updateOesConnection(
@@ -29,14 +34,20 @@ export async function updateOesConnection(
   id: string,
   changes: OesConnectionUpdate,
 ): Promise<OesConnectionRow> {
-  return trx
-    .updateTable('oes_connections')
-    .set({ ...changes, updated_at: new Date() })
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const [row] = await updateOes(trx, changes, new Date(), tenantId, id);
+  if (!row) throw new Error(`oes_connections ${tenantId}/${id} vanished under its lock`);
+  return row;
 }
+
+const updateOes = prepared(
+  (db, changes: OesConnectionUpdate, updatedAt: Date, tenantId: string, id: string) =>
+    db
+      .updateTable('oes_connections')
+      .set({ ...changes, updated_at: updatedAt })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returningAll(),
+);
 
 export async function getOesConnection(
   db: Kysely<Database>,

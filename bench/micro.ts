@@ -1,0 +1,134 @@
+/**
+ * `npx tsx bench/micro.ts [--seed] [--only gateway|baseline] [--n N] [--c C] [--scenario id]`:
+ * the gateway's and the baseline's request handling in one process, without HTTP, on a
+ * PostgreSQL server (`MICRO_DATABASE_URL`, default database `cgw_micro` on the local socket).
+ * It prints the process CPU time per request of each, alternating, so one change to the
+ * gateway can be measured in a minute with far less noise than the full bench. The CPU of
+ * PostgreSQL itself is not in these numbers; the socket writes to it are.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { HeaderMap } from '@apollo/server';
+import pg from 'pg';
+import { createDb } from '../db/connect.js';
+import { createLogger } from '../src/logger.js';
+import { createGateway } from '../src/server.js';
+import { createBaseline } from './baseline-server.js';
+import { scenarios, type ScenarioId } from './scenarios.js';
+import { seedBenchDatabase, type Fixture } from './seed.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const databaseUrl =
+  process.env.MICRO_DATABASE_URL ?? 'postgresql://postgres@/cgw_micro?host=/var/run/postgresql';
+const FIXTURE = '/tmp/cgw-micro-fixture.json';
+
+async function main() {
+  let fixture: Fixture & { secretKey: string };
+  if (flag('seed') || !existsSync(FIXTURE)) {
+    const secretKey = randomBytes(32);
+    const seeded = await seedBenchDatabase({
+      databaseUrl,
+      secretKeys: [{ id: 'k1', key: secretKey }],
+      tenants: 10,
+      connectionsPerKind: 2_000,
+    });
+    fixture = { ...seeded, secretKey: secretKey.toString('base64') };
+    writeFileSync(FIXTURE, JSON.stringify(fixture));
+  } else fixture = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  const secretKeys = [{ id: 'k1', key: Buffer.from(fixture.secretKey, 'base64') }];
+
+  const { db } = await createDb({ databaseUrl, poolSize: 10 });
+  const gateway = await createGateway({
+    db,
+    logger: createLogger('warn'),
+    production: true,
+    secretKeys,
+  });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const baseline = createBaseline(pool);
+
+  const scenarioId = option('scenario', 'updateOesConnection') as ScenarioId;
+  const scenario = scenarios(fixture).find((s) => s.id === scenarioId)!;
+  const n = Number(option('n', '3000'));
+  const c = Number(option('c', '16'));
+  const only = option('only', '');
+  const rounds = Number(option('rounds', '4'));
+
+  const viaGateway = async () => {
+    const request = scenario.next();
+    const headers = new HeaderMap();
+    headers.set('content-type', 'application/json');
+    headers.set('authorization', request.authorization);
+    headers.set('host', '127.0.0.1');
+    headers.set('content-length', String(request.body.length));
+    const response = await gateway.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: 'POST',
+        headers,
+        search: '',
+        body: JSON.parse(request.body),
+      },
+      context: () => gateway.contextFor({ authorization: request.authorization }),
+    });
+    const body = response.body.kind === 'complete' ? response.body.string : '';
+    if (!scenario.ok(body)) throw new Error(`gateway: ${body.slice(0, 300)}`);
+  };
+  const viaBaseline = async () => {
+    const request = scenario.next();
+    const answer = await baseline.handle(
+      scenario.baselinePath,
+      request.authorization,
+      request.body,
+    );
+    if (!scenario.ok(answer.body)) throw new Error(`baseline: ${answer.body.slice(0, 300)}`);
+  };
+
+  async function measure(run: () => Promise<void>, count: number) {
+    let next = 0;
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: c }, async () => {
+        while (next++ < count) await run();
+      }),
+    );
+    const used = process.cpuUsage(cpu);
+    const ms = performance.now() - t0;
+    return { cpuUs: (used.user + used.system) / count, rps: (count / ms) * 1000 };
+  }
+
+  await measure(viaGateway, 500);
+  await measure(viaBaseline, 500);
+  const results: { g: number[]; b: number[] } = { g: [], b: [] };
+  for (let r = 0; r < rounds; r++) {
+    if (only !== 'baseline') {
+      const g = await measure(viaGateway, n);
+      results.g.push(g.cpuUs);
+      console.log(`gateway  ${g.cpuUs.toFixed(0)} µs/req ${g.rps.toFixed(0)} req/s`);
+    }
+    if (only !== 'gateway') {
+      const b = await measure(viaBaseline, n);
+      results.b.push(b.cpuUs);
+      console.log(`baseline ${b.cpuUs.toFixed(0)} µs/req ${b.rps.toFixed(0)} req/s`);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  if (results.g.length && results.b.length)
+    console.log(
+      `median: gateway ${median(results.g).toFixed(0)} µs, baseline ${median(results.b).toFixed(0)} µs, ratio ${(median(results.g) / median(results.b)).toFixed(2)}`,
+    );
+  await gateway.apollo.stop();
+  await db.destroy();
+  await pool.end();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { prepared } from '../../db/prepared.js';
+import type { OesConnectionUpdate } from '../../db/tables/oes.js';
+import { createOesConnection, createOesPartner } from '../../src/demo/builders.js';
+import { countStatements, getHarness, newTenant } from '../helpers/harness.js';
+
+async function oesConnection(tenantId: string, name: string) {
+  const { database } = await getHarness();
+  const partnerId = await createOesPartner(database.db, { tenantId, name: `${name} partner` });
+  return createOesConnection(database.db, { tenantId, partnerId, name });
+}
+
+const byTenants = prepared((db, tenantIds: readonly string[], name: string) =>
+  db
+    .selectFrom('oes_connections')
+    .select(['id', 'tenant_id', 'name'])
+    .where((eb) => eb('tenant_id', '=', eb.fn.any(eb.val(tenantIds))))
+    .where('name', '=', name)
+    .orderBy('tenant_id'),
+);
+
+const update = prepared((db, changes: OesConnectionUpdate, tenantId: string, id: string) =>
+  db
+    .updateTable('oes_connections')
+    .set(changes)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returning(['name', 'active', 'version']),
+);
+
+describe('prepared statements', () => {
+  it('run with each call’s own arguments, an array argument being one parameter', async () => {
+    const { database } = await getHarness();
+    const [a, b, c] = [await newTenant(), await newTenant(), await newTenant()];
+    const ids = [
+      await oesConnection(a, 'shared'),
+      await oesConnection(b, 'shared'),
+      await oesConnection(c, 'shared'),
+    ];
+    await oesConnection(a, 'other');
+
+    const { result, statements } = await countStatements(async () => [
+      await byTenants(database.db, [a, b], 'shared'),
+      await byTenants(database.db, [c], 'shared'),
+      await byTenants(database.db, [a, b, c], 'nobody'),
+    ]);
+    expect(result[0].map((r) => r.id).sort()).toEqual([ids[0], ids[1]].sort());
+    expect(result[1].map((r) => r.id)).toEqual([ids[2]]);
+    expect(result[2]).toEqual([]);
+    // One text for every list length.
+    expect(new Set(statements).size).toBe(1);
+    expect(statements[0]).toContain('= any($1)');
+  });
+
+  it('compile one text per set of record fields, and never write a field left undefined', async () => {
+    const { database } = await getHarness();
+    const tenantId = await newTenant();
+    const id = await oesConnection(tenantId, 'before');
+
+    const { result, statements } = await countStatements(async () => [
+      await update(database.db, { name: 'renamed' }, tenantId, id),
+      await update(database.db, { name: 'again', active: undefined }, tenantId, id),
+      await update(database.db, { active: false, version: 2 }, tenantId, id),
+    ]);
+    expect(result.map(([row]) => row)).toEqual([
+      { name: 'renamed', active: true, version: 1 },
+      { name: 'again', active: true, version: 1 },
+      { name: 'again', active: false, version: 2 },
+    ]);
+    expect(statements[0]).toBe(statements[1]);
+    expect(statements[0]).toMatch(/set "name" = \$1 where/);
+    expect(statements[2]).toMatch(/set "active" = \$1, "version" = \$2 where/);
+  });
+
+  it('refuse a statement that does not use an argument as a parameter, before running it', async () => {
+    const { database } = await getHarness();
+    const ignoresName = prepared((db, tenantId: string, _name: string) =>
+      db.selectFrom('oes_connections').select('id').where('tenant_id', '=', tenantId),
+    );
+    const { result, statements } = await countStatements(() =>
+      ignoresName(database.db, 'some-tenant', 'x').then(
+        () => null,
+        (error: Error) => error.message,
+      ),
+    );
+    expect(result).toMatch(/argument 1 is not a parameter of: select "id" from "oes_connections"/);
+    expect(statements).toEqual([]);
+  });
+});
