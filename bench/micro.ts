@@ -8,6 +8,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { Session } from 'node:inspector';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { HeaderMap } from '@apollo/server';
 import pg from 'pg';
@@ -105,6 +106,13 @@ async function main() {
 
   await measure(viaGateway, 500);
   await measure(viaBaseline, 500);
+  if (flag('alloc')) {
+    await printAllocations(() => measure(only === 'baseline' ? viaBaseline : viaGateway, n));
+    await gateway.apollo.stop();
+    await db.destroy();
+    await pool.end();
+    return;
+  }
   const results: { g: number[]; b: number[] } = { g: [], b: [] };
   for (let r = 0; r < rounds; r++) {
     if (only !== 'baseline') {
@@ -126,6 +134,57 @@ async function main() {
   await gateway.apollo.stop();
   await db.destroy();
   await pool.end();
+}
+
+/**
+ * `--alloc`: where the bytes allocated while `run` runs come from (every allocation sampled,
+ * also those the GC already reclaimed), by package and by function.
+ */
+async function printAllocations(run: () => Promise<unknown>) {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  await run();
+  const { profile } = await post('HeapProfiler.stopSampling');
+  session.disconnect();
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  const walk = (node: any, parent = '') => {
+    const { url, functionName, lineNumber } = node.callFrame;
+    const nm = url.lastIndexOf('node_modules/');
+    const rest = nm >= 0 ? url.slice(nm + 13).split('/') : [];
+    const pkg =
+      nm >= 0
+        ? rest.slice(0, rest[0].startsWith('@') ? 2 : 1).join('/')
+        : url.replace(/^.*\/work\/main\//, '') || '(native)';
+    const here = `${functionName || '(anonymous)'} ${pkg}:${lineNumber + 1}`;
+    // Native allocations (a Map, Promise.all) are named by their caller.
+    const fn = url ? here : `${here} ← ${parent}`;
+    total += node.selfSize;
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + node.selfSize);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child, here);
+  };
+  walk(profile.head);
+  const top = (map: Map<string, number>, count: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([name, bytes]) => `${((100 * bytes) / total).toFixed(1).padStart(5)}%  ${name}`)
+      .join('\n');
+  console.log(
+    `${(total / 1e6).toFixed(0)} MB sampled\n${top(byPackage, 20)}\n${top(byFunction, 40)}`,
+  );
 }
 
 main().catch((error) => {

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type QueryExecutorProvider } from 'kysely';
+import type { CompiledQuery, Kysely, QueryExecutorProvider } from 'kysely';
 import type { Database } from './database.js';
 
 /** Stands in for an argument (or one field of a record argument) while a statement is built. */
@@ -15,7 +15,7 @@ interface Buildable<Row> {
 }
 
 interface Template {
-  sql: string;
+  compiled: CompiledQuery;
   /** Per `$n`: where its value comes from, or the constant the builder put there. */
   parameters: readonly unknown[];
 }
@@ -48,7 +48,11 @@ export function prepared<Args extends unknown[], Row>(
 ): (db: Kysely<Database>, ...args: Args) => Promise<Row[]> {
   const templates = new Map<string, Template>();
   return async (db, ...args) => {
-    const shape = args.map((a) => (isRecord(a) ? definedFields(a).join(',') : '')).join('|');
+    let shape = '';
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if (isRecord(arg)) shape += `${i}:${definedFields(arg).join(',')};`;
+    }
     let template = templates.get(shape);
     if (!template) {
       template = compileTemplate(db, build, args);
@@ -61,8 +65,9 @@ export function prepared<Args extends unknown[], Row>(
           : (args[p.arg] as Record<string, unknown>)[p.field]
         : p,
     );
-    const result = await db.executeQuery(CompiledQuery.raw(template.sql, parameters));
-    return result.rows as Row[];
+    const { sql, query, queryId } = template.compiled;
+    const result = await db.executeQuery<Row>({ sql, query, queryId, parameters });
+    return result.rows;
   };
 }
 
@@ -89,5 +94,5 @@ function compileTemplate<Args extends unknown[], Row>(
       `prepared statement: argument ${unused.map((p) => (p.field ? `${p.arg}.${p.field}` : p.arg)).join(', ')} is not a parameter of: ${compiled.sql}`,
     );
   }
-  return { sql: compiled.sql, parameters: compiled.parameters };
+  return { compiled, parameters: compiled.parameters };
 }

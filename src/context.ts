@@ -36,19 +36,23 @@ export function createContext(
   request: { authorization?: string; requestId?: string },
 ): GatewayContext {
   const requestId = request.requestId ?? randomUUID();
-  const logger = deps.logger.child({ requestId });
+  let logger: Logger | undefined;
   let principal: Promise<Principal | null> | undefined;
-  return {
+  const context: GatewayContext = {
     requestId,
     principal: () =>
       (principal ??= authenticate(deps.db, deps.jwt, request.authorization).then((auth) => {
         // Why a presented credential was refused goes to the log only.
-        if (auth.failure) logger.info({ reason: auth.failure }, 'credentials refused');
+        if (auth.failure) context.logger.info({ reason: auth.failure }, 'credentials refused');
         return auth.principal;
       })),
     db: deps.db,
     secrets: deps.secrets,
     loaders: createLoaders(deps.db),
-    logger,
+    // Most requests never log: the request's child logger is made on first use.
+    get logger() {
+      return (logger ??= deps.logger.child({ requestId }));
+    },
   };
+  return context;
 }

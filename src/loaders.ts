@@ -9,21 +9,54 @@ import { createDatabasesLoaders } from './services/databases/loaders.js';
 import { createNexusLoaders } from './services/nexus/loaders.js';
 import { tenantRowLoader } from './tenant-loaders.js';
 
-/**
- * The per-request loaders. A new set is built for every request, so nothing one request
- * loads is ever served to another. Every key names the tenant.
- */
-export function createLoaders(db: Kysely<Database>) {
+function createIdentityAndOesLoaders(db: Kysely<Database>) {
   return {
     entitlements: new DataLoader<string, string[]>((tenantIds) =>
       entitlementsOfTenants(db, tenantIds),
     ),
     oesPartner: tenantRowLoader((keys) => partnersByKeys(db, keys)),
-    ...createNexusLoaders(db),
-    ...createAppsLoaders(db),
-    ...createDatabasesLoaders(db),
-    ...createConnectorsLoaders(db),
   };
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/** Each service's set of loaders; a request builds a set when it first uses one of them. */
+const loaderSets = [
+  createIdentityAndOesLoaders,
+  createNexusLoaders,
+  createAppsLoaders,
+  createDatabasesLoaders,
+  createConnectorsLoaders,
+] as const;
+
+type Union<T> = T extends readonly ((db: Kysely<Database>) => infer L)[] ? L : never;
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
+  ? I
+  : never;
+export type Loaders = Readonly<Intersection<Union<typeof loaderSets>>>;
+
+/**
+ * Shared by every request's loaders: one getter per loader name that, on first use, builds
+ * that loader's service set for this request and stores it on the request's object. A
+ * mutation that loads nothing builds none of them.
+ */
+const lazyLoaders: object = Object.create(null);
+for (const createSet of loaderSets) {
+  // The names of the set's loaders (building a set runs no SQL; the db is never touched).
+  for (const name of Object.keys(createSet(null as never))) {
+    Object.defineProperty(lazyLoaders, name, {
+      get(this: { db: Kysely<Database> }) {
+        const set: Record<string, unknown> = createSet(this.db);
+        for (const [key, loader] of Object.entries(set))
+          Object.defineProperty(this, key, { value: loader, enumerable: true });
+        return set[name];
+      },
+    });
+  }
+}
+
+/**
+ * The per-request loaders. A new set is built for every request, so nothing one request
+ * loads is ever served to another. Every key names the tenant.
+ */
+export function createLoaders(db: Kysely<Database>): Loaders {
+  return Object.create(lazyLoaders, { db: { value: db } }) as Loaders;
+}
