@@ -30,29 +30,47 @@ export interface ContextDeps {
   logger: Logger;
 }
 
-/** Builds the context of one request: a request id, fresh loaders, a lazy caller; no I/O. */
+/**
+ * One request's context: a request id, fresh loaders, a lazy caller; no I/O until used.
+ * A class, so that Apollo's shallow copy of the context (`Object.assign` onto the same
+ * prototype) keeps the logger getter lazy instead of calling it.
+ */
+class RequestContext implements GatewayContext {
+  readonly db: Kysely<Database>;
+  readonly secrets: SecretBox;
+  readonly loaders: Loaders;
+  private caller: Promise<Principal | null> | undefined = undefined;
+  private childLogger: Logger | undefined = undefined;
+
+  constructor(
+    private readonly deps: ContextDeps,
+    private readonly authorization: string | undefined,
+    readonly requestId: string,
+  ) {
+    this.db = deps.db;
+    this.secrets = deps.secrets;
+    this.loaders = createLoaders(deps.db);
+  }
+
+  principal(): Promise<Principal | null> {
+    return (this.caller ??= authenticate(this.deps.db, this.deps.jwt, this.authorization).then(
+      (auth) => {
+        // Why a presented credential was refused goes to the log only.
+        if (auth.failure) this.logger.info({ reason: auth.failure }, 'credentials refused');
+        return auth.principal;
+      },
+    ));
+  }
+
+  /** Most requests never log: the request's child logger is made on first use. */
+  get logger(): Logger {
+    return (this.childLogger ??= this.deps.logger.child({ requestId: this.requestId }));
+  }
+}
+
 export function createContext(
   deps: ContextDeps,
   request: { authorization?: string; requestId?: string },
 ): GatewayContext {
-  const requestId = request.requestId ?? randomUUID();
-  let logger: Logger | undefined;
-  let principal: Promise<Principal | null> | undefined;
-  const context: GatewayContext = {
-    requestId,
-    principal: () =>
-      (principal ??= authenticate(deps.db, deps.jwt, request.authorization).then((auth) => {
-        // Why a presented credential was refused goes to the log only.
-        if (auth.failure) context.logger.info({ reason: auth.failure }, 'credentials refused');
-        return auth.principal;
-      })),
-    db: deps.db,
-    secrets: deps.secrets,
-    loaders: createLoaders(deps.db),
-    // Most requests never log: the request's child logger is made on first use.
-    get logger() {
-      return (logger ??= deps.logger.child({ requestId }));
-    },
-  };
-  return context;
+  return new RequestContext(deps, request.authorization, request.requestId ?? randomUUID());
 }
