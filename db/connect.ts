@@ -45,6 +45,27 @@ export interface Db {
  * On the server, timeouts are session settings given at connect time
  * (`-c statement_timeout=… -c lock_timeout=…`), so no request pays an extra `SET` round trip.
  */
+const TIMESTAMPTZ_OID = 1184;
+/** `2026-11-23 18:00:00.123+00`: PostgreSQL's text form of a timestamptz in a UTC session. */
+const UTC_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?\+00$/;
+const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text');
+
+/**
+ * pg's type parsers, but a timestamptz in the form the session's `TimeZone=UTC` gives is
+ * handed to the engine's own ISO 8601 parser (`new Date('…T…Z')`), about five times faster
+ * than the general parser, which stays the fallback for any other form (an offset, BC,
+ * infinity). A page of rows holds hundreds of timestamps.
+ */
+const typeParser = ((oid: number, format?: 'text' | 'binary') => {
+  if (oid === TIMESTAMPTZ_OID && format !== 'binary') {
+    return (text: string) =>
+      UTC_TIMESTAMP.test(text)
+        ? new Date(`${text.slice(0, 10)}T${text.slice(11, -3)}Z`)
+        : parseTimestamptz(text);
+  }
+  return pg.types.getTypeParser(oid, format as 'text');
+}) as typeof pg.types.getTypeParser;
+
 export async function createDb(options: DbOptions): Promise<Db> {
   const log = options.onQuery
     ? (event: LogEvent) => {
@@ -59,7 +80,8 @@ export async function createDb(options: DbOptions): Promise<Db> {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
-      options: `-c statement_timeout=${options.statementTimeoutMs ?? 10_000} -c lock_timeout=${options.lockTimeoutMs ?? 3_000}`,
+      options: `-c statement_timeout=${options.statementTimeoutMs ?? 10_000} -c lock_timeout=${options.lockTimeoutMs ?? 3_000} -c TimeZone=UTC`,
+      types: { getTypeParser: typeParser },
     });
     const onError = options.onPoolError ?? (() => {});
     // A backend killed under an idle client emits 'error' on the pool; a checked-out client
