@@ -17,7 +17,10 @@ export type OrgConnectionUpdate = Pick<
 >;
 
 /** A board with the connection it was looked up for (one row per board × connection). */
-export type ConnectionBoardRow = BoardRow & { connection_id: string };
+/** A board as `OrgConnection.usedByBoards` shows it (id and name), with the connection it serves. */
+export type ConnectionBoardRow = Pick<BoardRow, 'tenant_id' | 'id' | 'name'> & {
+  connection_id: string;
+};
 
 /**
  * Locks and reads one org connection of one tenant for the rest of the transaction:
@@ -192,7 +195,7 @@ export async function authConfigsByAppKeys(
  * board name then id, for the per-request loader of `OrgConnection.usedByBoards`:
  *
  * ```sql
- * select boards.*, bc.connection_id from board_connections bc
+ * select boards.tenant_id, boards.id, boards.name, bc.connection_id from board_connections bc
  *   join boards on boards.tenant_id = bc.tenant_id and boards.id = bc.board_id
  *  where (bc.tenant_id, bc.connection_id) in (…) order by boards.name, boards.id
  * ```
@@ -207,8 +210,7 @@ export async function boardsByConnectionKeys(
     .innerJoin('boards', (join) =>
       join.onRef('boards.tenant_id', '=', 'bc.tenant_id').onRef('boards.id', '=', 'bc.board_id'),
     )
-    .selectAll('boards')
-    .select('bc.connection_id')
+    .select(['boards.tenant_id', 'boards.id', 'boards.name', 'bc.connection_id'])
     .where(inTenantKeys('bc.tenant_id', 'bc.connection_id', keys))
     .orderBy('boards.name')
     .orderBy('boards.id')
