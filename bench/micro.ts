@@ -156,6 +156,8 @@ async function printAllocations(run: () => Promise<unknown>) {
   await run();
   const { profile } = await post('HeapProfiler.stopSampling');
   session.disconnect();
+  if (process.env.MICRO_ALLOC_FILE)
+    writeFileSync(process.env.MICRO_ALLOC_FILE, JSON.stringify(profile));
   const byPackage = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let total = 0;

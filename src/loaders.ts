@@ -14,7 +14,7 @@ function createIdentityAndOesLoaders(db: Kysely<Database>) {
     entitlements: new DataLoader<string, string[]>((tenantIds) =>
       entitlementsOfTenants(db, tenantIds),
     ),
-    oesPartner: tenantRowLoader((keys) => partnersByKeys(db, keys)),
+    oesPartner: tenantRowLoader((tenantId, ids) => partnersByKeys(db, tenantId, ids)),
   };
 }
 

@@ -3,7 +3,50 @@ import type { TenantKey } from '../db/queries/tenant-keys.js';
 
 export type { TenantKey };
 
-const cacheKey = (k: TenantKey) => `${k.tenantId}\u0000${k.id}`;
+/**
+ * A per-request loader keyed by `(tenant, id)`: one DataLoader per tenant, keyed by the id
+ * alone. A row can therefore only ever answer a key of its own tenant, and keys stay plain
+ * ids (no composite strings to build and hash for every load and every row). A page is read
+ * in one tenant, so it still loads each kind of nested object with one batch statement.
+ */
+export class TenantLoader<T> {
+  private readonly byTenant = new Map<string, DataLoader<string, T>>();
+
+  constructor(private readonly batch: (tenantId: string, ids: readonly string[]) => Promise<T[]>) {}
+
+  load(key: TenantKey): Promise<T> {
+    return this.loaderOf(key.tenantId).load(key.id);
+  }
+
+  /** Forgets one key (after a write changed what it loads). */
+  clear(key: TenantKey): this {
+    this.byTenant.get(key.tenantId)?.clear(key.id);
+    return this;
+  }
+
+  /** Caches a value for a key (what a write just stored). */
+  prime(key: TenantKey, value: T): this {
+    this.loaderOf(key.tenantId).prime(key.id, value);
+    return this;
+  }
+
+  clearAll(): this {
+    this.byTenant.clear();
+    return this;
+  }
+
+  private loaderOf(tenantId: string): DataLoader<string, T> {
+    let loader = this.byTenant.get(tenantId);
+    if (!loader) {
+      loader = new DataLoader((ids) => this.batch(tenantId, ids));
+      this.byTenant.set(tenantId, loader);
+    }
+    return loader;
+  }
+}
+
+/** One batch statement: the rows of `ids` within `tenantId`. */
+type Batch<Row> = (tenantId: string, ids: readonly string[]) => Promise<Row[]>;
 
 /**
  * A loader of one object per `(tenant, id)` key, from a batch statement that returns the rows
@@ -11,19 +54,15 @@ const cacheKey = (k: TenantKey) => `${k.tenantId}\u0000${k.id}`;
  * in that tenant.
  */
 export function tenantRowLoader<Row extends { tenant_id: string; id: string }, T = Row>(
-  batch: (keys: readonly TenantKey[]) => Promise<Row[]>,
+  batch: Batch<Row>,
   map: (row: Row) => T = (row) => row as unknown as T,
-): DataLoader<TenantKey, T | null, string> {
-  return new DataLoader(
-    async (keys) => {
-      const rows = await batch(keys);
-      const byKey = new Map(
-        rows.map((r) => [cacheKey({ tenantId: r.tenant_id, id: r.id }), map(r)]),
-      );
-      return keys.map((k) => byKey.get(cacheKey(k)) ?? null);
-    },
-    { cacheKeyFn: cacheKey },
-  );
+): TenantLoader<T | null> {
+  return new TenantLoader(async (tenantId, ids) => {
+    const rows = await batch(tenantId, ids);
+    const byId = new Map<string, T>();
+    for (const row of rows) if (row.tenant_id === tenantId) byId.set(row.id, map(row));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 }
 
 /**
@@ -33,22 +72,20 @@ export function tenantRowLoader<Row extends { tenant_id: string; id: string }, T
  * `shape([])`.
  */
 export function tenantGroupLoader<Row extends { tenant_id: string }, T>(
-  batch: (keys: readonly TenantKey[]) => Promise<Row[]>,
+  batch: Batch<Row>,
   ownerOf: (row: Row) => string,
   shape: (rows: Row[]) => T,
-): DataLoader<TenantKey, T, string> {
-  return new DataLoader(
-    async (keys) => {
-      const rows = await batch(keys);
-      const groups = new Map<string, Row[]>();
-      for (const row of rows) {
-        const key = cacheKey({ tenantId: row.tenant_id, id: ownerOf(row) });
-        const group = groups.get(key);
-        if (group) group.push(row);
-        else groups.set(key, [row]);
-      }
-      return keys.map((k) => shape(groups.get(cacheKey(k)) ?? []));
-    },
-    { cacheKeyFn: cacheKey },
-  );
+): TenantLoader<T> {
+  return new TenantLoader(async (tenantId, ids) => {
+    const rows = await batch(tenantId, ids);
+    const groups = new Map<string, Row[]>();
+    for (const row of rows) {
+      if (row.tenant_id !== tenantId) continue;
+      const owner = ownerOf(row);
+      const group = groups.get(owner);
+      if (group) group.push(row);
+      else groups.set(owner, [row]);
+    }
+    return ids.map((id) => shape(groups.get(id) ?? []));
+  });
 }

@@ -8,7 +8,7 @@ import type {
   OrgConnectionsTable,
 } from '../tables/apps.js';
 import { keysetPage, type PageRequest } from './pagination.js';
-import { inTenantKeys, type TenantKey } from './tenant-keys.js';
+import { inTenant } from './tenant-keys.js';
 
 /** The columns `replaceOrgConnection` may write (always with the new version). */
 export type OrgConnectionUpdate = Pick<
@@ -138,13 +138,14 @@ export async function listOrgConnections(
 /** Batch: Apps by `(tenant, id)` keys, for the per-request loader. */
 export async function appsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<AppRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('apps')
     .selectAll()
-    .where(inTenantKeys('tenant_id', 'id', keys))
+    .where(inTenant('tenant_id', 'id', tenantId, ids))
     .execute();
 }
 
@@ -166,11 +167,12 @@ function selectAuthConfigs(db: Kysely<Database>) {
 /** Batch: auth configs by `(tenant, id)` keys, for the per-request loader. */
 export async function authConfigsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<AppAuthConfigReadRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return selectAuthConfigs(db)
-    .where(inTenantKeys('tenant_id', 'id', keys))
+    .where(inTenant('tenant_id', 'id', tenantId, ids))
     .execute();
 }
 
@@ -180,11 +182,12 @@ export async function authConfigsByKeys(
  */
 export async function authConfigsByAppKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<AppAuthConfigReadRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return selectAuthConfigs(db)
-    .where(inTenantKeys('tenant_id', 'app_id', keys))
+    .where(inTenant('tenant_id', 'app_id', tenantId, ids))
     .orderBy('position')
     .orderBy('id')
     .execute();
@@ -197,21 +200,22 @@ export async function authConfigsByAppKeys(
  * ```sql
  * select boards.tenant_id, boards.id, boards.name, bc.connection_id from board_connections bc
  *   join boards on boards.tenant_id = bc.tenant_id and boards.id = bc.board_id
- *  where (bc.tenant_id, bc.connection_id) in (…) order by boards.name, boards.id
+ *  where bc.tenant_id = $1 and bc.connection_id = any($2) order by boards.name, boards.id
  * ```
  */
 export async function boardsByConnectionKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<ConnectionBoardRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('board_connections as bc')
     .innerJoin('boards', (join) =>
       join.onRef('boards.tenant_id', '=', 'bc.tenant_id').onRef('boards.id', '=', 'bc.board_id'),
     )
     .select(['boards.tenant_id', 'boards.id', 'boards.name', 'bc.connection_id'])
-    .where(inTenantKeys('bc.tenant_id', 'bc.connection_id', keys))
+    .where(inTenant('bc.tenant_id', 'bc.connection_id', tenantId, ids))
     .orderBy('boards.name')
     .orderBy('boards.id')
     .execute();

@@ -8,7 +8,7 @@ import type {
   ConnectorRow,
 } from '../tables/connectors.js';
 import { keysetPage, type PageRequest } from './pagination.js';
-import { inTenantKeys, type TenantKey } from './tenant-keys.js';
+import { inTenant } from './tenant-keys.js';
 
 /**
  * A credential as the read side may see it: every column except the sealed `data_enc`, which
@@ -267,66 +267,71 @@ export async function listConnectorConnections(
 /** Batch: connectors by `(tenant, id)`. */
 export async function connectorsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<ConnectorRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('connectors')
     .selectAll()
-    .where(inTenantKeys('tenant_id', 'id', keys))
+    .where(inTenant('tenant_id', 'id', tenantId, ids))
     .execute();
 }
 
 /** Batch: connector connections by `(tenant, id)`. */
 export async function connectorConnectionsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<ConnectorConnectionRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('connector_connections')
     .selectAll()
-    .where(inTenantKeys('tenant_id', 'id', keys))
+    .where(inTenant('tenant_id', 'id', tenantId, ids))
     .execute();
 }
 
 /** Batch: auth scheme configs by `(tenant, id)`. */
 export async function authSchemeConfigsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<AuthSchemeConfigRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('auth_scheme_configs')
     .selectAll()
-    .where(inTenantKeys('tenant_id', 'id', keys))
+    .where(inTenant('tenant_id', 'id', tenantId, ids))
     .execute();
 }
 
 /** Batch: credentials by `(tenant, id)`, without their sealed data (`has_data` instead). */
 export async function credentialsByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<CredentialSummaryRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('credentials')
     .select(['id', 'tenant_id', 'type', 'name', 'errors', 'expires_at', 'created_at'])
     .select((eb) => eb('data_enc', 'is not', null).$castTo<boolean>().as('has_data'))
-    .where(inTenantKeys('tenant_id', 'id', keys))
+    .where(inTenant('tenant_id', 'id', tenantId, ids))
     .execute();
 }
 
 /** Batch: the credential slots of connections by `(tenant, connection id)`, in slot order. */
 export async function connectionCredentialsByConnections(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<ConnectionCredentialRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('connection_credentials')
     .selectAll()
-    .where(inTenantKeys('tenant_id', 'connection_id', keys))
+    .where(inTenant('tenant_id', 'connection_id', tenantId, ids))
     .orderBy('kind')
     .orderBy('position')
     .orderBy('id')
@@ -336,13 +341,14 @@ export async function connectionCredentialsByConnections(
 /** Batch: the variables of connections by `(tenant, connection id)`, in position order. */
 export async function connectionVariablesByConnections(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<ConnectionVariableRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('connection_variables')
     .selectAll()
-    .where(inTenantKeys('tenant_id', 'connection_id', keys))
+    .where(inTenant('tenant_id', 'connection_id', tenantId, ids))
     .orderBy('position')
     .orderBy('name')
     .execute();
@@ -361,9 +367,10 @@ export async function connectionVariablesByConnections(
  */
 export async function credentialUsagesByCredentials(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<CredentialUsageRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('connection_credentials as cc')
     .innerJoin('connector_connections as conn', (join) =>
@@ -372,7 +379,7 @@ export async function credentialUsagesByCredentials(
     .distinct()
     .select('cc.credential_id')
     .selectAll('conn')
-    .where(inTenantKeys('cc.tenant_id', 'cc.credential_id', keys))
+    .where(inTenant('cc.tenant_id', 'cc.credential_id', tenantId, ids))
     .orderBy('conn.created_at')
     .orderBy('conn.id')
     .execute();

@@ -38,7 +38,7 @@ import type {
 } from '../tables/databases.js';
 import { prepared } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
-import { inTenantKeys, type TenantKey } from './tenant-keys.js';
+import { inTenant } from './tenant-keys.js';
 
 /** Job statuses in which a job uses its connection: a patch is refused while one exists. */
 export const ACTIVE_JOB_STATUSES = ['QUEUED', 'RUNNING'] as const;
@@ -235,17 +235,18 @@ export async function listDatabaseConnections(
 /**
  * Batch: the QUEUED and RUNNING jobs of many connections in one statement, for the
  * per-request `activeJobs` loader:
- * `select * from database_jobs where (tenant_id, connection_id) in (…) and status in ('QUEUED','RUNNING') order by id`.
+ * `select * from database_jobs where tenant_id = $1 and connection_id = any($2) and status in ('QUEUED','RUNNING') order by id`.
  */
 export async function activeJobsByConnectionKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<DatabaseJobRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('database_jobs')
     .selectAll()
-    .where(inTenantKeys('tenant_id', 'connection_id', keys))
+    .where(inTenant('tenant_id', 'connection_id', tenantId, ids))
     .where('status', 'in', activeStatuses())
     .orderBy('id')
     .execute();

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { NexusClientRow, NexusConnectionRow } from '../tables/nexus.js';
 import { keysetPage, type PageRequest } from './pagination.js';
-import { inTenantKeys, type TenantKey } from './tenant-keys.js';
+import { inTenant } from './tenant-keys.js';
 
 /** One client on one connection, with the client's name: a row of a connection's client list. */
 export interface NexusConnectionClientView {
@@ -143,11 +143,12 @@ export async function listNexusConnections(
  */
 export async function connectionClientsByConnections(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<NexusConnectionClientView[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return connectionClientsQuery(db)
-    .where(inTenantKeys('ncc.tenant_id', 'ncc.connection_id', keys))
+    .where(inTenant('ncc.tenant_id', 'ncc.connection_id', tenantId, ids))
     .orderBy('ncc.tenant_id')
     .orderBy('ncc.connection_id')
     .orderBy('ncc.position')

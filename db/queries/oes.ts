@@ -3,7 +3,7 @@ import type { Database } from '../database.js';
 import type { OesConnectionRow, OesConnectionUpdate, OesPartnerRow } from '../tables/oes.js';
 import { prepared } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
-import { inTenantKeys, type TenantKey } from './tenant-keys.js';
+import { inTenant } from './tenant-keys.js';
 
 /**
  * Locks and reads one OES connection of one tenant for the rest of the transaction:
@@ -76,12 +76,13 @@ export async function listOesConnections(
 /** Batch: partners by `(tenant, id)` keys, for the per-request loader. */
 export async function partnersByKeys(
   db: Kysely<Database>,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
 ): Promise<OesPartnerRow[]> {
-  if (keys.length === 0) return [];
+  if (ids.length === 0) return [];
   return db
     .selectFrom('oes_partners')
     .selectAll()
-    .where(inTenantKeys('tenant_id', 'id', keys))
+    .where(inTenant('tenant_id', 'id', tenantId, ids))
     .execute();
 }

@@ -1,29 +1,28 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 
-/** A row's identity within its tenant: every batch key names the tenant too. */
+/** A row's identity within its tenant: every loader key names the tenant too. */
 export interface TenantKey {
   tenantId: string;
   id: string;
 }
 
 /**
- * The filter of every batch (DataLoader) query: `(tenantColumn, idColumn)` is one of `keys`.
+ * The filter of every batch (DataLoader) query, which loads within one tenant:
  *
  * ```sql
- * (tenant_id, id) in (select * from unnest($1::text[], $2::uuid[]))
+ * tenant_id = $1 and id = any($2::uuid[])
  * ```
  *
- * Two array parameters whatever the batch size, rather than a `((…),(…))` tuple list: the
- * statement text stays the same for every batch (plans are reused), and PGlite returns no
- * rows — then hangs — for a tuple list of about 280 keys or more (reproduced with 0.5.16).
+ * One array parameter whatever the batch size, rather than an `in (…)` list: the statement
+ * text stays the same for every batch (plans are reused), and PGlite returns no rows — then
+ * hangs — for a list of about 280 tuples or more (reproduced with 0.5.16).
  */
-export function inTenantKeys(
+export function inTenant(
   tenantColumn: string,
   idColumn: string,
-  keys: readonly TenantKey[],
+  tenantId: string,
+  ids: readonly string[],
   idType: 'uuid' | 'text' = 'uuid',
 ): RawBuilder<SqlBool> {
-  const tenantIds = keys.map((k) => k.tenantId);
-  const ids = keys.map((k) => k.id);
-  return sql<SqlBool>`(${sql.ref(tenantColumn)}, ${sql.ref(idColumn)}) in (select * from unnest(${tenantIds}::text[], ${ids}::${sql.raw(idType)}[]))`;
+  return sql<SqlBool>`${sql.ref(tenantColumn)} = ${tenantId} and ${sql.ref(idColumn)} = any(${ids}::${sql.raw(idType)}[])`;
 }

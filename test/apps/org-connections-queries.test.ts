@@ -227,3 +227,59 @@ describe('orgConnection', () => {
     );
   });
 });
+
+describe('one request over two organisations', () => {
+  it('loads each organisation’s nested objects from that organisation only, one batch each', async () => {
+    const [a, b] = [await listWorld(3, 1), await listWorld(2, 1)];
+    const principalId = `p-${randomUUID()}`;
+    const key = await newApiKey(a.tenantId, ['connections:read'], { principalId });
+    await newApiKey(b.tenantId, ['connections:read'], { principalId });
+    const BOTH = /* GraphQL */ `
+      query Both($a: ID!, $b: ID!) {
+        a: orgConnections(organisationId: $a) {
+          items {
+            id
+            orgId
+            app {
+              id
+              orgId
+            }
+            usedByBoards {
+              id
+            }
+          }
+        }
+        b: orgConnections(organisationId: $b) {
+          items {
+            id
+            orgId
+            app {
+              id
+              orgId
+            }
+            usedByBoards {
+              id
+            }
+          }
+        }
+      }
+    `;
+    const { result: r, statements } = await countStatements(() =>
+      gql(BOTH, { a: a.tenantId, b: b.tenantId }, key),
+    );
+    expect(r.errors).toBeUndefined();
+    for (const [page, w] of [
+      [r.data!.a, a],
+      [r.data!.b, b],
+    ] as const) {
+      expect(page.items.map((i: { id: string }) => i.id)).toEqual(w.connectionIds);
+      for (const item of page.items) {
+        expect(item.orgId).toBe(w.tenantId);
+        expect(item.app).toEqual({ id: w.app.appId, orgId: w.tenantId });
+        expect(item.usedByBoards).toHaveLength(1);
+      }
+    }
+    // key lookup, then per organisation: its page, its Apps, its boards
+    expect(statements).toHaveLength(7);
+  });
+});

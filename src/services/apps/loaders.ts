@@ -19,15 +19,18 @@ import { toApp, toAppAuthConfig, toBoard } from './service.js';
  */
 export function createAppsLoaders(db: Kysely<Database>) {
   return {
-    app: tenantRowLoader((keys) => appsByKeys(db, keys), toApp),
+    app: tenantRowLoader((tenantId, ids) => appsByKeys(db, tenantId, ids), toApp),
     appAuthConfigs: tenantGroupLoader(
-      (keys) => authConfigsByAppKeys(db, keys),
+      (tenantId, ids) => authConfigsByAppKeys(db, tenantId, ids),
       (row) => row.app_id,
       (rows) => rows.map(toAppAuthConfig),
     ),
-    appAuthConfig: tenantRowLoader((keys) => authConfigsByKeys(db, keys), toAppAuthConfig),
+    appAuthConfig: tenantRowLoader(
+      (tenantId, ids) => authConfigsByKeys(db, tenantId, ids),
+      toAppAuthConfig,
+    ),
     orgConnectionBoards: tenantGroupLoader(
-      (keys) => boardsByConnectionKeys(db, keys),
+      (tenantId, ids) => boardsByConnectionKeys(db, tenantId, ids),
       (row) => row.connection_id,
       (rows) => rows.map(toBoard),
     ),

@@ -26,31 +26,34 @@ import {
  */
 export function createConnectorsLoaders(db: Kysely<Database>) {
   return {
-    connector: tenantRowLoader((keys) => connectorsByKeys(db, keys), toConnector),
+    connector: tenantRowLoader((tenantId, ids) => connectorsByKeys(db, tenantId, ids), toConnector),
     connectorConnection: tenantRowLoader(
-      (keys) => connectorConnectionsByKeys(db, keys),
+      (tenantId, ids) => connectorConnectionsByKeys(db, tenantId, ids),
       toConnectorConnection,
     ),
     authSchemeConfig: tenantRowLoader(
-      (keys) => authSchemeConfigsByKeys(db, keys),
+      (tenantId, ids) => authSchemeConfigsByKeys(db, tenantId, ids),
       toAuthSchemeConfig,
     ),
-    credential: tenantRowLoader((keys) => credentialsByKeys(db, keys), toCredential),
+    credential: tenantRowLoader(
+      (tenantId, ids) => credentialsByKeys(db, tenantId, ids),
+      toCredential,
+    ),
     /** Keyed by `(tenant, connection id)`: the slots, each kind in position order. */
     connectionCredentials: tenantGroupLoader(
-      (keys) => connectionCredentialsByConnections(db, keys),
+      (tenantId, ids) => connectionCredentialsByConnections(db, tenantId, ids),
       (row) => row.connection_id,
       toConnectionCredentials,
     ),
     /** Keyed by `(tenant, connection id)`, in position order. */
     connectionVariables: tenantGroupLoader(
-      (keys) => connectionVariablesByConnections(db, keys),
+      (tenantId, ids) => connectionVariablesByConnections(db, tenantId, ids),
       (row) => row.connection_id,
       (rows) => rows.map(toConnectionVariable),
     ),
     /** Keyed by `(tenant, credential id)`: the connections that use the credential. */
     credentialUsages: tenantGroupLoader(
-      (keys) => credentialUsagesByCredentials(db, keys),
+      (tenantId, ids) => credentialUsagesByCredentials(db, tenantId, ids),
       (row) => row.credential_id,
       (rows) => rows.map(toConnectorConnection),
     ),

@@ -114,9 +114,7 @@ async function planUpdate(
 
   const variables = cmd.variables;
   if (variables) {
-    const current = await connectionVariablesByConnections(trx, [
-      { tenantId: row.tenant_id, id: row.id },
-    ]);
+    const current = await connectionVariablesByConnections(trx, row.tenant_id, [row.id]);
     if (!sameVariables(current, variables)) changedFields.push('variables');
   }
 

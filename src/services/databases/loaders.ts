@@ -12,7 +12,7 @@ import { toDatabaseJob } from './model.js';
 export function createDatabasesLoaders(db: Kysely<Database>) {
   return {
     databaseActiveJobs: tenantGroupLoader(
-      (keys) => activeJobsByConnectionKeys(db, keys),
+      (tenantId, ids) => activeJobsByConnectionKeys(db, tenantId, ids),
       (row) => row.connection_id,
       (rows) => rows.map(toDatabaseJob),
     ),

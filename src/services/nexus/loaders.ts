@@ -11,7 +11,7 @@ import { tenantGroupLoader } from '../../tenant-loaders.js';
 export function createNexusLoaders(db: Kysely<Database>) {
   return {
     nexusConnectionClients: tenantGroupLoader(
-      (keys) => connectionClientsByConnections(db, keys),
+      (tenantId, ids) => connectionClientsByConnections(db, tenantId, ids),
       (row) => row.connection_id,
       (rows) => rows,
     ),
