@@ -1,4 +1,5 @@
-import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { JsonObject, OrgConnection } from '../../src/services/apps/service.js';
 import { pageType } from '../shared/pagination.js';

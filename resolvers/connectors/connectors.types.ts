@@ -1,4 +1,4 @@
-import { GraphQLDateTime } from 'graphql-scalars';
+import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ConnectorConnection } from '../../src/services/connectors/types.js';
 import { pageType } from '../shared/pagination.js';

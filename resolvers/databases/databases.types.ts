@@ -1,4 +1,5 @@
-import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type {
   DatabaseConnection,

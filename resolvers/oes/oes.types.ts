@@ -1,4 +1,4 @@
-import { GraphQLDateTime } from 'graphql-scalars';
+import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { OesConnection } from '../../src/services/oes/service.js';
 import { pageType } from '../shared/pagination.js';

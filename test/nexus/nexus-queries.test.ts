@@ -106,8 +106,8 @@ describe('nexusConnections', () => {
       tenantId: w.tenantId,
       name: 'Connection 0',
       version: 1,
-      createdAt: new Date('2026-01-01T00:00:00.000Z'),
-      updatedAt: expect.any(Date),
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       clients: [
         { client: { id: 'charlie', name: 'Charlie' }, enabled: true },
         { client: { id: 'alpha', name: 'Alpha' }, enabled: false },
