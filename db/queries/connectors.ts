@@ -361,7 +361,7 @@ export async function connectionVariablesByConnections(
  * ```sql
  * select distinct cc.credential_id, conn.* from connection_credentials cc
  *   join connector_connections conn on conn.tenant_id = cc.tenant_id and conn.id = cc.connection_id
- *  where (cc.tenant_id, cc.credential_id) in (select * from unnest($1::text[], $2::uuid[]))
+ *  where cc.tenant_id = $1 and cc.credential_id = any($2::uuid[])
  *  order by conn.created_at, conn.id
  * ```
  */
