@@ -15,6 +15,7 @@ import pg from 'pg';
 import { createDb } from '../db/connect.js';
 import { createLogger } from '../src/logger.js';
 import { createGateway } from '../src/server.js';
+import { updateOesConnection } from '../src/services/oes/service.js';
 import { createBaseline } from './baseline-server.js';
 import { scenarios, type ScenarioId } from './scenarios.js';
 import { seedBenchDatabase, type Fixture } from './seed.js';
@@ -80,6 +81,16 @@ async function main() {
     const body = response.body.kind === 'complete' ? response.body.string : '';
     if (!scenario.ok(body)) throw new Error(`gateway: ${body.slice(0, 300)}`);
   };
+  // `--layer service`: the service call alone (no Apollo, no GraphQL), for updateOesConnection.
+  const viaService = async () => {
+    const request = scenario.next();
+    const { variables } = JSON.parse(request.body) as {
+      variables: { enterpriseId: string; connectionId: string; input: { name: string } };
+    };
+    const ctx = await gateway.contextFor({ authorization: request.authorization });
+    const result = await updateOesConnection(ctx, { ...variables, input: variables.input });
+    if (!result.ok) throw new Error(`service: ${JSON.stringify(result)}`);
+  };
   const viaBaseline = async () => {
     const request = scenario.next();
     const answer = await baseline.handle(
@@ -104,7 +115,8 @@ async function main() {
     return { cpuUs: (used.user + used.system) / count, rps: (count / ms) * 1000 };
   }
 
-  await measure(viaGateway, 500);
+  const gatewayPath = option('layer', '') === 'service' ? viaService : viaGateway;
+  await measure(gatewayPath, 500);
   await measure(viaBaseline, 500);
   if (flag('alloc')) {
     await printAllocations(() => measure(only === 'baseline' ? viaBaseline : viaGateway, n));
@@ -116,7 +128,7 @@ async function main() {
   const results: { g: number[]; b: number[] } = { g: [], b: [] };
   for (let r = 0; r < rounds; r++) {
     if (only !== 'baseline') {
-      const g = await measure(viaGateway, n);
+      const g = await measure(gatewayPath, n);
       results.g.push(g.cpuUs);
       console.log(`gateway  ${g.cpuUs.toFixed(0)} µs/req ${g.rps.toFixed(0)} req/s`);
     }
