@@ -66,7 +66,14 @@ export function prepared<Args extends unknown[], Row>(
         : p,
     );
     const { sql, query, queryId } = template.compiled;
-    const result = await db.executeQuery<Row>({ sql, query, queryId, parameters });
+    const compiled: CompiledQuery<Row> = { sql, query, queryId, parameters };
+    const executor = db.getExecutor();
+    // Straight to the connection Kysely provides (the transaction's, or one from the pool):
+    // without plugins, the executor's other layers only pass the result through.
+    if (executor.plugins.length > 0) return (await db.executeQuery(compiled)).rows;
+    const result = await executor.provideConnection((connection) =>
+      connection.executeQuery<Row>(compiled),
+    );
     return result.rows;
   };
 }
