@@ -30,16 +30,18 @@ const definedFields = (record: Record<string, unknown>) =>
 
 /**
  * A statement written with Kysely's query builder that is built and compiled once per shape
- * and then only run with new parameters. Building and compiling cost about a third of the
- * gateway's CPU per mutation (measured with `bench/micro.ts`), and the statements every
- * mutation runs are the same text every time.
+ * and then only run with new parameters. Building and compiling were a sixth of a mutation's
+ * CPU (`perf` of `bench/micro.ts`), and the statements every mutation runs are the same text
+ * every time.
  *
  * `build` is called with stand-ins for its arguments, so it may use each argument only as a
  * value (`where('id', '=', id)`, `values(event)`, `sql\`lower(${name})\``), never look at it
  * or branch on it. A record argument (a plain object such as an update's changed columns) may
  * be spread or passed to `set`/`values`: each of its fields with a value is a value, and each
- * different set of fields is a different shape, compiled once. A list must be one array value
- * (`= any(${ids})`), never an `in (…)` list, whose length would change the text.
+ * different set of fields is a different shape, compiled once. (Every plain-object argument is
+ * such a record: a JSON value belongs inside one, as a field.) A list must be one array value
+ * (`= any(${ids})`), never an `in (…)` list, whose length would change the text. Misuse that
+ * leaves an argument out of the parameters fails on first use, before anything runs.
  *
  * Compiled once per process: the gateway talks one dialect (PostgreSQL, on a server or PGlite).
  */
