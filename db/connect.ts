@@ -38,13 +38,6 @@ export interface Db {
   close(): Promise<void>;
 }
 
-/**
- * Opens the gateway's database: PGlite (real Postgres in WASM) when no URL is given, the `pg`
- * pool otherwise. The same Kysely code runs on both.
- *
- * On the server, timeouts are session settings given at connect time
- * (`-c statement_timeout=… -c lock_timeout=…`), so no request pays an extra `SET` round trip.
- */
 const TIMESTAMPTZ_OID = 1184;
 /** `2026-11-23 18:00:00.123+00`: PostgreSQL's text form of a timestamptz in a UTC session. */
 const UTC_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?\+00$/;
@@ -52,9 +45,10 @@ const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text');
 
 /**
  * pg's type parsers, but a timestamptz in the form the session's `TimeZone=UTC` gives is
- * handed to the engine's own ISO 8601 parser (`new Date('…T…Z')`), about five times faster
- * than the general parser, which stays the fallback for any other form (an offset, BC,
- * infinity). A page of rows holds hundreds of timestamps.
+ * handed to the engine's own ISO 8601 parser (`new Date('…T…Z')`): about 1.6 times faster
+ * than the general parser, without its per-value regular-expression match arrays. The general
+ * parser stays the fallback for any other form (an offset, BC, infinity). A page of rows holds
+ * hundreds of timestamps.
  */
 const typeParser = ((oid: number, format?: 'text' | 'binary') => {
   if (oid === TIMESTAMPTZ_OID && format !== 'binary') {
@@ -66,6 +60,14 @@ const typeParser = ((oid: number, format?: 'text' | 'binary') => {
   return pg.types.getTypeParser(oid, format as 'text');
 }) as typeof pg.types.getTypeParser;
 
+/**
+ * Opens the gateway's database: PGlite (real Postgres in WASM) when no URL is given, the `pg`
+ * pool otherwise. The same Kysely code runs on both.
+ *
+ * On the server, timeouts and the UTC time zone are session settings given at connect time
+ * (`-c statement_timeout=… -c lock_timeout=… -c TimeZone=UTC`), so no request pays an extra
+ * `SET` round trip.
+ */
 export async function createDb(options: DbOptions): Promise<Db> {
   const log = options.onQuery
     ? (event: LogEvent) => {
