@@ -51,6 +51,26 @@ export async function getNexusClient(
 }
 
 /**
+ * The owner of one tenant's client, read under `FOR SHARE`: the ownership cannot change until
+ * the transaction ends, so a `client.write` decision made on it holds for the write.
+ * `undefined` when the client does not exist; `null` when it has no owner.
+ */
+export async function shareLockClientOwner(
+  trx: Transaction<Database>,
+  tenantId: string,
+  clientId: string,
+): Promise<string | null | undefined> {
+  const row = await trx
+    .selectFrom('nexus_clients')
+    .select('owner_principal_id')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', clientId)
+    .forShare()
+    .executeTakeFirst();
+  return row?.owner_principal_id;
+}
+
+/**
  * The entry of one client on one connection's list, with the client's name, or undefined
  * when the client is not on that list (or does not exist in the tenant):
  *

@@ -7,6 +7,7 @@ import {
 } from '../../src/demo/builders.js';
 import { expectTypename, getHarness, gql, newApiKey, newTenant } from '../helpers/harness.js';
 import { enabledMap, nexusSnapshot, nexusWorld, SET_CLIENT_ENABLED } from '../helpers/nexus.js';
+import { onServer } from '../helpers/server.js';
 
 const set = (vars: Record<string, unknown>, token?: string) =>
   gql(SET_CLIENT_ENABLED, vars, token).then((r) => {
@@ -896,4 +897,43 @@ describe('setConnectionClientEnabled: concurrency (server only)', () => {
       });
     },
   );
+});
+
+describe.skipIf(!onServer)('setConnectionClientEnabled: ownership under concurrency', () => {
+  it('a client taken from its owner while the toggle runs is not toggled by the former owner', async () => {
+    const { database } = await getHarness();
+    const w = await nexusWorld();
+    const before = await nexusSnapshot(w.tenantId, w.connectionId);
+    // Another transaction hands `mobile` to someone else and keeps its row lock until told.
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    let changed!: () => void;
+    const isChanged = new Promise<void>((resolve) => (changed = resolve));
+    const handover = database.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('nexus_clients')
+        .set({ owner_principal_id: w.otherOwnerId })
+        .where('tenant_id', '=', w.tenantId)
+        .where('id', '=', 'mobile')
+        .execute();
+      changed();
+      await committing;
+    });
+    await isChanged;
+    // The permission check sees the committed owner (the caller) and passes; the toggle must
+    // then wait for the handover and see it.
+    const toggling = set(
+      {
+        tenantId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { clientId: 'mobile', enabled: false },
+      },
+      w.owner,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    commit();
+    await handover;
+    expectTypename(await toggling, 'PermissionDeniedError');
+    expect(await nexusSnapshot(w.tenantId, w.connectionId)).toEqual(before);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import {
   bumpNexusConnection,
@@ -8,6 +8,7 @@ import {
   listNexusConnections,
   lockNexusConnection,
   setConnectionClientEnabled as writeConnectionClientEnabled,
+  shareLockClientOwner,
   type NexusConnectionClientView,
 } from '../../../db/queries/nexus.js';
 import type { NexusConnectionRow } from '../../../db/tables/nexus.js';
@@ -98,6 +99,8 @@ export async function setConnectionClientEnabled(
     lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
     expectedVersion: (cmd) => cmd.expectedVersion,
     plan: async (trx, row, cmd) => {
+      const denied = await holdClientOwnership(ctx, trx, row.tenant_id, cmd.clientId);
+      if (denied) return fail(denied);
       const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
       if (!entry) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
       planned = { entry, enabled: cmd.enabled };
@@ -140,11 +143,31 @@ async function authorizeClientWrite(
     const client = await getNexusClient(db, tenantId, cmd.clientId);
     if (client && client.owner_principal_id === principal.id) return null;
   }
-  return {
-    kind: 'PermissionDenied',
-    code: 'PERMISSION_DENIED',
-    requiredPermissions: [...CLIENT_WRITE_PERMISSIONS],
-  };
+  return clientWriteDenied();
+}
+
+const clientWriteDenied = (): Failure => ({
+  kind: 'PermissionDenied',
+  code: 'PERMISSION_DENIED',
+  requiredPermissions: [...CLIENT_WRITE_PERMISSIONS],
+});
+
+/**
+ * Inside the transaction, for a caller allowed by ownership alone (`client.write`): reads the
+ * client's owner again under `FOR SHARE`, so an ownership change that committed after
+ * {@link authorizeClientWrite} is seen, and none can commit before our write does. A caller
+ * with `client.write.all` needs no lock.
+ */
+async function holdClientOwnership(
+  ctx: GatewayContext,
+  trx: Transaction<Database>,
+  tenantId: string,
+  clientId: string,
+): Promise<Failure | null> {
+  const principal = await ctx.principal();
+  if (principal && hasPermission(principal, tenantId, ['client.write.all'])) return null;
+  const owner = await shareLockClientOwner(trx, tenantId, clientId);
+  return principal && owner === principal.id ? null : clientWriteDenied();
 }
 
 /** One page of a tenant's Nexus connections; needs `connections:read` in the tenant. */
