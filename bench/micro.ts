@@ -82,13 +82,16 @@ async function main() {
     if (!scenario.ok(body)) throw new Error(`gateway: ${body.slice(0, 300)}`);
   };
   // `--layer service`: the service call alone (no Apollo, no GraphQL), for updateOesConnection.
+  const layer = option('layer', 'graphql');
+  if (layer === 'service' && scenario.id !== 'updateOesConnection')
+    throw new Error('--layer service is only wired for --scenario updateOesConnection');
   const viaService = async () => {
     const request = scenario.next();
     const { variables } = JSON.parse(request.body) as {
       variables: { enterpriseId: string; connectionId: string; input: { name: string } };
     };
     const ctx = await gateway.contextFor({ authorization: request.authorization });
-    const result = await updateOesConnection(ctx, { ...variables, input: variables.input });
+    const result = await updateOesConnection(ctx, variables);
     if (!result.ok) throw new Error(`service: ${JSON.stringify(result)}`);
   };
   const viaBaseline = async () => {
@@ -115,37 +118,39 @@ async function main() {
     return { cpuUs: (used.user + used.system) / count, rps: (count / ms) * 1000 };
   }
 
-  const gatewayPath = option('layer', '') === 'service' ? viaService : viaGateway;
-  await measure(gatewayPath, 500);
-  await measure(viaBaseline, 500);
-  if (flag('alloc')) {
-    await printAllocations(() => measure(only === 'baseline' ? viaBaseline : viaGateway, n));
+  const gatewayPath = layer === 'service' ? viaService : viaGateway;
+  try {
+    await measure(gatewayPath, 500);
+    await measure(viaBaseline, 500);
+    if (flag('alloc'))
+      await printAllocations(() => measure(only === 'baseline' ? viaBaseline : gatewayPath, n));
+    else await compare();
+  } finally {
     await gateway.apollo.stop();
     await db.destroy();
     await pool.end();
-    return;
   }
-  const results: { g: number[]; b: number[] } = { g: [], b: [] };
-  for (let r = 0; r < rounds; r++) {
-    if (only !== 'baseline') {
-      const g = await measure(gatewayPath, n);
-      results.g.push(g.cpuUs);
-      console.log(`gateway  ${g.cpuUs.toFixed(0)} µs/req ${g.rps.toFixed(0)} req/s`);
+
+  async function compare() {
+    const results: { g: number[]; b: number[] } = { g: [], b: [] };
+    for (let r = 0; r < rounds; r++) {
+      if (only !== 'baseline') {
+        const g = await measure(gatewayPath, n);
+        results.g.push(g.cpuUs);
+        console.log(`gateway  ${g.cpuUs.toFixed(0)} µs/req ${g.rps.toFixed(0)} req/s`);
+      }
+      if (only !== 'gateway') {
+        const b = await measure(viaBaseline, n);
+        results.b.push(b.cpuUs);
+        console.log(`baseline ${b.cpuUs.toFixed(0)} µs/req ${b.rps.toFixed(0)} req/s`);
+      }
     }
-    if (only !== 'gateway') {
-      const b = await measure(viaBaseline, n);
-      results.b.push(b.cpuUs);
-      console.log(`baseline ${b.cpuUs.toFixed(0)} µs/req ${b.rps.toFixed(0)} req/s`);
-    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    if (results.g.length && results.b.length)
+      console.log(
+        `median: gateway ${median(results.g).toFixed(0)} µs, baseline ${median(results.b).toFixed(0)} µs, ratio ${(median(results.g) / median(results.b)).toFixed(2)}`,
+      );
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  if (results.g.length && results.b.length)
-    console.log(
-      `median: gateway ${median(results.g).toFixed(0)} µs, baseline ${median(results.b).toFixed(0)} µs, ratio ${(median(results.g) / median(results.b)).toFixed(2)}`,
-    );
-  await gateway.apollo.stop();
-  await db.destroy();
-  await pool.end();
 }
 
 /**

@@ -3,6 +3,9 @@ import type { TenantKey } from '../db/queries/tenant-keys.js';
 
 export type { TenantKey };
 
+/** One batch statement: the rows (or answers) of `ids` within `tenantId`. */
+type Batch<Row> = (tenantId: string, ids: readonly string[]) => Promise<Row[]>;
+
 /**
  * A per-request loader keyed by `(tenant, id)`: one DataLoader per tenant, keyed by the id
  * alone. A row can therefore only ever answer a key of its own tenant, and keys stay plain
@@ -12,7 +15,7 @@ export type { TenantKey };
 export class TenantLoader<T> {
   private readonly byTenant = new Map<string, DataLoader<string, T>>();
 
-  constructor(private readonly batch: (tenantId: string, ids: readonly string[]) => Promise<T[]>) {}
+  constructor(private readonly batch: Batch<T>) {}
 
   load(key: TenantKey): Promise<T> {
     return this.loaderOf(key.tenantId).load(key.id);
@@ -44,9 +47,6 @@ export class TenantLoader<T> {
     return loader;
   }
 }
-
-/** One batch statement: the rows of `ids` within `tenantId`. */
-type Batch<Row> = (tenantId: string, ids: readonly string[]) => Promise<Row[]>;
 
 /**
  * A loader of one object per `(tenant, id)` key, from a batch statement that returns the rows

@@ -16,8 +16,10 @@ export type OrgConnectionUpdate = Pick<
   'name' | 'auth_config_id' | 'api_key_enc' | 'credential_id' | 'version'
 >;
 
-/** A board with the connection it was looked up for (one row per board × connection). */
-/** A board as `OrgConnection.usedByBoards` shows it (id and name), with the connection it serves. */
+/**
+ * A board as `OrgConnection.usedByBoards` shows it (id and name), with the connection it was
+ * looked up for (one row per board × connection).
+ */
 export type ConnectionBoardRow = Pick<BoardRow, 'tenant_id' | 'id' | 'name'> & {
   connection_id: string;
 };

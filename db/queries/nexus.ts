@@ -35,39 +35,22 @@ export async function lockNexusConnection(
 
 /**
  * Reads one tenant's client by id (its owner decides whether a `client.write` caller may
- * toggle it). Client ids are case-sensitive text, compared exactly.
+ * toggle it). Client ids are case-sensitive text, compared exactly. With `lock: 'share'`
+ * (inside a transaction) the row is read `FOR SHARE`: its owner cannot change until the
+ * transaction ends, so a decision made on it holds for the write.
  */
 export async function getNexusClient(
   db: Kysely<Database>,
   tenantId: string,
   clientId: string,
+  lock?: 'share',
 ): Promise<NexusClientRow | undefined> {
-  return db
+  const query = db
     .selectFrom('nexus_clients')
     .selectAll()
     .where('tenant_id', '=', tenantId)
-    .where('id', '=', clientId)
-    .executeTakeFirst();
-}
-
-/**
- * The owner of one tenant's client, read under `FOR SHARE`: the ownership cannot change until
- * the transaction ends, so a `client.write` decision made on it holds for the write.
- * `undefined` when the client does not exist; `null` when it has no owner.
- */
-export async function shareLockClientOwner(
-  trx: Transaction<Database>,
-  tenantId: string,
-  clientId: string,
-): Promise<string | null | undefined> {
-  const row = await trx
-    .selectFrom('nexus_clients')
-    .select('owner_principal_id')
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', clientId)
-    .forShare()
-    .executeTakeFirst();
-  return row?.owner_principal_id;
+    .where('id', '=', clientId);
+  return (lock === 'share' ? query.forShare() : query).executeTakeFirst();
 }
 
 /**

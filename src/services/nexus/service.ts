@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import {
   bumpNexusConnection,
@@ -8,7 +8,6 @@ import {
   listNexusConnections,
   lockNexusConnection,
   setConnectionClientEnabled as writeConnectionClientEnabled,
-  shareLockClientOwner,
   type NexusConnectionClientView,
 } from '../../../db/queries/nexus.js';
 import type { NexusConnectionRow } from '../../../db/tables/nexus.js';
@@ -99,7 +98,13 @@ export async function setConnectionClientEnabled(
     lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
     expectedVersion: (cmd) => cmd.expectedVersion,
     plan: async (trx, row, cmd) => {
-      const denied = await holdClientOwnership(ctx, trx, row.tenant_id, cmd.clientId);
+      // The permission was decided before the transaction; a decision by ownership is made
+      // again on the client row read FOR SHARE, so an ownership change that committed in
+      // between is seen and none can commit before this write.
+      const principal = await ctx.principal();
+      const denied = principal
+        ? await authorizeClientWrite(trx, principal, row.tenant_id, cmd, 'share')
+        : clientWriteDenied();
       if (denied) return fail(denied);
       const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
       if (!entry) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
@@ -130,17 +135,19 @@ export async function setConnectionClientEnabled(
  * list): `client.write.all` allows any client; `client.write` only a client of the tenant
  * whose owner is the caller. Anything else, including a `client.write` caller naming a client
  * that does not exist, is PERMISSION_DENIED naming both permissions, since permission comes
- * before existence. `db` is the one the pipeline passes (never `ctx.db`).
+ * before existence. `db` is the one the pipeline passes (never `ctx.db`), or the transaction
+ * when `plan` decides again with `lock: 'share'`.
  */
 async function authorizeClientWrite(
   db: Kysely<Database>,
   principal: Principal,
   tenantId: string,
   cmd: SetConnectionClientEnabledCommand,
+  lock?: 'share',
 ): Promise<Failure | null> {
   if (hasPermission(principal, tenantId, ['client.write.all'])) return null;
   if (hasPermission(principal, tenantId, ['client.write'])) {
-    const client = await getNexusClient(db, tenantId, cmd.clientId);
+    const client = await getNexusClient(db, tenantId, cmd.clientId, lock);
     if (client && client.owner_principal_id === principal.id) return null;
   }
   return clientWriteDenied();
@@ -151,24 +158,6 @@ const clientWriteDenied = (): Failure => ({
   code: 'PERMISSION_DENIED',
   requiredPermissions: [...CLIENT_WRITE_PERMISSIONS],
 });
-
-/**
- * Inside the transaction, for a caller allowed by ownership alone (`client.write`): reads the
- * client's owner again under `FOR SHARE`, so an ownership change that committed after
- * {@link authorizeClientWrite} is seen, and none can commit before our write does. A caller
- * with `client.write.all` needs no lock.
- */
-async function holdClientOwnership(
-  ctx: GatewayContext,
-  trx: Transaction<Database>,
-  tenantId: string,
-  clientId: string,
-): Promise<Failure | null> {
-  const principal = await ctx.principal();
-  if (principal && hasPermission(principal, tenantId, ['client.write.all'])) return null;
-  const owner = await shareLockClientOwner(trx, tenantId, clientId);
-  return principal && owner === principal.id ? null : clientWriteDenied();
-}
 
 /** One page of a tenant's Nexus connections; needs `connections:read` in the tenant. */
 export async function nexusConnectionPage(
