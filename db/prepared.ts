@@ -40,8 +40,9 @@ const definedFields = (record: Record<string, unknown>) =>
  * be spread or passed to `set`/`values`: each of its fields with a value is a value, and each
  * different set of fields is a different shape, compiled once. (Every plain-object argument is
  * such a record: a JSON value belongs inside one, as a field.) A list must be one array value
- * (`= any(${ids})`), never an `in (…)` list, whose length would change the text. Misuse that
- * leaves an argument out of the parameters fails on first use, before anything runs.
+ * (`= any(${ids})`), never an `in (…)` list, whose length would change the text. Misuse fails
+ * on first use, before anything runs: an argument left out of the parameters, or a builder
+ * whose text changes with the values (see `assertValuesOnly`).
  *
  * Compiled once per process: the gateway talks one dialect (PostgreSQL, on a server or PGlite).
  */
@@ -100,8 +101,53 @@ function compileTemplate<Args extends unknown[], Row>(
   const unused = stand.filter((p) => !compiled.parameters.includes(p));
   if (unused.length > 0) {
     throw new Error(
-      `prepared statement: argument ${unused.map((p) => (p.field ? `${p.arg}.${p.field}` : p.arg)).join(', ')} is not a parameter of: ${compiled.sql}`,
+      `prepared statement: argument ${unused.map(name).join(', ')} is not a parameter of: ${compiled.sql}`,
     );
   }
+  assertValuesOnly(db, build, standIns, stand, compiled.sql, args);
   return { compiled, parameters: compiled.parameters };
+}
+
+const name = (p: Placeholder) => (p.field === undefined ? `${p.arg}` : `${p.arg}.${p.field}`);
+
+/**
+ * A stand-in is an object, so a builder that branches on an argument (`if (name)`,
+ * `name ?? other`, `typeof`, a list spread into `in (…)`) would compile one branch for every
+ * later value. Build the statement again with each argument in turn replaced by `null`, and
+ * once with the first call's real values: a builder that only passes its arguments as values
+ * gives the same SQL text every time, so any difference is refused before anything runs.
+ */
+function assertValuesOnly<Args extends unknown[], Row>(
+  db: Kysely<Database>,
+  build: (db: Kysely<Database>, ...args: Args) => Buildable<Row>,
+  standIns: Args,
+  stand: Placeholder[],
+  sql: string,
+  real: Args,
+): void {
+  const replaced = (p: Placeholder | undefined, value: (p: Placeholder) => unknown) =>
+    standIns.map((arg) => {
+      const swap = (v: unknown) => (v instanceof Placeholder && (!p || v === p) ? value(v) : v);
+      if (!isRecord(arg)) return swap(arg);
+      return Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, swap(v)]));
+    }) as Args;
+  const realValue = (p: Placeholder) =>
+    p.field === undefined ? real[p.arg] : (real[p.arg] as Record<string, unknown>)[p.field];
+  const probes: [string, Args][] = [
+    ['the first call’s values', replaced(undefined, realValue)],
+    ...stand.map((p): [string, Args] => [`argument ${name(p)} = null`, replaced(p, () => null)]),
+  ];
+  for (const [what, probe] of probes) {
+    let probeSql: string;
+    try {
+      probeSql = build(db, ...probe).compile(db).sql;
+    } catch (error) {
+      probeSql = `(throws: ${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (probeSql !== sql) {
+      throw new Error(
+        `prepared statement: the builder looks at its arguments instead of only passing them as values (with ${what} it compiles ${probeSql} instead of ${sql})`,
+      );
+    }
+  }
 }

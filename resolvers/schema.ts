@@ -9,15 +9,40 @@ import {
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { resolvers } from './index.js';
 
-/** Builds the executable schema from the type-graphql classes. */
-export async function buildGatewaySchema(): Promise<GraphQLSchema> {
+/**
+ * Builds the executable schema from the type-graphql classes. With `callDirectly` (the
+ * default) every resolver that can be is called without type-graphql's per-call wrapper;
+ * `false` keeps the library's own path everywhere (the `GATEWAY_EXECUTOR=graphql-js` escape
+ * hatch, which CI runs the suite on too).
+ */
+export async function buildGatewaySchema(
+  options: { callDirectly?: boolean } = {},
+): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
     validate: false,
     emitSchemaFile: false,
   });
-  callResolversDirectly(schema);
+  if (options.callDirectly ?? true) callResolversDirectly(schema);
   return schema;
+}
+
+/** Marks a field whose resolver `callResolversDirectly` replaced (see `directlyCalledFields`). */
+const DIRECT = 'cgwCalledDirectly';
+
+/**
+ * The fields (`Type.field`) whose resolvers are called directly, sorted. A test pins this list:
+ * the direct path leans on type-graphql's metadata storage, and a change there would otherwise
+ * silently send every field back through the wrapper.
+ */
+export function directlyCalledFields(schema: GraphQLSchema): string[] {
+  const fields: string[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!(type instanceof GraphQLObjectType)) continue;
+    for (const field of Object.values(type.getFields()))
+      if (field.extensions[DIRECT] === true) fields.push(`${type.name}.${field.name}`);
+  }
+  return fields.sort();
 }
 
 type Storage = ReturnType<typeof getMetadataStorage>;
@@ -78,6 +103,7 @@ function callResolversDirectly(schema: GraphQLSchema): void {
       for (let i = 0; i < getters.length; i++) values[i] = getters[i](source, args, context);
       return method.apply(self, values);
     };
+    field.extensions = { ...field.extensions, [DIRECT]: true };
   };
   const rootFields = (type: GraphQLObjectType | null | undefined) => type?.getFields() ?? {};
   for (const def of storage.queries) rewire(def, rootFields(schema.getQueryType())[def.schemaName]);

@@ -24,7 +24,10 @@ export interface GatewayOptions {
   secretKeys: { id: string; key: Buffer }[];
   jwtSecret?: string;
   jwtPublicKey?: string;
-  /** `graphql-jit` (default) compiles each document once; `graphql-js` interprets it. */
+  /**
+   * `graphql-jit` (default) compiles each document once and calls resolvers directly;
+   * `graphql-js` interprets it and calls every resolver through type-graphql's wrapper.
+   */
   executor?: 'graphql-jit' | 'graphql-js';
 }
 
@@ -40,7 +43,7 @@ export interface Gateway {
  * the context factory. Used by `main.ts` (behind `http.ts`) and by the tests.
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
-  const schema = await buildGatewaySchema();
+  const schema = await buildGatewaySchema({ callDirectly: options.executor !== 'graphql-js' });
   const deps: ContextDeps = {
     db: options.db,
     logger: options.logger,

@@ -86,4 +86,32 @@ describe('prepared statements', () => {
     expect(result).toMatch(/argument 1 is not a parameter of: select "id" from "oes_connections"/);
     expect(statements).toEqual([]);
   });
+
+  it('refuse a builder that branches on an argument, whichever branch the first call takes', async () => {
+    const { database } = await getHarness();
+    // Stand-ins are objects, hence truthy: without the check, `if (name)` would compile the
+    // filtered branch once and run it for every later call, an empty name included.
+    const branches = prepared((db, tenantId: string, name: string) => {
+      let query = db.selectFrom('oes_connections').select('id').where('tenant_id', '=', tenantId);
+      if (name) query = query.where('name', '=', name);
+      return query;
+    });
+    const spreadsList = prepared((db, ids: string[]) =>
+      db.selectFrom('oes_connections').select('id').where('id', 'in', ids),
+    );
+    const outcome = (run: Promise<unknown>) =>
+      run.then(
+        () => null,
+        (error: Error) => error.message,
+      );
+    const { result, statements } = await countStatements(async () => [
+      await outcome(branches(database.db, 'some-tenant', 'x')),
+      await outcome(branches(database.db, 'some-tenant', '')),
+      await outcome(spreadsList(database.db, ['a', 'b'])),
+    ]);
+    expect(result[0]).toMatch(/looks at its arguments .* argument 1 = null/);
+    expect(result[1]).toMatch(/looks at its arguments .* the first call’s values/);
+    expect(result[2]).toMatch(/looks at its arguments .* the first call’s values/);
+    expect(statements).toEqual([]);
+  });
 });
