@@ -14,6 +14,7 @@ import { HeaderMap } from '@apollo/server';
 import pg from 'pg';
 import { createDb } from '../db/connect.js';
 import { createLogger } from '../src/logger.js';
+import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createGateway } from '../src/server.js';
 import { updateOesConnection } from '../src/services/oes/service.js';
 import { createBaseline } from './baseline-server.js';
@@ -47,6 +48,7 @@ async function main() {
 
   const { db } = await createDb({ databaseUrl, poolSize: 10 });
   const gateway = await createGateway({
+    schema: await buildGatewaySchema(),
     db,
     logger: createLogger('warn'),
     production: true,

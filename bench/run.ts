@@ -30,6 +30,7 @@ import { parse, validate } from 'graphql';
 import pg from 'pg';
 import { createLogger } from '../src/logger.js';
 import { LIMITS, operationCost } from '../src/limits.js';
+import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createGateway } from '../src/server.js';
 import { createBaseline } from './baseline-server.js';
 import { countingPool, normalizeSql } from './counting.js';
@@ -289,6 +290,7 @@ async function captureStatements(
   const gatewayPool = countingPool(options.databaseUrl);
   const baselinePool = countingPool(options.databaseUrl);
   const gateway = await createGateway({
+    schema: await buildGatewaySchema(),
     db: gatewayPool.db,
     logger: createLogger('warn'),
     production: true,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { migrateToLatest } from '../db/migrate.js';
+import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createDb } from '../db/connect.js';
 import { ConfigError, loadConfig } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
   }
 
   const gateway = await createGateway({
+    // The composition root: the one place in src/ that imports the GraphQL layer.
+    schema: await buildGatewaySchema({ callDirectly: config.executor !== 'graphql-js' }),
     db: database.db,
     logger,
     production: config.production,

@@ -8,7 +8,6 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { getVariableValues, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { SecretBox } from './crypto/secret-box.js';
@@ -18,6 +17,11 @@ import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import type { Logger } from './logger.js';
 
 export interface GatewayOptions {
+  /**
+   * The executable schema, built by the caller (`buildGatewaySchema` in `resolvers/`), so that
+   * nothing here imports the GraphQL layer above it.
+   */
+  schema: GraphQLSchema;
   db: Kysely<Database>;
   logger: Logger;
   production: boolean;
@@ -25,8 +29,8 @@ export interface GatewayOptions {
   jwtSecret?: string;
   jwtPublicKey?: string;
   /**
-   * `graphql-jit` (default) compiles each document once and calls resolvers directly;
-   * `graphql-js` interprets it and calls every resolver through type-graphql's wrapper.
+   * `graphql-jit` (default) compiles each document once; `graphql-js` interprets it (build the
+   * schema with `callDirectly: false` to go with it: the libraries' own paths throughout).
    */
   executor?: 'graphql-jit' | 'graphql-js';
 }
@@ -43,7 +47,7 @@ export interface Gateway {
  * the context factory. Used by `main.ts` (behind `http.ts`) and by the tests.
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
-  const schema = await buildGatewaySchema({ callDirectly: options.executor !== 'graphql-js' });
+  const { schema } = options;
   const deps: ContextDeps = {
     db: options.db,
     logger: options.logger,

@@ -4,11 +4,8 @@ import {
   orgConnectionById,
   orgConnectionPage,
   replaceOrgConnection,
-  type App,
-  type AppAuthConfig,
-  type Board,
-  type OrgConnection,
 } from '../../src/services/apps/service.js';
+import type { App, AppAuthConfig, Board, OrgConnection } from '../../src/services/apps/model.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';

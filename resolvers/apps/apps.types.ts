@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import type { JsonObject, OrgConnection } from '../../src/services/apps/service.js';
+import type { JsonObject, OrgConnection } from '../../src/services/apps/model.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';

@@ -12,7 +12,7 @@ import type {
   Connector,
   ConnectorConnection,
   Credential,
-} from '../../src/services/connectors/types.js';
+} from '../../src/services/connectors/model.js';
 import {
   validationMessagesFor,
   type ValidationMessage,

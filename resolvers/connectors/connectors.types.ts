@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { ConnectorConnection } from '../../src/services/connectors/types.js';
+import type { ConnectorConnection } from '../../src/services/connectors/model.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';

@@ -4,8 +4,8 @@ import {
   oesConnectionById,
   oesConnectionPage,
   updateOesConnection,
-  type OesConnection,
 } from '../../src/services/oes/service.js';
+import type { OesConnection } from '../../src/services/oes/model.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';

@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import type { OesConnection } from '../../src/services/oes/service.js';
+import type { OesConnection } from '../../src/services/oes/model.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';

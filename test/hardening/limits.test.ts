@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import { LIMITS, operationCost } from '../../src/limits.js';
 import { createGateway } from '../../src/server.js';
-import { countStatements, getHarness, gql, TEST_SECRET_KEYS } from '../helpers/harness.js';
+import {
+  countStatements,
+  getHarness,
+  gql,
+  TEST_SECRET_KEYS,
+  testExecutor,
+  testSchema,
+} from '../helpers/harness.js';
 import { oesWorld } from '../helpers/oes.js';
 
 /** Runs `query` with a valid key and returns the result and the SQL it ran. */
@@ -106,6 +113,8 @@ describe('production mode', () => {
   it('refuses introspection and gives no "Did you mean" suggestions or stack traces', async () => {
     const { database } = await getHarness();
     const gateway = await createGateway({
+      schema: await testSchema(),
+      executor: testExecutor,
       db: database.db,
       logger: pino({ level: 'silent' }),
       production: true,

@@ -2,12 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import { pino } from 'pino';
+import type { GraphQLSchema } from 'graphql';
 import { expect } from 'vitest';
 import { createDb, type Db } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import type { Permission } from '../../src/auth/principal.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { createPrincipalWithKey, createTenant } from '../../src/demo/builders.js';
+import { buildGatewaySchema } from '../../resolvers/schema.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 
 /**
@@ -32,6 +34,18 @@ export interface Harness {
 
 let harness: Promise<Harness> | undefined;
 
+/** CI runs the suite a second time on the libraries' own paths (the README's escape hatch). */
+export const testExecutor =
+  process.env.GATEWAY_EXECUTOR === 'graphql-js' ? 'graphql-js' : ('graphql-jit' as const);
+
+let schema: Promise<GraphQLSchema> | undefined;
+
+/** The schema every gateway of this worker runs, built once, for the executor under test. */
+export function testSchema(): Promise<GraphQLSchema> {
+  schema ??= buildGatewaySchema({ callDirectly: testExecutor !== 'graphql-js' });
+  return schema;
+}
+
 export function getHarness(): Promise<Harness> {
   harness ??= build();
   return harness;
@@ -55,14 +69,14 @@ async function build(): Promise<Harness> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const publicKeyPem = await exportSPKI(publicKey);
   const gateway = await createGateway({
+    schema: await testSchema(),
     db: database.db,
     logger: pino({ level: 'info', base: undefined }, sink),
     production: false,
     secretKeys: TEST_SECRET_KEYS,
     jwtSecret: TEST_JWT_SECRET,
     jwtPublicKey: publicKeyPem,
-    // CI runs the suite a second time on the libraries' own paths (the README's escape hatch).
-    executor: process.env.GATEWAY_EXECUTOR === 'graphql-js' ? 'graphql-js' : 'graphql-jit',
+    executor: testExecutor,
   });
   return {
     database,

@@ -2,7 +2,13 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb, type DbOptions } from '../../db/connect.js';
 import { createGateway } from '../../src/server.js';
-import { getHarness, TEST_JWT_SECRET, TEST_SECRET_KEYS } from './harness.js';
+import {
+  getHarness,
+  TEST_JWT_SECRET,
+  TEST_SECRET_KEYS,
+  testExecutor,
+  testSchema,
+} from './harness.js';
 
 /** True when the suite runs against a PostgreSQL server (locks and races are real there). */
 export const onServer = !!process.env.TEST_DATABASE_URL;
@@ -20,6 +26,8 @@ export async function isolatedGateway(options: Partial<DbOptions> = {}) {
   });
   const logs: Record<string, unknown>[] = [];
   const gateway = await createGateway({
+    schema: await testSchema(),
+    executor: testExecutor,
     db: database.db,
     logger: pino(
       { level: 'info', base: undefined },

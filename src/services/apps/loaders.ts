@@ -7,7 +7,7 @@ import {
   boardsByConnectionKeys,
 } from '../../../db/queries/apps.js';
 import { tenantGroupLoader, tenantRowLoader } from '../../tenant-loaders.js';
-import { toApp, toAppAuthConfig, toBoard } from './service.js';
+import { toApp, toAppAuthConfig, toBoard } from './model.js';
 
 /**
  * The Apps service's per-request DataLoaders (merged into the context's loaders), each one

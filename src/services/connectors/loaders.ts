@@ -17,7 +17,7 @@ import {
   toConnector,
   toConnectorConnection,
   toCredential,
-} from './types.js';
+} from './model.js';
 
 /**
  * The Connectors service's per-request DataLoaders (merged into the context's loaders). Every

@@ -7,7 +7,7 @@ import {
   isUuid,
   notNullable,
 } from '../../shared/validate.js';
-import type { ConnectionVariable, CredentialKind } from './types.js';
+import type { ConnectionVariable, CredentialKind } from './model.js';
 
 /** One entry of a credential list in the input: a slot id and the config it should use. */
 export interface SlotOrderInput {

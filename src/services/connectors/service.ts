@@ -28,7 +28,7 @@ import {
   type UpdateConnectorConnectionArgs,
   type UpdateConnectorConnectionCommand,
 } from './rules.js';
-import { toConnectorConnection, type ConnectorConnection } from './types.js';
+import { toConnectorConnection, type ConnectorConnection } from './model.js';
 
 /**
  * Renames a connector connection, reorders its action and trigger credentials and switches

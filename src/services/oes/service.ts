@@ -4,41 +4,14 @@ import {
   lockOesConnection,
   updateOesConnection as writeOesConnection,
 } from '../../../db/queries/oes.js';
-import type { OesConnectionRow, OesConnectionUpdate } from '../../../db/tables/oes.js';
+import type { OesConnectionUpdate } from '../../../db/tables/oes.js';
 import type { GatewayContext } from '../../context.js';
 import { ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import { runMutation } from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import { OES_ENTITLEMENT, toOesConnection, type OesConnection } from './model.js';
 import { validateUpdateOesConnection, type UpdateOesConnectionArgs } from './rules.js';
-
-/** The OES licence: a tenant without it can neither read nor change OES connections. */
-export const OES_ENTITLEMENT = 'oes';
-
-/** An enterprise client's connection to a partner venue. */
-export interface OesConnection {
-  id: string;
-  enterpriseId: string;
-  name: string;
-  active: boolean;
-  partnerId: string;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export function toOesConnection(row: OesConnectionRow): OesConnection {
-  return {
-    id: row.id,
-    enterpriseId: row.tenant_id,
-    name: row.name,
-    active: row.active,
-    partnerId: row.partner_id,
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 /**
  * Renames and/or (de)activates a connection. Deactivating stops new allocations to it;
