@@ -2,8 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import {
   Kysely,
+  PGliteAdapter,
   PGliteDialect,
   PostgresDialect,
+  type DialectAdapter,
   type DatabaseConnection,
   type Driver,
   type LogEvent,
@@ -11,6 +13,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { assertOutsideTransaction } from './transaction.js';
 
 export interface DbOptions {
   /** `postgres://…` for a server; absent for the embedded PGlite. */
@@ -90,7 +93,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
     // emits it on itself. Without a listener either one would crash the process.
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    const db = new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool }), log });
     return {
       db,
       kind: 'postgres',
@@ -115,6 +118,13 @@ async function pingDb(db: Kysely<Database>): Promise<boolean> {
   }
 }
 
+/** The pg dialect, with connections refused inside a transaction's callback. */
+class GuardedPostgresDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    return new GuardedDriver(super.createDriver());
+  }
+}
+
 /**
  * Kysely's PGlite driver hands its single connection to every caller at once, so two
  * concurrent transactions would interleave on it (and a plain query would run inside
@@ -125,47 +135,79 @@ class SerialPGliteDialect extends PGliteDialect {
   override createDriver(): Driver {
     return new SerialDriver(super.createDriver());
   }
+  /**
+   * Kysely queues callers of a single-connection dialect itself, before the driver sees them,
+   * so a query inside a transaction's callback would wait in that queue forever instead of
+   * reaching `assertOutsideTransaction`. The queue is `SerialDriver`'s instead (the same
+   * one-at-a-time rule, checked first); `test/db/transaction.test.ts` notices if Kysely's
+   * queue ever comes back in front of it.
+   */
+  override createAdapter(): DialectAdapter {
+    return new SerialPGliteAdapter();
+  }
 }
 
-class SerialDriver implements Driver {
-  #inner: Driver;
-  #queue: Promise<void> = Promise.resolve();
-  #release: (() => void) | undefined;
+class SerialPGliteAdapter extends PGliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+}
+
+/**
+ * A driver that refuses to hand out a connection while a transaction's callback runs
+ * (`assertOutsideTransaction`), and otherwise passes everything to the driver it wraps.
+ */
+class GuardedDriver implements Driver {
+  protected readonly inner: Driver;
 
   constructor(inner: Driver) {
-    this.#inner = inner;
+    this.inner = inner;
   }
 
   init() {
-    return this.#inner.init();
+    return this.inner.init();
   }
-
   async acquireConnection(): Promise<DatabaseConnection> {
+    assertOutsideTransaction();
+    return this.inner.acquireConnection();
+  }
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(connection);
+  }
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    return this.inner.beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.inner.rollbackTransaction(connection);
+  }
+  destroy() {
+    return this.inner.destroy();
+  }
+}
+
+/** One caller at a time on PGlite's single connection, like a pool of size one. */
+class SerialDriver extends GuardedDriver {
+  #queue: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    // Before queueing: inside a transaction's callback the queue would never move.
+    assertOutsideTransaction();
     const previous = this.#queue;
     let release!: () => void;
     this.#queue = new Promise<void>((resolve) => (release = resolve));
     await previous;
     this.#release = release;
-    return this.#inner.acquireConnection();
+    return this.inner.acquireConnection();
   }
 
-  async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    await this.#inner.releaseConnection(connection);
+  override async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    await this.inner.releaseConnection(connection);
     const release = this.#release;
     this.#release = undefined;
     release?.();
-  }
-
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
-    return this.#inner.beginTransaction(connection, settings);
-  }
-  commitTransaction(connection: DatabaseConnection) {
-    return this.#inner.commitTransaction(connection);
-  }
-  rollbackTransaction(connection: DatabaseConnection) {
-    return this.#inner.rollbackTransaction(connection);
-  }
-  destroy() {
-    return this.#inner.destroy();
   }
 }

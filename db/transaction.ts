@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database.js';
 
@@ -7,24 +8,48 @@ class Rollback {
   constructor(readonly outcome: Outcome<never>) {}
 }
 
+/** The name of the transaction whose callback is running, along its async calls. */
+const openTransaction = new AsyncLocalStorage<string>();
+
 /**
- * Runs `fn` in one READ COMMITTED transaction. It commits when `fn` returns a success and
- * rolls back when `fn` returns a failure (not only when it throws), so a use case that
- * finds a rule broken halfway through leaves no partial write behind.
+ * Refuses to hand out a connection of the database itself while a transaction's callback
+ * runs: that callback must use its `trx`. On PGlite (one connection, held by the transaction)
+ * such a query would wait forever; on a server it would quietly read and write outside the
+ * transaction (no lock, no rollback). Both drivers call this (`db/connect.ts`), so the mistake
+ * (`ctx.db`, a loader, a lazy `ctx.principal()` inside `plan`) fails at once, naming the
+ * transaction.
+ */
+export function assertOutsideTransaction(): void {
+  const name = openTransaction.getStore();
+  if (name !== undefined) {
+    throw new Error(
+      `the database was used directly inside the transaction of ${name}: use the transaction (trx) there, not the database, a loader or anything else that queries it`,
+    );
+  }
+}
+
+/**
+ * Runs `fn` in one READ COMMITTED transaction named `name` (for the error above). It commits
+ * when `fn` returns a success and rolls back when `fn` returns a failure (not only when it
+ * throws), so a use case that finds a rule broken halfway through leaves no partial write
+ * behind.
  */
 export async function inTransaction<T, R extends Outcome<T>>(
   db: Kysely<Database>,
   fn: (trx: Transaction<Database>) => Promise<R>,
+  name = 'a mutation',
 ): Promise<R> {
   try {
     return await db
       .transaction()
       .setIsolationLevel('read committed')
-      .execute(async (trx) => {
-        const outcome = await fn(trx);
-        if (!outcome.ok) throw new Rollback(outcome as Outcome<never>);
-        return outcome;
-      });
+      .execute((trx) =>
+        openTransaction.run(name, async () => {
+          const outcome = await fn(trx);
+          if (!outcome.ok) throw new Rollback(outcome as Outcome<never>);
+          return outcome;
+        }),
+      );
   } catch (error) {
     if (error instanceof Rollback) return error.outcome as R;
     throw error;

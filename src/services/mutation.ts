@@ -104,51 +104,55 @@ export async function runMutation<Row extends VersionedRow, Cmd>(
     if (tenantIds.length === 0) return fail(notFound(def.resourceType, def.resourceId));
   }
 
-  return inTransaction(ctx.db, async (trx): Promise<Result<Row>> => {
-    const row = await def.lock(trx, tenantIds, cmd);
-    if (!row) {
-      return fail(
-        def.notFound
-          ? await def.notFound(trx, tenantIds, cmd)
-          : notFound(def.resourceType, def.resourceId),
-      );
-    }
-    if (def.tenantId === undefined) {
-      const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
-      if (denied) return fail(denied);
-    }
+  return inTransaction(
+    ctx.db,
+    async (trx): Promise<Result<Row>> => {
+      const row = await def.lock(trx, tenantIds, cmd);
+      if (!row) {
+        return fail(
+          def.notFound
+            ? await def.notFound(trx, tenantIds, cmd)
+            : notFound(def.resourceType, def.resourceId),
+        );
+      }
+      if (def.tenantId === undefined) {
+        const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
+        if (denied) return fail(denied);
+      }
 
-    const expected = def.expectedVersion(cmd);
-    if (expected != null && expected !== row.version) {
-      return fail(
-        conflict('VERSION_MISMATCH', `expected version ${expected}, current is ${row.version}`, {
-          currentVersion: row.version,
-        }),
-      );
-    }
+      const expected = def.expectedVersion(cmd);
+      if (expected != null && expected !== row.version) {
+        return fail(
+          conflict('VERSION_MISMATCH', `expected version ${expected}, current is ${row.version}`, {
+            currentVersion: row.version,
+          }),
+        );
+      }
 
-    const planned = await def.plan(trx, row, cmd);
-    if (!planned.ok) return planned;
-    const change = planned.value;
-    if (change.changedFields.length === 0) return ok(row);
+      const planned = await def.plan(trx, row, cmd);
+      if (!planned.ok) return planned;
+      const change = planned.value;
+      if (change.changedFields.length === 0) return ok(row);
 
-    const toVersion = row.version + 1;
-    const written = await change.write(trx, toVersion);
-    await insertAuditEvent(trx, {
-      id: randomUUID(),
-      tenant_id: row.tenant_id,
-      actor_id: principal.id,
-      actor_kind: principal.kind,
-      resource_type: def.resourceType,
-      resource_id: row.id,
-      operation: def.operation,
-      changed_fields: change.changedFields,
-      from_version: row.version,
-      to_version: toVersion,
-      request_id: ctx.requestId,
-    });
-    return ok(written);
-  });
+      const toVersion = row.version + 1;
+      const written = await change.write(trx, toVersion);
+      await insertAuditEvent(trx, {
+        id: randomUUID(),
+        tenant_id: row.tenant_id,
+        actor_id: principal.id,
+        actor_kind: principal.kind,
+        resource_type: def.resourceType,
+        resource_id: row.id,
+        operation: def.operation,
+        changed_fields: change.changedFields,
+        from_version: row.version,
+        to_version: toVersion,
+        request_id: ctx.requestId,
+      });
+      return ok(written);
+    },
+    def.operation,
+  );
 }
 
 /**
