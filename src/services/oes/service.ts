@@ -8,12 +8,10 @@ import type { OesConnectionRow, OesConnectionUpdate } from '../../../db/tables/o
 import type { GatewayContext } from '../../context.js';
 import { ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
+import { OES_CONNECTION, OES_ENTITLEMENT } from '../licences.js';
 import { runMutation } from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
 import { validateUpdateOesConnection, type UpdateOesConnectionArgs } from './rules.js';
-
-/** The OES licence: a tenant without it can neither read nor change OES connections. */
-export const OES_ENTITLEMENT = 'oes';
 
 /** An enterprise client's connection to a partner venue. */
 export interface OesConnection {
@@ -49,7 +47,7 @@ export async function updateOesConnection(
   args: UpdateOesConnectionArgs,
 ): Promise<Result<OesConnection>> {
   const result = await runMutation(ctx, {
-    resourceType: 'OesConnection',
+    resourceType: OES_CONNECTION,
     operation: 'updateOesConnection',
     resourceId: args.connectionId,
     tenantId: args.enterpriseId,
