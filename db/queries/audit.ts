@@ -16,18 +16,45 @@ const insertAudit = prepared((db, event: NewAuditEventRow) =>
   db.insertInto('audit_events').values(event),
 );
 
-/** One page of a resource's audit events, oldest first, in the given tenants only. */
+/**
+ * One page of a resource's audit events, oldest first, in the given tenants only, leaving out
+ * the events of a licensed resource type in a tenant without that licence:
+ *
+ * ```sql
+ * select * from audit_events
+ *  where resource_id = $1 and tenant_id = any($2)
+ *    and (resource_type <> 'OesConnection' or exists (select 1 from tenant_entitlements te
+ *         where te.tenant_id = audit_events.tenant_id and te.entitlement = 'oes'))
+ * ```
+ */
 export async function listAuditEvents(
   db: Kysely<Database>,
   tenantIds: string[],
   resourceId: string,
   page: PageRequest,
+  licensed: readonly { resourceType: string; entitlement: string }[],
 ): Promise<AuditEventRow[]> {
   if (tenantIds.length === 0) return [];
   const query = db
     .selectFrom('audit_events')
     .selectAll()
     .where('resource_id', '=', resourceId)
-    .where('tenant_id', 'in', tenantIds);
+    .where('tenant_id', 'in', tenantIds)
+    .where((eb) =>
+      eb.and(
+        licensed.map(({ resourceType, entitlement }) =>
+          eb.or([
+            eb('resource_type', '<>', resourceType),
+            eb.exists(
+              eb
+                .selectFrom('tenant_entitlements as te')
+                .select(eb.lit(1).as('one'))
+                .whereRef('te.tenant_id', '=', 'audit_events.tenant_id')
+                .where('te.entitlement', '=', entitlement),
+            ),
+          ]),
+        ),
+      ),
+    );
   return keysetPage(query, page).execute();
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { NexusClientRow, NexusConnectionRow } from '../tables/nexus.js';
 import { keysetPage, type PageRequest } from './pagination.js';
@@ -90,6 +90,44 @@ export async function setConnectionClientEnabled(
     .where('tenant_id', '=', tenantId)
     .where('connection_id', '=', connectionId)
     .where('client_id', '=', clientId)
+    .execute();
+}
+
+/**
+ * Appends a client to the end of one connection's list, with the given state. Runs only while
+ * the connection row is locked `FOR UPDATE` (so two appends never read the same last position,
+ * and an append that waited sees the other's entry first); the primary key
+ * `(tenant_id, connection_id, client_id)` is the backstop against a duplicate entry:
+ *
+ * ```sql
+ * insert into nexus_connection_clients (tenant_id, connection_id, client_id, position, enabled)
+ * select $1::text, $2::uuid, $3::text, coalesce(max(position) + 1, 0), $4::boolean
+ *   from nexus_connection_clients where tenant_id = $1 and connection_id = $2
+ * ```
+ */
+export async function appendConnectionClient(
+  trx: Transaction<Database>,
+  tenantId: string,
+  connectionId: string,
+  clientId: string,
+  enabled: boolean,
+): Promise<void> {
+  await trx
+    .insertInto('nexus_connection_clients')
+    .columns(['tenant_id', 'connection_id', 'client_id', 'position', 'enabled'])
+    .expression((eb) =>
+      eb
+        .selectFrom('nexus_connection_clients')
+        .select([
+          sql<string>`${tenantId}::text`.as('tenant_id'),
+          sql<string>`${connectionId}::uuid`.as('connection_id'),
+          sql<string>`${clientId}::text`.as('client_id'),
+          sql<number>`coalesce(max(position) + 1, 0)`.as('position'),
+          sql<boolean>`${enabled}::boolean`.as('enabled'),
+        ])
+        .where('tenant_id', '=', tenantId)
+        .where('connection_id', '=', connectionId),
+    )
     .execute();
 }
 

@@ -5,11 +5,11 @@ import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 
-/** GraphQL enum values are the seed's lower-case values. */
+/** GraphQL enum values are UPPER_CASE, as GraphQL convention has it (the seed's, upper-cased). */
 export enum ValidationSeverity {
-  info = 'info',
-  warning = 'warning',
-  error = 'error',
+  INFO = 'INFO',
+  WARNING = 'WARNING',
+  ERROR = 'ERROR',
 }
 registerEnumType(ValidationSeverity, {
   name: 'ValidationSeverity',

@@ -147,10 +147,10 @@ export class DatabaseConnectionType extends VersionedConnectionType {
   metadata!: Record<string, string>;
 
   @Field(() => String, {
-    nullable: true,
-    description: 'The product the connection is assigned to; null when none. Read-only.',
+    description:
+      'The product the connection is assigned to; empty ("") when it has none. Read-only.',
   })
-  productName!: string | null;
+  productName!: string;
 
   // `activeJobs` is resolved by DatabaseConnectionResolver through a loader.
 }

@@ -54,7 +54,7 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   @Field(() => ID, {
     nullable: true,
     description:
-      'The client to enable or disable; it must be on the connection. Required: null or missing is an InvalidInputError.',
+      'A client of the tenant; enabling one not yet on the connection appends it. Required: null or missing is an InvalidInputError.',
   })
   clientId?: string | null;
 

@@ -98,17 +98,25 @@ export class PermissionDeniedError extends ErrorResult {
   @Field(() => [String], { description: 'Any one of these would have been enough.' })
   requiredPermissions: string[];
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'With LICENSE_REQUIRED: the licence the tenant lacks ("oes"); else null.',
+  })
+  requiredLicence: string | null;
+
   constructor(
     code: ErrorCode.PERMISSION_DENIED | ErrorCode.LICENSE_REQUIRED,
     requiredPermissions: string[],
+    requiredLicence: string | null = null,
   ) {
     super();
     this.code = code;
     this.message =
       code === ErrorCode.LICENSE_REQUIRED
-        ? 'The tenant does not hold the licence this operation needs.'
+        ? `The tenant does not hold the licence this operation needs (${requiredLicence}).`
         : `Permission denied: needs one of ${requiredPermissions.join(', ')}.`;
     this.requiredPermissions = requiredPermissions;
+    this.requiredLicence = requiredLicence;
   }
 }
 
@@ -179,7 +187,11 @@ export function toErrorResult(failure: Failure): ErrorResult {
     case 'Authentication':
       return new AuthenticationError(failure.message);
     case 'PermissionDenied':
-      return new PermissionDeniedError(ErrorCode[failure.code], failure.requiredPermissions);
+      return new PermissionDeniedError(
+        ErrorCode[failure.code],
+        failure.requiredPermissions,
+        failure.code === 'LICENSE_REQUIRED' ? failure.requiredLicence : null,
+      );
     case 'NotFound':
       return new NotFoundError(failure.resourceType, failure.resourceId);
     case 'Conflict':

@@ -18,7 +18,16 @@ export function unwrapQuery<T>(result: Result<T>): T | null {
         failure.code === 'LICENSE_REQUIRED'
           ? 'The tenant does not hold the licence this query needs.'
           : 'Not allowed to read connections of this tenant.',
-        { extensions: { code: 'FORBIDDEN', reason: failure.code } },
+        {
+          extensions:
+            failure.code === 'LICENSE_REQUIRED'
+              ? {
+                  code: 'FORBIDDEN',
+                  reason: failure.code,
+                  requiredLicence: failure.requiredLicence,
+                }
+              : { code: 'FORBIDDEN', reason: failure.code },
+        },
       );
     case 'InvalidInput':
       throw new GraphQLError(

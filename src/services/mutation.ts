@@ -10,6 +10,7 @@ import {
   conflict,
   fail,
   invalidInput,
+  licenceRequired,
   notFound,
   ok,
   type Failure,
@@ -179,7 +180,7 @@ async function checkAccess<Row extends VersionedRow, Cmd>(
   if (def.entitlement) {
     const [entitlements] = await entitlementsOfTenants(db, [tenantId]);
     if (!entitlements.includes(def.entitlement)) {
-      return { kind: 'PermissionDenied', code: 'LICENSE_REQUIRED', requiredPermissions: [] };
+      return licenceRequired(def.entitlement);
     }
   }
   return null;

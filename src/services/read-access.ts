@@ -2,7 +2,14 @@ import { entitlementsOfTenants } from '../../db/queries/identity.js';
 import type { PageRequest } from '../../db/queries/pagination.js';
 import { hasPermission, tenantsWith } from '../auth/principal.js';
 import type { GatewayContext } from '../context.js';
-import { fail, invalidInput, ok, type FieldError, type Result } from '../shared/result.js';
+import {
+  fail,
+  invalidInput,
+  licenceRequired,
+  ok,
+  type FieldError,
+  type Result,
+} from '../shared/result.js';
 import { checkTenantId, isUuid } from '../shared/validate.js';
 
 /**
@@ -29,7 +36,7 @@ export async function authorizeTenantRead(
     });
   }
   if (entitlement && !(await ctx.loaders.entitlements.load(tenantId)).includes(entitlement)) {
-    return fail({ kind: 'PermissionDenied', code: 'LICENSE_REQUIRED', requiredPermissions: [] });
+    return fail(licenceRequired(entitlement));
   }
   return ok(tenantId);
 }

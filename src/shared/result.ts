@@ -15,7 +15,14 @@ export type PermissionCode = 'PERMISSION_DENIED' | 'LICENSE_REQUIRED';
 export type Failure =
   | { kind: 'InvalidInput'; fieldErrors: FieldError[] }
   | { kind: 'Authentication'; message: string }
-  | { kind: 'PermissionDenied'; code: PermissionCode; requiredPermissions: string[] }
+  | { kind: 'PermissionDenied'; code: 'PERMISSION_DENIED'; requiredPermissions: string[] }
+  | {
+      kind: 'PermissionDenied';
+      code: 'LICENSE_REQUIRED';
+      requiredPermissions: string[];
+      /** The entitlement the tenant lacks, e.g. `oes`. */
+      requiredLicence: string;
+    }
   | { kind: 'NotFound'; resourceType: string; resourceId: string }
   | {
       kind: 'Conflict';
@@ -38,6 +45,13 @@ export const notFound = (resourceType: string, resourceId: string): Failure => (
   kind: 'NotFound',
   resourceType,
   resourceId,
+});
+/** The tenant lacks the entitlement (licence) the operation needs. */
+export const licenceRequired = (entitlement: string): Failure => ({
+  kind: 'PermissionDenied',
+  code: 'LICENSE_REQUIRED',
+  requiredPermissions: [],
+  requiredLicence: entitlement,
 });
 export const conflict = (
   reason: ConflictReason,

@@ -281,7 +281,7 @@ describe('connectorConnection', () => {
       shared,
     ]);
     expect(trigger[1].authSchemeConfig.validationMessages.map((m: any) => m.severity)).toEqual([
-      'error',
+      'ERROR',
     ]);
     expect(trigger[0].authSchemeConfig.validationMessages).toEqual([]);
   });

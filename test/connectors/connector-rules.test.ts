@@ -26,7 +26,7 @@ describe('validationMessagesFor', () => {
     expect(validationMessagesFor(config, { ...sound, type: 'oauth2' }, now)).toEqual([
       {
         text: 'credential type does not match the scheme',
-        severity: 'error',
+        severity: 'ERROR',
         detail: ['credential type: oauth2', 'scheme type: api-key'],
       },
     ]);
@@ -37,7 +37,7 @@ describe('validationMessagesFor', () => {
       expect(validationMessagesFor(config, { ...sound, expiresAt }, now)).toEqual([
         {
           text: 'credential has expired',
-          severity: 'error',
+          severity: 'ERROR',
           detail: [`expired at ${expiresAt.toISOString()}`],
         },
       ]);
@@ -49,7 +49,7 @@ describe('validationMessagesFor', () => {
     expect(validationMessagesFor(config, { ...sound, expiresAt: soon }, now)).toEqual([
       {
         text: 'credential expires within 7 days',
-        severity: 'warning',
+        severity: 'WARNING',
         detail: [`expires at ${soon.toISOString()}`],
       },
     ]);
@@ -67,7 +67,7 @@ describe('validationMessagesFor', () => {
     ).toEqual([
       {
         text: 'credential has errors',
-        severity: 'warning',
+        severity: 'WARNING',
         detail: ['revoked upstream', 'rate limited'],
       },
     ]);
@@ -76,9 +76,9 @@ describe('validationMessagesFor', () => {
   it('reports every finding together: type, expiry, errors', () => {
     const bad = { type: 'hmac', errors: ['x'], expiresAt: new Date(now.getTime() - DAY) };
     expect(validationMessagesFor(config, bad, now).map((m) => [m.severity, m.text])).toEqual([
-      ['error', 'credential type does not match the scheme'],
-      ['error', 'credential has expired'],
-      ['warning', 'credential has errors'],
+      ['ERROR', 'credential type does not match the scheme'],
+      ['ERROR', 'credential has expired'],
+      ['WARNING', 'credential has errors'],
     ]);
   });
 });

@@ -921,15 +921,15 @@ describe('updateConnectorConnection: secrets and validation messages', () => {
         m.detail.length,
       ]);
     expect(messages(credentials.action[0])).toEqual([
-      ['error', 'credential has expired', 1],
-      ['warning', 'credential has errors', 1],
+      ['ERROR', 'credential has expired', 1],
+      ['WARNING', 'credential has errors', 1],
     ]);
     expect(credentials.action[0].authSchemeConfig.validationMessages[1].detail).toEqual([
       'revoked upstream',
     ]);
     expect(credentials.action[0].credential.errors).toEqual(['revoked upstream']);
     expect(messages(credentials.action[1])).toEqual([
-      ['warning', 'credential expires within 7 days', 1],
+      ['WARNING', 'credential expires within 7 days', 1],
     ]);
     expect(new Date(credentials.action[1].credential.expiresAt).toISOString()).toBe(
       soon.toISOString(),
@@ -937,7 +937,7 @@ describe('updateConnectorConnection: secrets and validation messages', () => {
     expect(credentials.trigger[0].authSchemeConfig.validationMessages).toEqual([
       {
         text: 'credential type does not match the scheme',
-        severity: 'error',
+        severity: 'ERROR',
         detail: ['credential type: api-key', 'scheme type: hmac'],
       },
     ]);

@@ -109,7 +109,7 @@ describe('databaseConnections', () => {
       schema: null,
       ssl: null,
       metadata: {},
-      productName: null,
+      productName: '',
       activeJobs: [],
     });
   });

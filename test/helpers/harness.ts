@@ -121,7 +121,7 @@ export async function newApiKey(
 export const ERROR_SELECTION = /* GraphQL */ `
   ... on Error { code message }
   ... on InvalidInputError { fieldErrors { path code message } }
-  ... on PermissionDeniedError { requiredPermissions }
+  ... on PermissionDeniedError { requiredPermissions requiredLicence }
   ... on NotFoundError { resourceType resourceId }
   ... on ConflictError { reason currentVersion activeJobIds }
 `;

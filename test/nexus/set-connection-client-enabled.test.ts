@@ -219,6 +219,79 @@ describe('setConnectionClientEnabled: success', () => {
     expect((await nexusSnapshot(w.tenantId, w.connectionId)).events).toHaveLength(1);
   });
 
+  it('enabling a client of the tenant that is not on the connection appends it, enabled, at the end', async () => {
+    const w = await nexusWorld();
+    const result = await set(
+      {
+        tenantId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { clientId: 'spare', enabled: true, expectedVersion: 1 },
+      },
+      w.admin,
+    );
+    const success = expectTypename(result, 'SetConnectionClientEnabledSuccess');
+    expect(success).toMatchObject({
+      client: { id: 'spare', name: `Spare ${w.tenantId}` },
+      enabled: true,
+      connection: { version: 2 },
+    });
+    expect(success.connection.clients.map((c: any) => [c.client.id, c.enabled])).toEqual([
+      ['mobile', true],
+      ['web', true],
+      ['batch', false],
+      ['spare', true],
+    ]);
+    const { clients, events } = await nexusSnapshot(w.tenantId, w.connectionId);
+    expect(clients.map((c) => [c.client_id, c.position, c.enabled])).toEqual([
+      ['mobile', 0, true],
+      ['web', 1, true],
+      ['batch', 2, false],
+      ['spare', 3, true],
+    ]);
+    expect(events.map((e) => [e.changed_fields, e.from_version, e.to_version])).toEqual([
+      [['clients'], 1, 2],
+    ]);
+    // Now on the list: enabling again is a no-op, disabling is an ordinary change.
+    const again = await set(
+      {
+        tenantId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { clientId: 'spare', enabled: true },
+      },
+      w.admin,
+    );
+    expect(expectTypename(again, 'SetConnectionClientEnabledSuccess').connection.version).toBe(2);
+    const off = await set(
+      {
+        tenantId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { clientId: 'spare', enabled: false },
+      },
+      w.admin,
+    );
+    expect(expectTypename(off, 'SetConnectionClientEnabledSuccess').connection.version).toBe(3);
+    expect(await enabledMap(w.tenantId, w.connectionId)).toMatchObject({ spare: false });
+  });
+
+  it('disabling a client of the tenant that is not on the connection succeeds and changes nothing', async () => {
+    const w = await nexusWorld();
+    const before = await nexusSnapshot(w.tenantId, w.connectionId);
+    const result = await set(
+      {
+        tenantId: w.tenantId,
+        connectionId: w.connectionId,
+        input: { clientId: 'spare', enabled: false },
+      },
+      w.admin,
+    );
+    expect(expectTypename(result, 'SetConnectionClientEnabledSuccess')).toMatchObject({
+      client: { id: 'spare', name: `Spare ${w.tenantId}` },
+      enabled: false,
+      connection: { version: 1 },
+    });
+    expect(await nexusSnapshot(w.tenantId, w.connectionId)).toEqual(before);
+  });
+
   it('accepts the connection id in upper case', async () => {
     const w = await nexusWorld();
     const result = await set(
@@ -475,9 +548,8 @@ describe('setConnectionClientEnabled: access', () => {
     });
   });
 
-  it('client.write on its own client that is not on the connection: NotFoundError Client', async () => {
+  it('client.write enables its own client that is not on the connection: appended', async () => {
     const w = await nexusWorld();
-    const before = await nexusSnapshot(w.tenantId, w.connectionId);
     const result = await set(
       {
         tenantId: w.tenantId,
@@ -486,11 +558,33 @@ describe('setConnectionClientEnabled: access', () => {
       },
       w.owner,
     );
-    expect(expectTypename(result, 'NotFoundError')).toMatchObject({
-      code: 'NOT_FOUND',
-      resourceType: 'Client',
-      resourceId: 'spare',
+    expect(expectTypename(result, 'SetConnectionClientEnabledSuccess')).toMatchObject({
+      client: { id: 'spare', name: `Spare ${w.tenantId}` },
+      enabled: true,
+      connection: { version: 2 },
     });
+    expect(await enabledMap(w.tenantId, w.connectionId)).toEqual({
+      mobile: true,
+      web: true,
+      batch: false,
+      spare: true,
+    });
+  });
+
+  it('client.write on a client not on the connection that someone else owns: PermissionDeniedError', async () => {
+    const w = await nexusWorld();
+    const before = await nexusSnapshot(w.tenantId, w.connectionId);
+    for (const enabled of [true, false]) {
+      const result = await set(
+        {
+          tenantId: w.tenantId,
+          connectionId: w.connectionId,
+          input: { clientId: 'spare', enabled },
+        },
+        w.clientWriter,
+      );
+      expect(expectTypename(result, 'PermissionDeniedError').requiredPermissions).toEqual(BOTH);
+    }
     expect(await nexusSnapshot(w.tenantId, w.connectionId)).toEqual(before);
   });
 
@@ -581,19 +675,21 @@ describe('setConnectionClientEnabled: NotFoundError', () => {
     });
   });
 
-  it('an unknown client, a case variant, or a tenant client not on the connection: NotFoundError Client', async () => {
+  it('a client the tenant does not have (an unknown id, a case variant): NotFoundError Client', async () => {
     const w = await nexusWorld();
     const before = await nexusSnapshot(w.tenantId, w.connectionId);
-    for (const clientId of ['no-such-client', 'WEB', 'spare']) {
-      const result = await set(
-        { tenantId: w.tenantId, connectionId: w.connectionId, input: { clientId, enabled: true } },
-        w.admin,
-      );
-      expect(expectTypename(result, 'NotFoundError')).toMatchObject({
-        code: 'NOT_FOUND',
-        resourceType: 'Client',
-        resourceId: clientId,
-      });
+    for (const clientId of ['no-such-client', 'WEB', 'Spare']) {
+      for (const enabled of [true, false]) {
+        const result = await set(
+          { tenantId: w.tenantId, connectionId: w.connectionId, input: { clientId, enabled } },
+          w.admin,
+        );
+        expect(expectTypename(result, 'NotFoundError')).toMatchObject({
+          code: 'NOT_FOUND',
+          resourceType: 'Client',
+          resourceId: clientId,
+        });
+      }
     }
     expect(await nexusSnapshot(w.tenantId, w.connectionId)).toEqual(before);
   });
@@ -897,6 +993,73 @@ describe('setConnectionClientEnabled: concurrency (server only)', () => {
       });
     },
   );
+});
+
+describe.skipIf(!onServer)('setConnectionClientEnabled: appending under concurrency', () => {
+  it('concurrent enables of one new client: one entry, one version, one audit event', async () => {
+    const w = await nexusWorld();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        set(
+          {
+            tenantId: w.tenantId,
+            connectionId: w.connectionId,
+            input: { clientId: 'spare', enabled: true },
+          },
+          w.admin,
+        ),
+      ),
+    );
+    for (const r of results) {
+      expect(expectTypename(r, 'SetConnectionClientEnabledSuccess').connection.version).toBe(2);
+    }
+    const { row, clients, events } = await nexusSnapshot(w.tenantId, w.connectionId);
+    expect(row!.version).toBe(2);
+    expect(clients.map((c) => [c.client_id, c.position, c.enabled])).toEqual([
+      ['mobile', 0, true],
+      ['web', 1, true],
+      ['batch', 2, false],
+      ['spare', 3, true],
+    ]);
+    expect(events).toHaveLength(1);
+  });
+
+  it('concurrent enables of different new clients: every one appended once, positions distinct', async () => {
+    const w = await nexusWorld();
+    const { database } = await getHarness();
+    const extra = ['extra-1', 'extra-2', 'extra-3', 'extra-4', 'spare'];
+    for (const id of extra.slice(0, -1)) {
+      await createNexusClient(database.db, { tenantId: w.tenantId, id, name: id });
+    }
+    const results = await Promise.all(
+      extra.map((clientId) =>
+        set(
+          {
+            tenantId: w.tenantId,
+            connectionId: w.connectionId,
+            input: { clientId, enabled: true },
+          },
+          w.admin,
+        ),
+      ),
+    );
+    expect(
+      results
+        .map((r) => expectTypename(r, 'SetConnectionClientEnabledSuccess').connection.version)
+        .sort(),
+    ).toEqual([2, 3, 4, 5, 6]);
+    const { clients, events } = await nexusSnapshot(w.tenantId, w.connectionId);
+    expect(clients.map((c) => c.position)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(clients.slice(0, 3).map((c) => c.client_id)).toEqual(['mobile', 'web', 'batch']);
+    expect(
+      clients
+        .slice(3)
+        .map((c) => c.client_id)
+        .sort(),
+    ).toEqual([...extra].sort());
+    expect(clients.every((c) => c.enabled || c.client_id === 'batch')).toBe(true);
+    expect(events).toHaveLength(5);
+  });
 });
 
 describe.skipIf(!onServer)('setConnectionClientEnabled: ownership under concurrency', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { expectTypename, gql, newApiKey } from '../helpers/harness.js';
+import { createNexusConnection } from '../../src/demo/builders.js';
+import { expectTypename, getHarness, gql, newApiKey } from '../helpers/harness.js';
 import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
 
 const LIST = /* GraphQL */ `
@@ -81,6 +82,7 @@ describe('oesConnections', () => {
     expect(noLicence.errors?.[0].extensions).toMatchObject({
       code: 'FORBIDDEN',
       reason: 'LICENSE_REQUIRED',
+      requiredLicence: 'oes',
     });
     const writer = await newApiKey(w.tenantId, ['connections:write']);
     expect(
@@ -156,5 +158,48 @@ describe('viewer and auditEvents', () => {
     expect((await gql(AUDIT, { id: w.connectionId })).errors?.[0].extensions?.code).toBe(
       'UNAUTHENTICATED',
     );
+  });
+
+  it("an OES connection's audit events need the licence; other resources' events do not", async () => {
+    const { database } = await getHarness();
+    const w = await oesWorld();
+    const r = await gql(
+      UPDATE_OES,
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'renamed' } },
+      w.admin,
+    );
+    expectTypename(r.data!.updateOesConnection, 'UpdateOesConnectionSuccess');
+    const nexusId = await createNexusConnection(database.db, {
+      tenantId: w.tenantId,
+      name: 'N',
+      clients: [],
+    });
+    await database.db
+      .insertInto('audit_events')
+      .values({
+        id: randomUUID(),
+        tenant_id: w.tenantId,
+        actor_id: 'someone',
+        actor_kind: 'api_key',
+        resource_type: 'NexusConnection',
+        resource_id: nexusId,
+        operation: 'setConnectionClientEnabled',
+        changed_fields: ['clients'],
+        from_version: 1,
+        to_version: 2,
+        request_id: randomUUID(),
+      })
+      .execute();
+    const AUDIT = `query($id: ID!) { auditEvents(resourceId: $id) { items { resourceType } } }`;
+    const events = async (id: string) =>
+      (await gql(AUDIT, { id }, w.viewer)).data!.auditEvents.items.map((e: any) => e.resourceType);
+    expect(await events(w.connectionId)).toEqual(['OesConnection']);
+    // The tenant loses its licence: its OES events are no longer listed, the rest still are.
+    await database.db
+      .deleteFrom('tenant_entitlements')
+      .where('tenant_id', '=', w.tenantId)
+      .execute();
+    expect(await events(w.connectionId)).toEqual([]);
+    expect(await events(nexusId)).toEqual(['NexusConnection']);
   });
 });

@@ -231,6 +231,7 @@ describe('updateOesConnection: access', () => {
     expect(error).toMatchObject({
       code: 'PERMISSION_DENIED',
       requiredPermissions: ['connections:write'],
+      requiredLicence: null,
     });
   });
 
@@ -242,6 +243,8 @@ describe('updateOesConnection: access', () => {
     );
     expect(expectTypename(result, 'PermissionDeniedError')).toMatchObject({
       code: 'LICENSE_REQUIRED',
+      requiredLicence: 'oes',
+      requiredPermissions: [],
     });
     expect((await oesSnapshot(w.tenantId, w.connectionId)).row!.active).toBe(true);
   });

@@ -3,6 +3,7 @@ import type { AuditEventRow } from '../../../db/tables/identity.js';
 import type { GatewayContext } from '../../context.js';
 import { ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
+import { LICENSED_RESOURCES } from '../licences.js';
 import { parsePage, readableTenants, toPage, type Page } from '../read-access.js';
 
 export interface AuditEvent {
@@ -35,7 +36,10 @@ const toAuditEvent = (row: AuditEventRow): AuditEvent => ({
   createdAt: row.created_at,
 });
 
-/** A resource's audit trail, oldest first, from the tenants the caller may read. */
+/**
+ * A resource's audit trail, oldest first, from the tenants the caller may read; the events of
+ * OES connections only from tenants that hold the OES licence (like every OES read).
+ */
 export async function auditEventPage(
   ctx: GatewayContext,
   resourceId: string,
@@ -47,7 +51,13 @@ export async function auditEventPage(
   const page = parsePage(first, after);
   if (!page.ok) return page;
   if (!isUuid(resourceId)) return ok({ items: [], endCursor: null, hasNextPage: false });
-  const rows = await listAuditEvents(ctx.db, tenants.value, resourceId.toLowerCase(), page.value);
+  const rows = await listAuditEvents(
+    ctx.db,
+    tenants.value,
+    resourceId.toLowerCase(),
+    page.value,
+    LICENSED_RESOURCES,
+  );
   const { items, ...info } = toPage(rows, page.value);
   return ok({ items: items.map(toAuditEvent), ...info });
 }

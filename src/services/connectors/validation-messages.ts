@@ -1,5 +1,5 @@
-/** How serious a validation message is (the seed's values, lower case). */
-export type ValidationSeverity = 'info' | 'warning' | 'error';
+/** How serious a validation message is (the seed's values, upper-cased like every enum value). */
+export type ValidationSeverity = 'INFO' | 'WARNING' | 'ERROR';
 
 /** A finding about a credential slot, computed by the server (never taken from a caller). */
 export interface ValidationMessage {
@@ -26,7 +26,7 @@ export function validationMessagesFor(
   if (credential.type !== config.schemeType) {
     messages.push({
       text: 'credential type does not match the scheme',
-      severity: 'error',
+      severity: 'ERROR',
       detail: [`credential type: ${credential.type}`, `scheme type: ${config.schemeType}`],
     });
   }
@@ -35,13 +35,13 @@ export function validationMessagesFor(
     if (left <= 0) {
       messages.push({
         text: 'credential has expired',
-        severity: 'error',
+        severity: 'ERROR',
         detail: [`expired at ${credential.expiresAt.toISOString()}`],
       });
     } else if (left <= EXPIRY_WARNING_MS) {
       messages.push({
         text: 'credential expires within 7 days',
-        severity: 'warning',
+        severity: 'WARNING',
         detail: [`expires at ${credential.expiresAt.toISOString()}`],
       });
     }
@@ -49,7 +49,7 @@ export function validationMessagesFor(
   if (credential.errors.length > 0) {
     messages.push({
       text: 'credential has errors',
-      severity: 'warning',
+      severity: 'WARNING',
       detail: [...credential.errors],
     });
   }

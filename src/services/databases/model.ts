@@ -46,7 +46,8 @@ export interface DatabaseConnection {
   /** Null when no SSL option and no client key is set. */
   ssl: DatabaseSsl | null;
   metadata: Record<string, string>;
-  productName: string | null;
+  /** Empty when the connection is not assigned to a product (the seed's rule), never null. */
+  productName: string;
 }
 
 /** The non-secret SSL options as stored in the `ssl` jsonb column; unset parts are left out. */
@@ -113,7 +114,7 @@ export function toDatabaseConnection(
     schema: row.schema,
     ssl,
     metadata: readStoredMetadata(row.metadata),
-    productName: row.product_name,
+    productName: row.product_name ?? '',
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import {
+  appendConnectionClient,
   bumpNexusConnection,
   getConnectionClient,
   getNexusClient,
@@ -10,7 +11,7 @@ import {
   setConnectionClientEnabled as writeConnectionClientEnabled,
   type NexusConnectionClientView,
 } from '../../../db/queries/nexus.js';
-import type { NexusConnectionRow } from '../../../db/tables/nexus.js';
+import type { NexusClientRow, NexusConnectionRow } from '../../../db/tables/nexus.js';
 import { hasPermission, type Permission, type Principal } from '../../auth/principal.js';
 import type { GatewayContext } from '../../context.js';
 import { fail, notFound, ok, type Failure, type Result } from '../../shared/result.js';
@@ -76,17 +77,20 @@ export function toConnectionClient(row: NexusConnectionClientView): ConnectionCl
 }
 
 /**
- * Enables or disables one client on one connection. `client.write.all` may toggle any client
- * of the tenant, `client.write` only a client the caller owns; the client must be on the
- * connection's list. Setting the value it already has is a successful no-op (no version, no
- * audit event); a change bumps the connection's version and is audited as a change of `clients`.
+ * Enables or disables one client of the tenant on one connection (the seed's "enabled
+ * clients" model). `client.write.all` may set any client of the tenant, `client.write` only a
+ * client the caller owns. Enabling a client that is not on the connection's list appends it,
+ * enabled, at the end; disabling one that is not there changes nothing. Setting the value it
+ * already has is a successful no-op (no version, no audit event); a change bumps the
+ * connection's version and is audited as a change of `clients`. A client the tenant does not
+ * have is `NotFoundError Client`.
  */
 export async function setConnectionClientEnabled(
   ctx: GatewayContext,
   args: SetConnectionClientEnabledArgs,
 ): Promise<Result<ConnectionClientEnabled>> {
-  // `plan` reads the entry inside the transaction; the payload reports what it found.
-  let planned: { entry: NexusConnectionClientView; enabled: boolean } | undefined;
+  // `plan` reads the client inside the transaction; the payload reports what it found.
+  let planned: { client: NexusClient; enabled: boolean } | undefined;
   const result = await runMutation(ctx, {
     resourceType: NEXUS_CONNECTION,
     operation: 'setConnectionClientEnabled',
@@ -98,22 +102,36 @@ export async function setConnectionClientEnabled(
     lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
     expectedVersion: (cmd) => cmd.expectedVersion,
     plan: async (trx, row, cmd) => {
-      // The permission was decided before the transaction; a decision by ownership is made
-      // again on the client row read FOR SHARE, so an ownership change that committed in
-      // between is seen and none can commit before this write.
+      // The client row is read FOR SHARE: the permission was decided before the transaction,
+      // and a decision by ownership is made again on this row, so an ownership change that
+      // committed in between is seen and none (nor a delete) can commit before this write.
       const principal = await ctx.principal();
+      const client = await getNexusClient(trx, row.tenant_id, cmd.clientId, 'share');
       const denied = principal
-        ? await authorizeClientWrite(trx, principal, row.tenant_id, cmd, 'share')
+        ? decideClientWrite(principal, row.tenant_id, client)
         : clientWriteDenied();
       if (denied) return fail(denied);
+      if (!client) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
+      planned = { client: { id: client.id, name: client.name }, enabled: cmd.enabled };
+      // Under the connection's FOR UPDATE lock: a concurrent call on this connection has
+      // either committed its entry (and READ COMMITTED shows it here) or not begun.
       const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
-      if (!entry) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
-      planned = { entry, enabled: cmd.enabled };
-      if (entry.enabled === cmd.enabled) return ok({ changedFields: [], write: async () => row });
+      const current = entry?.enabled ?? false;
+      if (current === cmd.enabled) return ok({ changedFields: [], write: async () => row });
       return ok({
         changedFields: ['clients'],
         write: async (trx, version) => {
-          await writeConnectionClientEnabled(trx, row.tenant_id, row.id, cmd.clientId, cmd.enabled);
+          if (entry) {
+            await writeConnectionClientEnabled(
+              trx,
+              row.tenant_id,
+              row.id,
+              cmd.clientId,
+              cmd.enabled,
+            );
+          } else {
+            await appendConnectionClient(trx, row.tenant_id, row.id, cmd.clientId, cmd.enabled);
+          }
           return bumpNexusConnection(trx, row.tenant_id, row.id, version);
         },
       });
@@ -123,32 +141,43 @@ export async function setConnectionClientEnabled(
   if (!planned) throw new Error('setConnectionClientEnabled succeeded without a plan');
   const connection = toNexusConnection(result.value);
   ctx.loaders.nexusConnectionClients.clear({ tenantId: connection.tenantId, id: connection.id });
-  return ok({
-    connection,
-    client: toConnectionClient(planned.entry).client,
-    enabled: planned.enabled,
-  });
+  return ok({ connection, client: planned.client, enabled: planned.enabled });
 }
 
 /**
  * The permission check of `setConnectionClientEnabled` (it replaces the plain permission
- * list): `client.write.all` allows any client; `client.write` only a client of the tenant
- * whose owner is the caller. Anything else, including a `client.write` caller naming a client
- * that does not exist, is PERMISSION_DENIED naming both permissions, since permission comes
- * before existence. `db` is the one the pipeline passes (never `ctx.db`), or the transaction
- * when `plan` decides again with `lock: 'share'`.
+ * list), before the transaction: `client.write.all` allows any client; `client.write` only a
+ * client of the tenant whose owner is the caller. Anything else, including a `client.write`
+ * caller naming a client that does not exist, is PERMISSION_DENIED naming both permissions,
+ * since permission comes before existence. `db` is the one the pipeline passes (never
+ * `ctx.db`). `plan` decides again on the client row read FOR SHARE.
  */
 async function authorizeClientWrite(
   db: Kysely<Database>,
   principal: Principal,
   tenantId: string,
   cmd: SetConnectionClientEnabledCommand,
-  lock?: 'share',
 ): Promise<Failure | null> {
   if (hasPermission(principal, tenantId, ['client.write.all'])) return null;
-  if (hasPermission(principal, tenantId, ['client.write'])) {
-    const client = await getNexusClient(db, tenantId, cmd.clientId, lock);
-    if (client && client.owner_principal_id === principal.id) return null;
+  const client = hasPermission(principal, tenantId, ['client.write'])
+    ? await getNexusClient(db, tenantId, cmd.clientId)
+    : undefined;
+  return decideClientWrite(principal, tenantId, client);
+}
+
+/** The decision itself, on the client row as read (undefined: the tenant has no such client). */
+function decideClientWrite(
+  principal: Principal,
+  tenantId: string,
+  client: NexusClientRow | undefined,
+): Failure | null {
+  if (hasPermission(principal, tenantId, ['client.write.all'])) return null;
+  if (
+    hasPermission(principal, tenantId, ['client.write']) &&
+    client &&
+    client.owner_principal_id === principal.id
+  ) {
+    return null;
   }
   return clientWriteDenied();
 }

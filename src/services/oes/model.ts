@@ -1,8 +1,5 @@
 import type { OesConnectionRow } from '../../../db/tables/oes.js';
 
-/** The OES licence: a tenant without it can neither read nor change OES connections. */
-export const OES_ENTITLEMENT = 'oes';
-
 /** An enterprise client's connection to a partner venue. */
 export interface OesConnection {
   id: string;

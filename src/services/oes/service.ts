@@ -8,9 +8,10 @@ import type { OesConnectionUpdate } from '../../../db/tables/oes.js';
 import type { GatewayContext } from '../../context.js';
 import { ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
+import { OES_CONNECTION, OES_ENTITLEMENT } from '../licences.js';
 import { runMutation } from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
-import { OES_ENTITLEMENT, toOesConnection, type OesConnection } from './model.js';
+import { toOesConnection, type OesConnection } from './model.js';
 import { validateUpdateOesConnection, type UpdateOesConnectionArgs } from './rules.js';
 
 /**
@@ -22,7 +23,7 @@ export async function updateOesConnection(
   args: UpdateOesConnectionArgs,
 ): Promise<Result<OesConnection>> {
   const result = await runMutation(ctx, {
-    resourceType: 'OesConnection',
+    resourceType: OES_CONNECTION,
     operation: 'updateOesConnection',
     resourceId: args.connectionId,
     tenantId: args.enterpriseId,
