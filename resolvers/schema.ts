@@ -24,6 +24,7 @@ export async function buildGatewaySchema(
     emitSchemaFile: false,
   });
   if (options.callDirectly ?? true) callResolversDirectly(schema);
+  describeRootTypes(schema);
   return schema;
 }
 
@@ -43,6 +44,23 @@ export function directlyCalledFields(schema: GraphQLSchema): string[] {
       if (field.extensions[DIRECT] === true) fields.push(`${type.name}.${field.name}`);
   }
   return fields.sort();
+}
+
+/**
+ * type-graphql has no option for the root types' descriptions, so they are set on the built
+ * schema (graphql-js keeps `description` as a plain property).
+ */
+function describeRootTypes(schema: GraphQLSchema): void {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  if (query) {
+    query.description =
+      'Reads. Every query needs credentials (`Authorization: Bearer <API key or JWT>`) and connections:read in the tenant, except `viewer`. Failures are top-level errors with extensions.code: UNAUTHENTICATED, FORBIDDEN (not a member, no permission or no licence), BAD_USER_INPUT (a malformed tenant id, `first` out of range, a foreign cursor). A connection that does not exist, or that belongs to a tenant you cannot read, is null.';
+  }
+  if (mutation) {
+    mutation.description =
+      "Changes, one per connection service. Each returns a union of its <Name>Success and the error types (InvalidInputError, AuthenticationError, PermissionDeniedError, NotFoundError, ConflictError): expected failures are data, selected with `... on Error { code message }`; only unexpected faults are top-level errors (INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE). Checks run in this order and the first failure answers: credentials, input (all field errors at once), membership, permission, licence, existence, version, the service's rules. A change that changes something bumps `version` by 1 and writes one audit event; one that changes nothing succeeds with neither.";
+  }
 }
 
 type Storage = ReturnType<typeof getMetadataStorage>;

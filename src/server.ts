@@ -15,6 +15,7 @@ import { classifyError, formatGatewayError } from './errors.js';
 import { jitExecutor } from './executor.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import type { Logger } from './logger.js';
+import { SANDBOX_DOCUMENT, SANDBOX_HEADERS } from './sandbox.js';
 
 export interface GatewayOptions {
   /**
@@ -72,7 +73,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginInlineTraceDisabled(),
       options.production
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+        : ApolloServerPluginLandingPageLocalDefault({
+            embed: { runTelemetry: false, endpointIsEditable: false },
+            document: SANDBOX_DOCUMENT,
+            headers: SANDBOX_HEADERS,
+          }),
       gatewayPlugin(schema, options.production),
     ],
   });

@@ -20,17 +20,26 @@ import {
   ReplaceOrgConnectionResult,
   ReplaceOrgConnectionSuccess,
 } from './apps.types.js';
+import {
+  MUTATION_CONNECTION_ID,
+  MUTATION_INPUT,
+  QUERY_CONNECTION_ID,
+  QUERY_TENANT,
+  mutationTenantArg,
+} from '../shared/descriptions.js';
 
 @Resolver(() => OrgConnectionType)
 export class OrgConnectionResolver {
   @Mutation(() => ReplaceOrgConnectionResult, {
     description:
-      'Replaces an org connection (PUT): its name and its API key. The App must have a valid apikey auth config. Needs connections:write.',
+      'Replaces an existing org connection (PUT): its name and its API key, both required. The App must support a valid apikey auth config (else InvalidInputError UNSUPPORTED_AUTH_TYPE at ["input","data"]) and must not be deleted (else ConflictError APP_DELETED). A new API key gets a new credentialId. Needs connections:write. Errors: InvalidInputError, AuthenticationError, PermissionDeniedError, NotFoundError (OrgConnection), ConflictError VERSION_MISMATCH or APP_DELETED.',
   })
   async replaceOrgConnection(
-    @Arg('organisationId', () => ID) organisationId: string,
-    @Arg('connectionId', () => ID) connectionId: string,
-    @Arg('input', () => ReplaceOrgConnectionInput) input: ReplaceOrgConnectionInput,
+    @Arg('organisationId', () => ID, { description: mutationTenantArg('organisationId') })
+    organisationId: string,
+    @Arg('connectionId', () => ID, { description: MUTATION_CONNECTION_ID }) connectionId: string,
+    @Arg('input', () => ReplaceOrgConnectionInput, { description: MUTATION_INPUT })
+    input: ReplaceOrgConnectionInput,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof ReplaceOrgConnectionResult> {
     const result = await replaceOrgConnection(ctx, {
@@ -44,9 +53,12 @@ export class OrgConnectionResolver {
     return toMutationResult(result, (c) => new ReplaceOrgConnectionSuccess(c));
   }
 
-  @Query(() => OrgConnectionPage, { description: "One page of an organisation's App connections." })
+  @Query(() => OrgConnectionPage, {
+    description:
+      "One page of an organisation's App connections, oldest first, deleted Apps' included. Needs connections:read.",
+  })
   async orgConnections(
-    @Arg('organisationId', () => ID) organisationId: string,
+    @Arg('organisationId', () => ID, { description: QUERY_TENANT }) organisationId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
@@ -55,11 +67,12 @@ export class OrgConnectionResolver {
 
   @Query(() => OrgConnectionType, {
     nullable: true,
-    description: "One of an organisation's App connections; null when it does not exist there.",
+    description:
+      "One of an organisation's App connections; null when it does not exist there. Needs connections:read.",
   })
   async orgConnection(
-    @Arg('organisationId', () => ID) organisationId: string,
-    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('organisationId', () => ID, { description: QUERY_TENANT }) organisationId: string,
+    @Arg('connectionId', () => ID, { description: QUERY_CONNECTION_ID }) connectionId: string,
     @Ctx() ctx: GatewayContext,
   ): Promise<OrgConnection | null> {
     return unwrapQuery(await orgConnectionById(ctx, organisationId, connectionId));

@@ -5,6 +5,7 @@ import type { JsonObject, OrgConnection } from '../../src/services/apps/model.js
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { CREATED_AT, SUCCESS_CONNECTION, UPDATED_AT } from '../shared/descriptions.js';
 
 @ObjectType('AppAuthConfig', {
   simpleResolvers: true,
@@ -12,17 +13,18 @@ import { resultUnion } from '../shared/result-union.js';
     'How an organisation can authenticate with an App. Only the non-secret part of its data is readable; secret parts (such as an OAuth clientSecret) are write-only.',
 })
 export class AppAuthConfigType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The auth config's id." })
   id!: string;
 
   @Field(() => String, {
-    description: 'The method of authentication: "oidc", "oauth2", "apikey", "httpBasicAuth", …',
+    description:
+      'The method of authentication. Valid values are: "oidc", "oauth2", "apikey", "httpRefresh", "httpBasicAuth", "jwtBearer", "customFunction". replaceOrgConnection needs a valid "apikey" config.',
   })
   type!: string;
 
   @Field(() => Boolean, {
     description:
-      'True when the config holds everything needed to connect through it. An App may have invalid configs as long as one is valid.',
+      'True if and only if the data holds all the information required to let an organisation connect to the App via this auth type. An App may have invalid auth configs providing at least one is valid.',
   })
   isValid!: boolean;
 
@@ -48,37 +50,51 @@ export class AppAuthConfigType {
   description: 'An App an organisation can connect to.',
 })
 export class AppType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The App's id." })
   id!: string;
 
   @Field(() => ID, { description: 'The organisation (tenant) that owns the App.' })
   orgId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The App's name." })
   name!: string;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, {
+    description: 'Whether organisations other than its owner can connect to the App.',
+  })
   public!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "URL of the App's image; null when it has none.",
+  })
   imageUrl!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The id of the App's schema; null when it has none.",
+  })
   schemaId!: string | null;
 
-  @Field(() => GraphQLJSONObject)
+  @Field(() => GraphQLJSONObject, {
+    description: "The App's schema, as the App defines it (a JSON object; {} when none).",
+  })
   schema!: JsonObject;
 
-  @Field(() => GraphQLJSONObject)
+  @Field(() => GraphQLJSONObject, {
+    description: "Metadata about the App's schema (a JSON object; {} when none).",
+  })
   schemaMetadata!: JsonObject;
 
-  @Field(() => GraphQLJSONObject)
+  @Field(() => GraphQLJSONObject, {
+    description: 'Where and how the App is reached (a JSON object; {} when none).',
+  })
   server!: JsonObject;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: CREATED_AT })
   createdAt!: Date;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: UPDATED_AT })
   updatedAt!: Date;
 
   @Field(() => GraphQLDateTime, {
@@ -95,10 +111,10 @@ export class AppType {
   description: 'A board that uses an org connection.',
 })
 export class BoardType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The board's id." })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The board's name." })
   name!: string;
 }
 
@@ -111,7 +127,7 @@ export class OrgConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The organisation (tenant) that owns the connection.' })
   orgId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The connection's name (1 to 200 characters)." })
   name!: string;
 
   @Field(() => ID, {
@@ -132,27 +148,41 @@ export class OrgConnectionType extends VersionedConnectionType {
 
 export const OrgConnectionPage = pageType(OrgConnectionType, 'OrgConnectionPage');
 
-@InputType({ description: 'The credential data of an API-key connection. Write-only.' })
+@InputType({
+  description: 'The data of a connection that uses an apikey authentication type. Write-only.',
+})
 export class ApiKeyConnectionDataInput {
   @Field(() => String, {
     description:
-      '1 to 4096 characters, not only whitespace; stored encrypted exactly as given, never returned.',
+      'The API key: 1 to 4096 characters, not only whitespace (BLANK, TOO_LONG at ["input","data","apiKey"]); stored encrypted exactly as given, never returned (see OrgConnection.hasApiKey).',
   })
   apiKey!: string;
 }
 
-@InputType({ description: 'The whole connection (PUT): every field is replaced.' })
+@InputType({
+  description:
+    'The request body to update an existing connection; it replaces the existing connection details (PUT): every field is replaced.',
+})
 export class ReplaceOrgConnectionInput extends VersionedInput {
-  @Field(() => String, { description: '1 to 200 characters; trimmed.' })
+  @Field(() => String, {
+    description:
+      'The new name: trimmed, 1 to 200 characters, no control characters (BLANK, TOO_LONG, INVALID_CHARACTERS at ["input","name"]).',
+  })
   name!: string;
 
-  @Field(() => ApiKeyConnectionDataInput)
+  @Field(() => ApiKeyConnectionDataInput, {
+    description:
+      'The new credential data. The App must support a valid apikey auth config, else InvalidInputError UNSUPPORTED_AUTH_TYPE at ["input","data"].',
+  })
   data!: ApiKeyConnectionDataInput;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'The connection as replaced.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'The connection was replaced (or already held this name and key).',
+})
 export class ReplaceOrgConnectionSuccess {
-  @Field(() => OrgConnectionType)
+  @Field(() => OrgConnectionType, { description: SUCCESS_CONNECTION })
   connection: OrgConnection;
 
   constructor(connection: OrgConnection) {

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { EXPECTED_VERSION } from '../shared/descriptions.js';
 
 @InputType('ConnectionCredentialInput', {
   description: 'One credential slot in its new place: the list order is the new order.',
@@ -10,7 +11,8 @@ export class ConnectionCredentialInput {
   id!: string;
 
   @Field(() => ID, {
-    description: "One of the connector's auth scheme configs, of the slot's current scheme type.",
+    description:
+      "The AuthSchemeConfig the slot is to use: one of the connector's configs (else UNKNOWN_AUTH_SCHEME_CONFIG), of the slot's current scheme type (else SCHEME_TYPE_CHANGED).",
   })
   authSchemeConfigId!: string;
 }
@@ -20,54 +22,64 @@ export class ConnectionCredentialInput {
     "Each list holds exactly the connection's current slots of that kind, each once, in the new order.",
 })
 export class ConnectionCredentialsInput {
-  @Field(() => [ConnectionCredentialInput])
+  @Field(() => [ConnectionCredentialInput], {
+    description:
+      'Every current action slot, once each, in the new order (else CREDENTIALS_MISMATCH or DUPLICATE at ["input","credentials","action"]).',
+  })
   action!: ConnectionCredentialInput[];
 
-  @Field(() => [ConnectionCredentialInput])
+  @Field(() => [ConnectionCredentialInput], {
+    description:
+      'Every current trigger slot, once each, in the new order (else CREDENTIALS_MISMATCH or DUPLICATE at ["input","credentials","trigger"]).',
+  })
   trigger!: ConnectionCredentialInput[];
 }
 
-@InputType('ConnectionVariableInput', { description: 'A variable: name unique within the list.' })
+@InputType('ConnectionVariableInput', {
+  description: 'A variable: a name, unique within the list (else DUPLICATE), and its value.',
+})
 export class ConnectionVariableInput {
   @Field(() => String, {
     description:
-      '1 to 100 characters: letters, digits, "_", "." or "-", starting with a letter or "_".',
+      '1 to 100 characters: letters, digits, "_", "." or "-", starting with a letter or "_" (INVALID_NAME).',
   })
   name!: string;
 
-  @Field(() => String, { description: 'At most 10,000 characters.' })
+  @Field(() => String, { description: 'At most 10,000 characters (TOO_LONG).' })
   value!: string;
 }
 
 @InputType('UpdateConnectorConnectionInput', {
   description:
-    'Rename, reorder credentials and switch their configs, replace variables. Absent credentials or variables stay unchanged.',
+    'The updates to apply to an existing connection: rename it, edit its variables, and update the order and AuthSchemeConfig of each ConnectionCredential. Absent credentials or variables stay unchanged.',
 })
 export class UpdateConnectorConnectionInput {
-  @Field(() => ID, { nullable: true, description: 'When given, must equal connectionId.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'When given, must equal connectionId (else ID_MISMATCH); null counts as absent.',
+  })
   id?: string | null;
 
   @Field(() => String, {
-    description: '1 to 200 characters, trimmed; unique within the connector.',
+    description:
+      'The name, required: trimmed, 1 to 200 characters, no control characters; unique within the connector (else ConflictError NAME_TAKEN).',
   })
   name!: string;
 
   @Field(() => ConnectionCredentialsInput, {
     nullable: true,
-    description: 'Absent: unchanged. The set of credentials cannot change, only order and configs.',
+    description:
+      'Absent: unchanged. The set of credentials cannot change, only their order and configs. null: NOT_NULLABLE.',
   })
   credentials?: ConnectionCredentialsInput | null;
 
   @Field(() => [ConnectionVariableInput], {
     nullable: true,
     description:
-      'Absent: unchanged; []: delete them all; a list (at most 100): replaces them, in order.',
+      'Absent: unchanged; []: delete them all; a list (at most 100, else TOO_MANY): replaces them, in order. null: NOT_NULLABLE.',
   })
   variables?: ConnectionVariableInput[] | null;
 
-  @Field(() => Int, {
-    nullable: true,
-    description: 'Refuse the change (VERSION_MISMATCH) unless this is the current version.',
-  })
+  @Field(() => Int, { nullable: true, description: EXPECTED_VERSION })
   expectedVersion?: number | null;
 }

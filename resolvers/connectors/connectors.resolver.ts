@@ -36,18 +36,31 @@ import {
   UpdateConnectorConnectionSuccess,
   ValidationMessageType,
 } from './connectors.types.js';
+import {
+  MUTATION_CONNECTION_ID,
+  MUTATION_INPUT,
+  QUERY_CONNECTION_ID,
+  QUERY_TENANT,
+  mutationTenantArg,
+} from '../shared/descriptions.js';
 
 @Resolver(() => ConnectorConnectionType)
 export class ConnectorConnectionResolver {
   @Mutation(() => UpdateConnectorConnectionResult, {
     description:
-      "Renames a connector's connection, reorders its action and trigger credentials and switches each one's auth scheme config (same scheme type), and replaces its variables. Needs connections:write.",
+      "Updates a connector's connection: renames it (unique within the connector), reorders its action and trigger credentials and switches each one's auth scheme config (same scheme type), and replaces its variables. The set of credentials never changes, and validationMessages are always the server's. Needs connections:write. Errors: InvalidInputError, AuthenticationError, PermissionDeniedError, NotFoundError (Connector, then ConnectorConnection), ConflictError VERSION_MISMATCH or NAME_TAKEN.",
   })
   async updateConnectorConnection(
-    @Arg('organisationId', () => ID) organisationId: string,
-    @Arg('connectorId', () => ID) connectorId: string,
-    @Arg('connectionId', () => ID) connectionId: string,
-    @Arg('input', () => UpdateConnectorConnectionInput) input: UpdateConnectorConnectionInput,
+    @Arg('organisationId', () => ID, { description: mutationTenantArg('organisationId') })
+    organisationId: string,
+    @Arg('connectorId', () => ID, {
+      description:
+        'The connector the connection belongs to (its id). Not a connector of the organisation: NotFoundError Connector.',
+    })
+    connectorId: string,
+    @Arg('connectionId', () => ID, { description: MUTATION_CONNECTION_ID }) connectionId: string,
+    @Arg('input', () => UpdateConnectorConnectionInput, { description: MUTATION_INPUT })
+    input: UpdateConnectorConnectionInput,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof UpdateConnectorConnectionResult> {
     const fields = inputFields(input, [
@@ -86,8 +99,13 @@ export class ConnectorConnectionResolver {
       "The organisation's connector connections, of one connector when connectorId is given.",
   })
   async connectorConnections(
-    @Arg('organisationId', () => ID) organisationId: string,
-    @Arg('connectorId', () => ID, { nullable: true }) connectorId: string | null,
+    @Arg('organisationId', () => ID, { description: QUERY_TENANT }) organisationId: string,
+    @Arg('connectorId', () => ID, {
+      nullable: true,
+      description:
+        'Only connections of this connector; absent: of every connector. An unknown or malformed id gives an empty page.',
+    })
+    connectorId: string | null,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
@@ -98,12 +116,16 @@ export class ConnectorConnectionResolver {
 
   @Query(() => ConnectorConnectionType, {
     nullable: true,
-    description: 'One connection of one connector; null when there is none.',
+    description:
+      'One connection of one connector; null when there is none. Needs connections:read.',
   })
   async connectorConnection(
-    @Arg('organisationId', () => ID) organisationId: string,
-    @Arg('connectorId', () => ID) connectorId: string,
-    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('organisationId', () => ID, { description: QUERY_TENANT }) organisationId: string,
+    @Arg('connectorId', () => ID, {
+      description: 'The connector the connection belongs to. Unknown or malformed: null.',
+    })
+    connectorId: string,
+    @Arg('connectionId', () => ID, { description: QUERY_CONNECTION_ID }) connectionId: string,
     @Ctx() ctx: GatewayContext,
   ): Promise<ConnectorConnection | null> {
     return unwrapQuery(
@@ -111,7 +133,7 @@ export class ConnectorConnectionResolver {
     );
   }
 
-  @FieldResolver(() => ConnectorType)
+  @FieldResolver(() => ConnectorType, { description: 'The connector that owns the connection.' })
   async connector(
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
@@ -124,7 +146,10 @@ export class ConnectorConnectionResolver {
     return connector;
   }
 
-  @FieldResolver(() => ConnectionCredentialsType)
+  @FieldResolver(() => ConnectionCredentialsType, {
+    description:
+      "The connection's action and trigger credential slots, each list in its stored order.",
+  })
   async credentials(
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
@@ -135,7 +160,10 @@ export class ConnectorConnectionResolver {
     });
   }
 
-  @FieldResolver(() => [ConnectionVariableType])
+  @FieldResolver(() => [ConnectionVariableType], {
+    description:
+      'Variables which customize the connector in this connection, in their stored order.',
+  })
   async variables(
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
@@ -170,7 +198,10 @@ export class ConnectionCredentialResolver {
     };
   }
 
-  @FieldResolver(() => CredentialType)
+  @FieldResolver(() => CredentialType, {
+    description:
+      'The credential in this slot. The set of credentials never changes through this API.',
+  })
   async credential(
     @Root() slot: ConnectionCredential,
     @Ctx() ctx: GatewayContext,

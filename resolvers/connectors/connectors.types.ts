@@ -4,6 +4,7 @@ import type { ConnectorConnection } from '../../src/services/connectors/model.js
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { CREATED_AT, SUCCESS_CONNECTION, UPDATED_AT } from '../shared/descriptions.js';
 
 /** GraphQL enum values are UPPER_CASE, as GraphQL convention has it (the seed's, upper-cased). */
 export enum ValidationSeverity {
@@ -14,6 +15,17 @@ export enum ValidationSeverity {
 registerEnumType(ValidationSeverity, {
   name: 'ValidationSeverity',
   description: 'How serious a validation message is.',
+  valuesConfig: {
+    INFO: { description: 'For information; nothing needs doing.' },
+    WARNING: {
+      description:
+        'The slot works for now but needs attention: its credential expires within 7 days, or carries errors.',
+    },
+    ERROR: {
+      description:
+        "The slot cannot work: its credential is not of the config's scheme type, or has expired.",
+    },
+  },
 });
 
 @ObjectType('Connector', {
@@ -21,22 +33,22 @@ registerEnumType(ValidationSeverity, {
   description: 'A connector: what its connections connect to.',
 })
 export class ConnectorType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The unique identifier of the Connector.' })
   id!: string;
 
   @Field(() => ID, { description: 'The organisation (tenant) that owns the connector.' })
   organisationId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The connector's name." })
   name!: string;
 
-  @Field(() => String, { description: 'e.g. http.' })
+  @Field(() => String, { description: 'The protocol the connector speaks, e.g. "http".' })
   protocol!: string;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: CREATED_AT })
   createdAt!: Date;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: UPDATED_AT })
   updatedAt!: Date;
 }
 
@@ -45,10 +57,10 @@ export class ConnectorType {
   description: 'A finding about a credential slot, computed by the server.',
 })
 export class ValidationMessageType {
-  @Field(() => String)
+  @Field(() => String, { description: 'The finding, for people.' })
   text!: string;
 
-  @Field(() => ValidationSeverity)
+  @Field(() => ValidationSeverity, { description: 'How serious the finding is.' })
   severity!: ValidationSeverity;
 
   @Field(() => [String], { description: 'Particulars, e.g. the errors the credential carries.' })
@@ -60,15 +72,18 @@ export class ValidationMessageType {
   description: "One of a connector's ways to authenticate, as used by one credential slot.",
 })
 export class AuthSchemeConfigType {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: "The config's id: what ConnectionCredentialInput.authSchemeConfigId names.",
+  })
   id!: string;
 
   @Field(() => String, {
-    description: 'A slot can only switch to a config of the same scheme type.',
+    description:
+      'The kind of authentication the config implements, e.g. "oauth2". A slot can only switch to a config of the same scheme type.',
   })
   schemeType!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What the config is, for people.' })
   description!: string;
 
   // `validationMessages` is resolved by AuthSchemeConfigResolver from these:
@@ -82,7 +97,7 @@ export class AuthSchemeConfigType {
   description: 'A connection that uses a credential.',
 })
 export class CredentialUsageType {
-  @Field(() => ConnectorConnectionType)
+  @Field(() => ConnectorConnectionType, { description: 'The connection that uses the credential.' })
   connection!: ConnectorConnection;
 }
 
@@ -92,28 +107,34 @@ export class CredentialUsageType {
     'A credential. Its data is a secret: no field returns it; `hasData` says whether it is set.',
 })
 export class CredentialType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The credential's id (not the slot's)." })
   id!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The organisation (tenant) that owns the credential.' })
   organisationId!: string;
 
   @Field(() => String, { description: 'The scheme type the credential is for.' })
   type!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The credential's name." })
   name!: string;
 
-  @Field(() => [String], { description: 'Problems recorded against the credential.' })
+  @Field(() => [String], {
+    description: 'Problems recorded against the credential; any makes its slots report a warning.',
+  })
   errors!: string[];
 
-  @Field(() => GraphQLDateTime, { nullable: true })
+  @Field(() => GraphQLDateTime, {
+    nullable: true,
+    description:
+      'When the credential expires (UTC); null when it does not. Expired: an error on its slots; within 7 days: a warning.',
+  })
   expiresAt!: Date | null;
 
   @Field(() => Boolean, { description: 'Whether the credential holds data (never returned).' })
   hasData!: boolean;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: CREATED_AT })
   createdAt!: Date;
 
   // `usages` is resolved by CredentialResolver through a loader.
@@ -142,10 +163,14 @@ export class ConnectionCredentialType {
   description: "A connection's credentials, each list in its order.",
 })
 export class ConnectionCredentialsType {
-  @Field(() => [ConnectionCredentialType])
+  @Field(() => [ConnectionCredentialType], {
+    description: 'The slots used for actions, in order.',
+  })
   action!: ConnectionCredentialType[];
 
-  @Field(() => [ConnectionCredentialType])
+  @Field(() => [ConnectionCredentialType], {
+    description: 'The slots used for triggers, in order.',
+  })
   trigger!: ConnectionCredentialType[];
 }
 
@@ -154,10 +179,10 @@ export class ConnectionCredentialsType {
   description: 'A named value that customizes a connection.',
 })
 export class ConnectionVariableType {
-  @Field(() => String)
+  @Field(() => String, { description: "The variable's name, unique within the connection." })
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The variable's value." })
   value!: string;
 }
 
@@ -169,7 +194,9 @@ export class ConnectorConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The organisation (tenant) that owns the connection.' })
   organisationId!: string;
 
-  @Field(() => String, { description: 'Unique within the connector.' })
+  @Field(() => String, {
+    description: "The connection's name (1 to 200 characters), unique within the connector.",
+  })
   name!: string;
 
   // `connector`, `credentials` and `variables` are resolved by ConnectorConnectionResolver.
@@ -178,9 +205,13 @@ export class ConnectorConnectionType extends VersionedConnectionType {
 
 export const ConnectorConnectionPage = pageType(ConnectorConnectionType, 'ConnectorConnectionPage');
 
-@ObjectType('UpdateConnectorConnectionSuccess', { simpleResolvers: true })
+@ObjectType('UpdateConnectorConnectionSuccess', {
+  simpleResolvers: true,
+  description:
+    'The connection was updated, or already was as asked (then its version is unchanged).',
+})
 export class UpdateConnectorConnectionSuccess {
-  @Field(() => ConnectorConnectionType)
+  @Field(() => ConnectorConnectionType, { description: SUCCESS_CONNECTION })
   connection: ConnectorConnection;
 
   constructor(connection: ConnectorConnection) {

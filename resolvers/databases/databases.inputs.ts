@@ -1,27 +1,34 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, InputType, Int } from 'type-graphql';
 import { DatabaseEngine, DatabaseSslMode } from './databases.types.js';
+import { EXPECTED_VERSION } from '../shared/descriptions.js';
 
 @InputType('DatabaseSslInput', {
   description:
     'SSL options, patched part by part: an absent part is kept, null clears it, a value replaces it. At least one part.',
 })
 export class DatabaseSslInput {
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Whether TLS is used. Absent: kept; null: cleared.',
+  })
   enabled?: boolean | null;
 
-  @Field(() => DatabaseSslMode, { nullable: true })
+  @Field(() => DatabaseSslMode, {
+    nullable: true,
+    description: 'How strictly the server certificate is checked. Absent: kept; null: cleared.',
+  })
   mode?: DatabaseSslMode | null;
 
   @Field(() => String, {
     nullable: true,
-    description: 'PEM certificate(s) of the trusted CA; at most 16 KiB.',
+    description: 'PEM certificate(s) of the trusted CA; at most 16 KiB (INVALID_PEM, TOO_LONG).',
   })
   caCertificate?: string | null;
 
   @Field(() => String, {
     nullable: true,
-    description: 'PEM client certificate (chain); at most 16 KiB.',
+    description: 'PEM client certificate (chain); at most 16 KiB (INVALID_PEM, TOO_LONG).',
   })
   clientCertificate?: string | null;
 
@@ -35,43 +42,59 @@ export class DatabaseSslInput {
 
 @InputType('PatchDatabaseConnectionInput', {
   description:
-    'PATCH semantics: an absent field is unchanged; null clears an optional field (password, schema, ssl, metadata) and is an InvalidInputError on a required one. At least one field besides expectedVersion.',
+    'Request body for a partial update (PATCH): an absent field is unchanged; null clears an optional field (password, schema, ssl, metadata) and is InvalidInputError NOT_NULLABLE on a required one. At least one field besides expectedVersion (else NOTHING_TO_UPDATE at ["input"]).',
 })
 export class PatchDatabaseConnectionInput {
   @Field(() => String, {
     nullable: true,
-    description: '3 to 100 characters (trimmed); unique in the tenant, ignoring case.',
+    description:
+      'Unique identifier name for this connection configuration: trimmed, 3 to 100 characters (TOO_SHORT, TOO_LONG), unique in the tenant ignoring case (else ConflictError NAME_TAKEN).',
   })
   name?: string | null;
 
-  @Field(() => DatabaseEngine, { nullable: true })
+  @Field(() => DatabaseEngine, {
+    nullable: true,
+    description: 'Database engine type. null: NOT_NULLABLE.',
+  })
   type?: DatabaseEngine | null;
 
   @Field(() => String, {
     nullable: true,
-    description: 'An IPv4 or IPv6 address or an RFC 1123 host name (trimmed).',
+    description:
+      'Hostname or IP address of the database server: an IPv4 or IPv6 address or an RFC 1123 host name, trimmed (INVALID_HOST).',
   })
   host?: string | null;
 
-  @Field(() => Int, { nullable: true, description: '1 to 65535.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Network port number for the database connection: 1 to 65535 (OUT_OF_RANGE).',
+  })
   port?: number | null;
 
-  @Field(() => String, { nullable: true, description: '1 to 128 characters (trimmed).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Name of the database to connect to on the target server: trimmed, 1 to 128 characters.',
+  })
   databaseName?: string | null;
 
-  @Field(() => String, { nullable: true, description: '1 to 128 characters (trimmed).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Username credential for database authentication: trimmed, 1 to 128 characters.',
+  })
   username?: string | null;
 
   @Field(() => String, {
     nullable: true,
     description:
-      '1 to 1024 characters, kept exactly as given. Write-only: stored encrypted, never returned (see `hasPassword`). null removes it.',
+      'Password credential for database authentication: 1 to 1024 characters, kept exactly as given. Write-only: encrypted upon storage, never returned (see `hasPassword`). null removes it.',
   })
   password?: string | null;
 
   @Field(() => String, {
     nullable: true,
-    description: '1 to 128 characters (trimmed); null removes it.',
+    description:
+      'Database schema name (for example, public, analytics): trimmed, 1 to 128 characters; null removes it.',
   })
   schema?: string | null;
 
@@ -85,13 +108,10 @@ export class PatchDatabaseConnectionInput {
   @Field(() => GraphQLJSONObject, {
     nullable: true,
     description:
-      'Replaces the whole map: string keys (1 to 100 characters) to string values (at most 2000 characters), no nesting, at most 50 entries. null empties it.',
+      'Replaces the whole map of additional information. Keys (1 to 100 characters) and values (at most 2000 characters) must be strings; nested objects are not allowed; at most 50 entries (INVALID_METADATA, KEY_TOO_LONG, TOO_LONG, TOO_MANY_ENTRIES at ["input","metadata",…]). null empties it.',
   })
   metadata?: Record<string, unknown> | null;
 
-  @Field(() => Int, {
-    nullable: true,
-    description: 'Refuse the change (VERSION_MISMATCH) unless this is the current version.',
-  })
+  @Field(() => Int, { nullable: true, description: EXPECTED_VERSION })
   expectedVersion?: number | null;
 }

@@ -19,6 +19,7 @@ import {
   PatchDatabaseConnectionResult,
   PatchDatabaseConnectionSuccess,
 } from './databases.types.js';
+import { MUTATION_INPUT, QUERY_CONNECTION_ID, QUERY_TENANT } from '../shared/descriptions.js';
 
 const PATCH_FIELDS = [
   'name',
@@ -39,11 +40,16 @@ const SSL_FIELDS = ['enabled', 'mode', 'caCertificate', 'clientCertificate', 'cl
 export class DatabaseConnectionResolver {
   @Mutation(() => PatchDatabaseConnectionResult, {
     description:
-      'Partially updates a database connection of one of your tenants. Refused (ConflictError ACTIVE_JOBS) while a job that uses it is queued or running. Needs connections:write.',
+      'Applies a partial update to a database connection of one of your tenants (PATCH). Refused with ConflictError ACTIVE_JOBS (and the job ids) while any job that uses the connection is queued or running. Needs connections:write. Errors, in this order: AuthenticationError, InvalidInputError (every field problem at once), PermissionDeniedError, NotFoundError (DatabaseConnection), ConflictError VERSION_MISMATCH, ACTIVE_JOBS, NAME_TAKEN.',
   })
   async patchDatabaseConnection(
-    @Arg('connectionId', () => ID) connectionId: string,
-    @Arg('input', () => PatchDatabaseConnectionInput) input: PatchDatabaseConnectionInput,
+    @Arg('connectionId', () => ID, {
+      description:
+        'The connection to patch: a UUID (any case), looked up in the tenants you are a member of. Malformed: InvalidInputError at ["connectionId"]; not found there (including a connection of another tenant): NotFoundError.',
+    })
+    connectionId: string,
+    @Arg('input', () => PatchDatabaseConnectionInput, { description: MUTATION_INPUT })
+    input: PatchDatabaseConnectionInput,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof PatchDatabaseConnectionResult> {
     const fields = inputFields(input, PATCH_FIELDS);
@@ -59,7 +65,7 @@ export class DatabaseConnectionResolver {
       "One page of a tenant's database connections, oldest first. Needs connections:read.",
   })
   async databaseConnections(
-    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('tenantId', () => ID, { description: QUERY_TENANT }) tenantId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
@@ -72,7 +78,7 @@ export class DatabaseConnectionResolver {
       'A database connection of any tenant where you hold connections:read; null when there is none with this id.',
   })
   async databaseConnection(
-    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('connectionId', () => ID, { description: QUERY_CONNECTION_ID }) connectionId: string,
     @Ctx() ctx: GatewayContext,
   ): Promise<DatabaseConnection | null> {
     return unwrapQuery(await databaseConnectionById(ctx, connectionId));

@@ -13,6 +13,7 @@ import type {
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { SUCCESS_CONNECTION } from '../shared/descriptions.js';
 
 export enum DatabaseEngine {
   ORACLE = 'ORACLE',
@@ -23,7 +24,14 @@ export enum DatabaseEngine {
 }
 registerEnumType(DatabaseEngine, {
   name: 'DatabaseEngine',
-  description: 'The database server software a connection talks to.',
+  description: 'Database engine type: the database server software a connection talks to.',
+  valuesConfig: {
+    ORACLE: { description: 'Oracle Database.' },
+    SQL_SERVER: { description: 'Microsoft SQL Server.' },
+    POSTGRESQL: { description: 'PostgreSQL.' },
+    MONGODB: { description: 'MongoDB.' },
+    MYSQL: { description: 'MySQL.' },
+  },
 });
 
 export enum DatabaseSslMode {
@@ -52,7 +60,15 @@ export enum DatabaseJobStatus {
 }
 registerEnumType(DatabaseJobStatus, {
   name: 'DatabaseJobStatus',
-  description: 'Where a job is in its life; QUEUED and RUNNING jobs use their connection.',
+  description:
+    'Where a job is in its life. QUEUED and RUNNING jobs are active: while one exists, its connection cannot be patched.',
+  valuesConfig: {
+    QUEUED: { description: 'Waiting to run; active.' },
+    RUNNING: { description: 'Running; active.' },
+    SUCCEEDED: { description: 'Finished successfully.' },
+    FAILED: { description: 'Finished with an error.' },
+    CANCELLED: { description: 'Stopped before it finished.' },
+  },
 });
 
 // The GraphQL enums and the domain's string unions must name the same values.
@@ -69,13 +85,15 @@ void sameValues;
   description: 'A job that uses a database connection.',
 })
 export class DatabaseJobType {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: "The job's id, as listed in ConflictError.activeJobIds.",
+  })
   id!: string;
 
-  @Field(() => DatabaseJobStatus)
+  @Field(() => DatabaseJobStatus, { description: 'Where the job is in its life.' })
   status!: DatabaseJobStatusValue;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When the job was created (UTC).' })
   createdAt!: Date;
 }
 
@@ -88,7 +106,10 @@ export class DatabaseSslType implements DatabaseSsl {
   @Field(() => Boolean, { nullable: true, description: 'Whether TLS is used; null when not set.' })
   enabled!: boolean | null;
 
-  @Field(() => DatabaseSslMode, { nullable: true })
+  @Field(() => DatabaseSslMode, {
+    nullable: true,
+    description: 'How strictly the server certificate is checked; null when not set.',
+  })
   mode!: DatabaseSslModeValue | null;
 
   @Field(() => String, { nullable: true, description: 'PEM certificate(s) of the trusted CA.' })
@@ -109,22 +130,27 @@ export class DatabaseConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The tenant that owns the connection.' })
   tenantId!: string;
 
-  @Field(() => String, { description: '3 to 100 characters; unique in the tenant, ignoring case.' })
+  @Field(() => String, {
+    description:
+      'Unique identifier name for this connection configuration: 3 to 100 characters, unique in the tenant, ignoring case.',
+  })
   name!: string;
 
-  @Field(() => DatabaseEngine)
+  @Field(() => DatabaseEngine, { description: 'Database engine type.' })
   type!: DatabaseEngineValue;
 
   @Field(() => String, { description: 'Host name or IP address of the database server.' })
   host!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description: 'Network port number for the database connection, 1 to 65535.',
+  })
   port!: number;
 
   @Field(() => String, { description: 'The database to connect to on the server.' })
   databaseName!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Username credential for database authentication.' })
   username!: string;
 
   @Field(() => Boolean, {
@@ -134,21 +160,26 @@ export class DatabaseConnectionType extends VersionedConnectionType {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Database schema, e.g. public or analytics.',
+    description: 'Database schema name (for example, public, analytics), when set; null when not.',
   })
   schema!: string | null;
 
-  @Field(() => DatabaseSslType, { nullable: true, description: 'Null when no SSL option is set.' })
+  @Field(() => DatabaseSslType, {
+    nullable: true,
+    description:
+      'SSL configuration object containing certificate and security options; null when no SSL option is set.',
+  })
   ssl!: DatabaseSsl | null;
 
   @Field(() => GraphQLJSONObject, {
-    description: 'Additional information: a flat map of string keys to string values.',
+    description:
+      'Additional connection-related information: a flat object of string keys (at most 100 characters) to string values (at most 2000 characters); {} when none.',
   })
   metadata!: Record<string, string>;
 
   @Field(() => String, {
     description:
-      'The product the connection is assigned to; empty ("") when it has none. Read-only.',
+      'The product name associated with this connection; empty ("") when the connection has not been assigned to a product. Read-only.',
   })
   productName!: string;
 
@@ -159,10 +190,11 @@ export const DatabaseConnectionPage = pageType(DatabaseConnectionType, 'Database
 
 @ObjectType('PatchDatabaseConnectionSuccess', {
   simpleResolvers: true,
-  description: 'The connection as stored after the patch.',
+  description:
+    'The connection was patched, or already was as asked (then its version is unchanged).',
 })
 export class PatchDatabaseConnectionSuccess {
-  @Field(() => DatabaseConnectionType)
+  @Field(() => DatabaseConnectionType, { description: SUCCESS_CONNECTION })
   connection: DatabaseConnection;
 
   constructor(connection: DatabaseConnection) {

@@ -9,7 +9,8 @@ import { AuditEventPage, ViewerType } from './identity.types.js';
 export class IdentityResolver {
   @Query(() => ViewerType, {
     nullable: true,
-    description: 'The caller; null when unauthenticated.',
+    description:
+      'Who the caller is and what they may do; null when the request carries no valid credentials (send `Authorization: Bearer <API key or JWT>`).',
   })
   async viewer(@Ctx() ctx: GatewayContext): Promise<ViewerType | null> {
     const principal = await ctx.principal();
@@ -25,10 +26,15 @@ export class IdentityResolver {
   }
 
   @Query(() => AuditEventPage, {
-    description: 'The audit trail of one resource (oldest first), in tenants the caller may read.',
+    description:
+      'The audit trail of one resource, oldest first: one event per change, with field names, never values. Lists only events of tenants where the caller holds connections:read; no credentials: top-level UNAUTHENTICATED.',
   })
   async auditEvents(
-    @Arg('resourceId', () => ID) resourceId: string,
+    @Arg('resourceId', () => ID, {
+      description:
+        'The id of the connection whose changes to list. A malformed or unknown id gives an empty page.',
+    })
+    resourceId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {

@@ -7,10 +7,16 @@ import { pageType } from '../shared/pagination.js';
   description: 'What the caller may do in one tenant.',
 })
 export class MembershipType {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description:
+      'The tenant: what the enterpriseId, tenantId and organisationId arguments name (one tenancy model under the names each service uses).',
+  })
   tenantId!: string;
 
-  @Field(() => [String])
+  @Field(() => [String], {
+    description:
+      'The permissions held in the tenant, sorted: any of connections:read, connections:write, client.write, client.write.all.',
+  })
   permissions!: string[];
 }
 
@@ -19,13 +25,17 @@ export class MembershipType {
   description: 'The authenticated caller.',
 })
 export class ViewerType {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: "The principal's id: the API key's principal, or the JWT's `sub`.",
+  })
   id!: string;
 
-  @Field(() => String, { description: '"api_key" or "jwt".' })
+  @Field(() => String, { description: 'How the caller signed in: "api_key" or "jwt".' })
   kind!: string;
 
-  @Field(() => [MembershipType])
+  @Field(() => [MembershipType], {
+    description: 'The tenants the caller is a member of, with the permissions held in each.',
+  })
   memberships!: MembershipType[];
 }
 
@@ -34,40 +44,52 @@ export class ViewerType {
   description: 'One change to one resource. Never holds secret values.',
 })
 export class AuditEventType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The event's id." })
   id!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The tenant that owns the changed resource.' })
   tenantId!: string;
 
-  @Field(() => String, { description: 'The principal that made the change.' })
+  @Field(() => String, {
+    description: 'The principal that made the change (Viewer.id of the caller).',
+  })
   actorId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'How the actor signed in: "api_key" or "jwt".' })
   actorKind!: string;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description:
+      "The changed resource's type: OesConnection, NexusConnection, OrgConnection, DatabaseConnection or ConnectorConnection.",
+  })
   resourceType!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The changed resource's id." })
   resourceId!: string;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description: 'The mutation that made the change, e.g. updateOesConnection.',
+  })
   operation!: string;
 
   @Field(() => [String], { description: 'Names of the changed fields (never their values).' })
   changedFields!: string[];
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "The resource's version before the change." })
   fromVersion!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, {
+    description: "The resource's version after the change (fromVersion + 1).",
+  })
   toVersion!: number;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description:
+      "The id of the request that made the change: the x-request-id response header, and the requestId in the gateway's logs.",
+  })
   requestId!: string;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: 'When the change was made (UTC).' })
   createdAt!: Date;
 }
 

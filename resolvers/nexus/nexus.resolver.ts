@@ -20,17 +20,25 @@ import {
   SetConnectionClientEnabledResult,
   SetConnectionClientEnabledSuccess,
 } from './nexus.types.js';
+import {
+  MUTATION_CONNECTION_ID,
+  MUTATION_INPUT,
+  QUERY_CONNECTION_ID,
+  QUERY_TENANT,
+  mutationTenantArg,
+} from '../shared/descriptions.js';
 
 @Resolver(() => NexusConnectionType)
 export class NexusConnectionResolver {
   @Mutation(() => SetConnectionClientEnabledResult, {
     description:
-      'Enables or disables one client on one Nexus connection. Needs client.write (only clients the caller owns) or client.write.all (any client of the tenant). Setting the current value is a successful no-op.',
+      'Enables or disables one client for one Nexus connection. Requires the client.write permission (only clients the caller owns) or client.write.all (any client of the tenant); connections:write alone is not enough (PermissionDeniedError naming both). Idempotent: setting the current value succeeds and changes nothing. Errors: InvalidInputError (malformed ids, clientId missing or null), AuthenticationError, PermissionDeniedError, NotFoundError (NexusConnection, then Client), ConflictError VERSION_MISMATCH.',
   })
   async setConnectionClientEnabled(
-    @Arg('tenantId', () => ID) tenantId: string,
-    @Arg('connectionId', () => ID) connectionId: string,
-    @Arg('input', () => SetConnectionClientEnabledInput) input: SetConnectionClientEnabledInput,
+    @Arg('tenantId', () => ID, { description: mutationTenantArg('tenantId') }) tenantId: string,
+    @Arg('connectionId', () => ID, { description: MUTATION_CONNECTION_ID }) connectionId: string,
+    @Arg('input', () => SetConnectionClientEnabledInput, { description: MUTATION_INPUT })
+    input: SetConnectionClientEnabledInput,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof SetConnectionClientEnabledResult> {
     const result = await setConnectionClientEnabled(ctx, {
@@ -45,7 +53,7 @@ export class NexusConnectionResolver {
     description: "One page of a tenant's Nexus connections, oldest first. Needs connections:read.",
   })
   async nexusConnections(
-    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('tenantId', () => ID, { description: QUERY_TENANT }) tenantId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
@@ -58,8 +66,8 @@ export class NexusConnectionResolver {
       'One Nexus connection of the tenant; null when it does not exist there. Needs connections:read.',
   })
   async nexusConnection(
-    @Arg('tenantId', () => ID) tenantId: string,
-    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('tenantId', () => ID, { description: QUERY_TENANT }) tenantId: string,
+    @Arg('connectionId', () => ID, { description: QUERY_CONNECTION_ID }) connectionId: string,
     @Ctx() ctx: GatewayContext,
   ): Promise<NexusConnection | null> {
     return unwrapQuery(await nexusConnectionById(ctx, tenantId, connectionId));

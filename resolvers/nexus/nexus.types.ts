@@ -8,16 +8,20 @@ import type {
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { SUCCESS_CONNECTION } from '../shared/descriptions.js';
 
 @ObjectType('Client', {
   simpleResolvers: true,
   description: "A client of a tenant: an application that uses the tenant's connections.",
 })
 export class ClientType {
-  @Field(() => ID, { description: 'The client id (case-sensitive).' })
+  @Field(() => ID, {
+    description:
+      'The client id (case-sensitive): what SetConnectionClientEnabledInput.clientId names.',
+  })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The client's display name." })
   name!: string;
 }
 
@@ -26,10 +30,12 @@ export class ClientType {
   description: "One entry of a Nexus connection's client list.",
 })
 export class ConnectionClientType {
-  @Field(() => ClientType)
+  @Field(() => ClientType, { description: 'The client.' })
   client!: ClientType;
 
-  @Field(() => Boolean, { description: 'Whether the client may use this connection.' })
+  @Field(() => Boolean, {
+    description: 'Whether the client is enabled for this connection, i.e. may use it.',
+  })
   enabled!: boolean;
 }
 
@@ -41,7 +47,7 @@ export class NexusConnectionType extends VersionedConnectionType {
   @Field(() => ID, { description: 'The tenant that owns the connection.' })
   tenantId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The connection's name." })
   name!: string;
 
   // `clients` is resolved by NexusConnectionResolver through a loader.
@@ -54,12 +60,12 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   @Field(() => ID, {
     nullable: true,
     description:
-      'A client of the tenant; enabling one not yet on the connection appends it. Required: null or missing is an InvalidInputError.',
+      'A client of the tenant (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-"). Enabling one not yet on the connection appends it, enabled; disabling one not on it changes nothing. Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client the tenant does not have: NotFoundError Client.',
   })
   clientId?: string | null;
 
   @Field(() => Boolean, {
-    description: 'true to enable the client on the connection, false to disable it.',
+    description: 'Whether to enable (true) or disable (false) the client for this connection.',
   })
   enabled!: boolean;
 }
@@ -69,10 +75,10 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   description: 'The connection after the call, the client, and whether it is now enabled.',
 })
 export class SetConnectionClientEnabledSuccess {
-  @Field(() => NexusConnectionType)
+  @Field(() => NexusConnectionType, { description: SUCCESS_CONNECTION })
   connection: NexusConnection;
 
-  @Field(() => ClientType)
+  @Field(() => ClientType, { description: 'The client that was enabled or disabled.' })
   client: NexusClient;
 
   @Field(() => Boolean, { description: 'Whether the client is enabled on the connection now.' })

@@ -18,17 +18,26 @@ import {
   UpdateOesConnectionResult,
   UpdateOesConnectionSuccess,
 } from './oes.types.js';
+import {
+  MUTATION_CONNECTION_ID,
+  MUTATION_INPUT,
+  QUERY_CONNECTION_ID,
+  QUERY_TENANT,
+  mutationTenantArg,
+} from '../shared/descriptions.js';
 
 @Resolver(() => OesConnectionType)
 export class OesConnectionResolver {
   @Mutation(() => UpdateOesConnectionResult, {
     description:
-      'Renames and/or (de)activates an OES connection. Needs connections:write and the OES licence.',
+      "Updates a client connection of an enterprise (partial update): renames it and/or activates or deactivates it. For use only by OES clients: needs connections:write (else PermissionDeniedError PERMISSION_DENIED) and the enterprise's OES licence (else PermissionDeniedError LICENSE_REQUIRED). Errors: InvalidInputError (malformed ids, nothing to update, a bad name), AuthenticationError, PermissionDeniedError, NotFoundError (OesConnection), ConflictError VERSION_MISMATCH.",
   })
   async updateOesConnection(
-    @Arg('enterpriseId', () => ID) enterpriseId: string,
-    @Arg('connectionId', () => ID) connectionId: string,
-    @Arg('input', () => UpdateOesConnectionInput) input: UpdateOesConnectionInput,
+    @Arg('enterpriseId', () => ID, { description: mutationTenantArg('enterpriseId') })
+    enterpriseId: string,
+    @Arg('connectionId', () => ID, { description: MUTATION_CONNECTION_ID }) connectionId: string,
+    @Arg('input', () => UpdateOesConnectionInput, { description: MUTATION_INPUT })
+    input: UpdateOesConnectionInput,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof UpdateOesConnectionResult> {
     const result = await updateOesConnection(ctx, {
@@ -39,25 +48,34 @@ export class OesConnectionResolver {
     return toMutationResult(result, (c) => new UpdateOesConnectionSuccess(c));
   }
 
-  @Query(() => OesConnectionPage)
+  @Query(() => OesConnectionPage, {
+    description:
+      "One page of an enterprise's OES connections, oldest first. Needs connections:read and the OES licence (else top-level FORBIDDEN); no credentials: top-level UNAUTHENTICATED.",
+  })
   async oesConnections(
-    @Arg('enterpriseId', () => ID) enterpriseId: string,
+    @Arg('enterpriseId', () => ID, { description: QUERY_TENANT }) enterpriseId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
     return toPageResult(unwrapList(await oesConnectionPage(ctx, enterpriseId, first, after)));
   }
 
-  @Query(() => OesConnectionType, { nullable: true })
+  @Query(() => OesConnectionType, {
+    nullable: true,
+    description:
+      'One OES connection of the enterprise; null when it does not exist there. Needs connections:read and the OES licence (else top-level FORBIDDEN).',
+  })
   async oesConnection(
-    @Arg('enterpriseId', () => ID) enterpriseId: string,
-    @Arg('connectionId', () => ID) connectionId: string,
+    @Arg('enterpriseId', () => ID, { description: QUERY_TENANT }) enterpriseId: string,
+    @Arg('connectionId', () => ID, { description: QUERY_CONNECTION_ID }) connectionId: string,
     @Ctx() ctx: GatewayContext,
   ): Promise<OesConnection | null> {
     return unwrapQuery(await oesConnectionById(ctx, enterpriseId, connectionId));
   }
 
-  @FieldResolver(() => PartnerType)
+  @FieldResolver(() => PartnerType, {
+    description: 'The partner venue the connection leads to. Fixed when the connection is made.',
+  })
   async partner(
     @Root() connection: OesConnection,
     @Ctx() ctx: GatewayContext,

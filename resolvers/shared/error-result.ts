@@ -12,7 +12,30 @@ export enum ErrorCode {
 }
 registerEnumType(ErrorCode, {
   name: 'ErrorCode',
-  description: 'Machine-readable code of an error result.',
+  description:
+    'Machine-readable code of an error result: one per error type, two for PermissionDeniedError. Branch on `__typename` for the type and on `code` for the finer reason.',
+  valuesConfig: {
+    INVALID_INPUT: {
+      description: 'InvalidInputError: the input is malformed or breaks a rule (HTTP 400).',
+    },
+    UNAUTHENTICATED: {
+      description:
+        'AuthenticationError: no or invalid credentials, or not a member of the tenant (HTTP 401).',
+    },
+    PERMISSION_DENIED: {
+      description: 'PermissionDeniedError: a member who lacks the permission (HTTP 403).',
+    },
+    LICENSE_REQUIRED: {
+      description:
+        'PermissionDeniedError: the tenant lacks the licence the service needs, e.g. OES (HTTP 403).',
+    },
+    NOT_FOUND: {
+      description: 'NotFoundError: the resource does not exist in that tenant (HTTP 404).',
+    },
+    CONFLICT: {
+      description: 'ConflictError: the change conflicts with the current state (HTTP 409).',
+    },
+  },
 });
 
 export enum ConflictReason {
@@ -25,15 +48,30 @@ registerEnumType(ConflictReason, {
   name: 'ConflictReason',
   description: 'Why a change conflicts with the current state.',
   valuesConfig: {
-    ACTIVE_JOBS: { description: 'A job that uses the connection is queued or running.' },
-    VERSION_MISMATCH: { description: '`expectedVersion` is not the current version.' },
-    NAME_TAKEN: { description: 'Another connection already has this name.' },
-    APP_DELETED: { description: 'The App of the connection has been deleted.' },
+    ACTIVE_JOBS: {
+      description:
+        'A job that uses the connection is queued or running (activeJobIds lists them); retry when they have finished.',
+    },
+    VERSION_MISMATCH: {
+      description:
+        '`expectedVersion` is not the current version (currentVersion says which is): somebody else changed the connection; reload and retry.',
+    },
+    NAME_TAKEN: {
+      description:
+        'Another connection already has this name (in the tenant for databases, ignoring case; in the connector for connector connections).',
+    },
+    APP_DELETED: {
+      description:
+        'The App of the connection has been deleted; the connection can no longer be replaced.',
+    },
   },
 });
 
 /** GraphQL `interface Error`: the TypeScript class is named so as not to shadow `Error`. */
-@InterfaceType('Error', { description: 'An expected failure of a mutation, returned as data.' })
+@InterfaceType('Error', {
+  description:
+    'An expected failure of a mutation, returned as data in its result union (never a top-level error). Select `... on Error { code message }` to handle any of them, and the error type itself for its extra fields.',
+})
 export abstract class ErrorResult {
   @Field(() => String, { description: 'What went wrong, for people.' })
   message!: string;
@@ -45,15 +83,19 @@ export abstract class ErrorResult {
 @ObjectType({ simpleResolvers: true, description: 'One problem with one input value.' })
 export class FieldError {
   @Field(() => [String], {
-    description: 'Where the value is in the operation, e.g. ["input","port"].',
+    description:
+      'Where the value is in the operation, by argument and field names (list positions as numbers), e.g. ["input","port"], ["connectionId"], ["input","variables","2","name"].',
   })
   path!: string[];
 
-  @Field(() => String)
+  @Field(() => String, {
+    description: 'What is wrong with the value, for people, e.g. "must be from 1 to 65535".',
+  })
   message!: string;
 
   @Field(() => String, {
-    description: 'e.g. REQUIRED, NOT_NULLABLE, TOO_LONG, OUT_OF_RANGE, INVALID_UUID.',
+    description:
+      'What is wrong, for programs, e.g. REQUIRED, NOT_NULLABLE, NOTHING_TO_UPDATE, BLANK, TOO_SHORT, TOO_LONG, OUT_OF_RANGE, INVALID_UUID (a connection id), INVALID_ID (a tenant or client id), DUPLICATE. Input fields name the codes of their own rules.',
   })
   code!: string;
 }
@@ -64,7 +106,9 @@ export class FieldError {
   description: 'The input is malformed or breaks a rule (HTTP 400). Lists every problem.',
 })
 export class InvalidInputError extends ErrorResult {
-  @Field(() => [FieldError])
+  @Field(() => [FieldError], {
+    description: 'Every problem of the request, each with its path; never empty.',
+  })
   fieldErrors: FieldError[];
 
   constructor(fieldErrors: FieldError[]) {
@@ -95,7 +139,10 @@ export class AuthenticationError extends ErrorResult {
     'A member without the permission (PERMISSION_DENIED), or a tenant without the licence (LICENSE_REQUIRED) (HTTP 403).',
 })
 export class PermissionDeniedError extends ErrorResult {
-  @Field(() => [String], { description: 'Any one of these would have been enough.' })
+  @Field(() => [String], {
+    description:
+      'With PERMISSION_DENIED: the permissions of which any one would have been enough (connections:write, client.write, client.write.all). Empty with LICENSE_REQUIRED.',
+  })
   requiredPermissions: string[];
 
   @Field(() => String, {
@@ -126,10 +173,13 @@ export class PermissionDeniedError extends ErrorResult {
   description: 'The resource does not exist in that tenant (HTTP 404).',
 })
 export class NotFoundError extends ErrorResult {
-  @Field(() => String)
+  @Field(() => String, {
+    description:
+      'What was not found: OesConnection, NexusConnection, Client, OrgConnection, DatabaseConnection, Connector or ConnectorConnection.',
+  })
   resourceType: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The id that was looked for, as given.' })
   resourceId: string;
 
   constructor(resourceType: string, resourceId: string) {
@@ -147,13 +197,18 @@ export class NotFoundError extends ErrorResult {
   description: 'The change conflicts with the current state (HTTP 409).',
 })
 export class ConflictError extends ErrorResult {
-  @Field(() => ConflictReason)
+  @Field(() => ConflictReason, { description: 'Which conflict; decides what to do next.' })
   reason: ConflictReason;
 
-  @Field(() => [ID], { description: 'With ACTIVE_JOBS: the queued or running jobs.' })
+  @Field(() => [ID], {
+    description: 'With ACTIVE_JOBS: the ids of the queued or running jobs; otherwise empty.',
+  })
   activeJobIds: string[];
 
-  @Field(() => Int, { nullable: true, description: 'With VERSION_MISMATCH: the current version.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'With VERSION_MISMATCH: the current version; otherwise null.',
+  })
   currentVersion: number | null;
 
   constructor(

@@ -1,5 +1,6 @@
 import { GraphQLDateTime } from './date-time.js';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { CONNECTION_ID, CREATED_AT, EXPECTED_VERSION, UPDATED_AT } from './descriptions.js';
 
 /**
  * The fields every connection type carries (SPEC: `id`, `version`, `createdAt`, `updatedAt`).
@@ -7,16 +8,19 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
  */
 @ObjectType({ simpleResolvers: true })
 export abstract class VersionedConnectionType {
-  @Field(() => ID)
+  @Field(() => ID, { description: CONNECTION_ID })
   id!: string;
 
-  @Field(() => Int, { description: 'Starts at 1; +1 on every change that changes something.' })
+  @Field(() => Int, {
+    description:
+      "Starts at 1; +1 on every change that changes something (a call that changes nothing keeps it). Give it back as `expectedVersion` to refuse a save over somebody else's change.",
+  })
   version!: number;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: CREATED_AT })
   createdAt!: Date;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: UPDATED_AT })
   updatedAt!: Date;
 }
 
@@ -25,7 +29,7 @@ export abstract class VersionedConnectionType {
 export abstract class VersionedInput {
   @Field(() => Int, {
     nullable: true,
-    description: 'Refuse the change (VERSION_MISMATCH) unless this is the current version.',
+    description: EXPECTED_VERSION,
   })
   expectedVersion?: number | null;
 }
