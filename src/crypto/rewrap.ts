@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { replaceSealedCell, sealedCellsNotUnder } from '../../db/queries/secrets.js';
 import type { SecretBox } from './secret-box.js';
-import { SEALED_COLUMNS } from './sealed-columns.js';
+import { SEALED_COLUMNS, sealingContext } from './sealed-columns.js';
 
 /**
  * Moves every sealed secret to the active key: each data key is unwrapped with its old key
@@ -31,12 +31,10 @@ export async function rewrapAllSecrets(
       );
       if (cells.length === 0) break;
       for (const cell of cells) {
-        const resealed = secrets.rewrap(cell.sealed, {
-          tenantId: cell.tenant_id,
-          resourceType: col.resourceType,
-          resourceId: cell.id,
-          field: col.field,
-        });
+        const resealed = secrets.rewrap(
+          cell.sealed,
+          sealingContext(`${col.table}.${col.column}`, { tenantId: cell.tenant_id, id: cell.id }),
+        );
         if (await replaceSealedCell(db, col.table, col.column, cell, resealed)) moved++;
       }
       afterId = cells[cells.length - 1].id;

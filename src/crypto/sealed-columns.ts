@@ -1,7 +1,10 @@
+import type { SecretContext } from './secret-box.js';
+
 /**
- * Every column that holds a sealed secret, with the context it is sealed under. The services
- * and the demo builders seal with exactly these `(resourceType, field)` pairs; the re-wrap
- * command walks this list, so a new secret column is added here or it is never rotated.
+ * Every column that holds a sealed secret, with the context it is sealed under. Whatever
+ * seals or opens one of these (the services, the demo builders, the re-wrap command) takes its
+ * context from `sealingContext`, so the `(resourceType, field)` binding is written only here; a
+ * new secret column is added here or it can neither be sealed nor rotated.
  */
 export const SEALED_COLUMNS = [
   {
@@ -32,3 +35,24 @@ export const SEALED_COLUMNS = [
 ] as const;
 
 export type SealedColumn = (typeof SEALED_COLUMNS)[number];
+
+/** `table.column` of a sealed column: the name `sealingContext` takes. */
+export type SealedColumnName = `${SealedColumn['table']}.${SealedColumn['column']}`;
+
+/**
+ * The context a sealed column's value is bound to for one row: its tenant and id, with the
+ * column's resource type and field from `SEALED_COLUMNS`. A value sealed under one context
+ * opens under no other (another row, column or tenant).
+ */
+export function sealingContext(
+  column: SealedColumnName,
+  row: { tenantId: string; id: string },
+): SecretContext {
+  const sealed = SEALED_COLUMNS.find((c) => `${c.table}.${c.column}` === column)!;
+  return {
+    tenantId: row.tenantId,
+    resourceType: sealed.resourceType,
+    resourceId: row.id,
+    field: sealed.field,
+  };
+}

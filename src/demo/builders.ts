@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.js';
 import { insertApiKey, insertPrincipal, upsertMembership } from '../../db/queries/identity.js';
 import { hashApiKey } from '../auth/api-keys.js';
 import type { Permission } from '../auth/principal.js';
+import { sealingContext } from '../crypto/sealed-columns.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 
 /**
@@ -182,12 +183,10 @@ export async function createApp(
         is_valid: cfg.isValid,
         data: JSON.stringify(cfg.data ?? {}),
         secret_data_enc: cfg.secretData
-          ? secrets.seal(JSON.stringify(cfg.secretData), {
-              tenantId: a.tenantId,
-              resourceType: 'AppAuthConfig',
-              resourceId: id,
-              field: 'data',
-            })
+          ? secrets.seal(
+              JSON.stringify(cfg.secretData),
+              sealingContext('app_auth_configs.secret_data_enc', { tenantId: a.tenantId, id }),
+            )
           : null,
       })
       .execute();
@@ -219,12 +218,10 @@ export async function createOrgConnection(
       name: c.name,
       credential_id: c.id ? stableId(`${id}/credential`) : randomUUID(),
       api_key_enc: c.apiKey
-        ? secrets.seal(c.apiKey, {
-            tenantId: c.tenantId,
-            resourceType: 'OrgConnection',
-            resourceId: id,
-            field: 'apiKey',
-          })
+        ? secrets.seal(
+            c.apiKey,
+            sealingContext('org_connections.api_key_enc', { tenantId: c.tenantId, id }),
+          )
         : null,
     })
     .execute();
@@ -275,12 +272,10 @@ export async function createDatabaseConnection(
       database_name: c.databaseName ?? 'app',
       username: c.username ?? 'app',
       password_enc: c.password
-        ? secrets.seal(c.password, {
-            tenantId: c.tenantId,
-            resourceType: 'DatabaseConnection',
-            resourceId: id,
-            field: 'password',
-          })
+        ? secrets.seal(
+            c.password,
+            sealingContext('database_connections.password_enc', { tenantId: c.tenantId, id }),
+          )
         : null,
       schema: c.schema ?? null,
       ssl: c.ssl ? JSON.stringify(c.ssl) : null,
@@ -378,12 +373,10 @@ export async function createConnectorWithConnection(
         tenant_id: c.tenantId,
         type: schemeType,
         name: credential,
-        data_enc: secrets.seal(JSON.stringify({ token: `demo-${credential}` }), {
-          tenantId: c.tenantId,
-          resourceType: 'Credential',
-          resourceId: credentialId,
-          field: 'data',
-        }),
+        data_enc: secrets.seal(
+          JSON.stringify({ token: `demo-${credential}` }),
+          sealingContext('credentials.data_enc', { tenantId: c.tenantId, id: credentialId }),
+        ),
       })
       .execute();
   }

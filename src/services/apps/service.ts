@@ -10,6 +10,7 @@ import {
 } from '../../../db/queries/apps.js';
 import type { OrgConnectionRow } from '../../../db/tables/apps.js';
 import type { GatewayContext } from '../../context.js';
+import { sealingContext } from '../../crypto/sealed-columns.js';
 import type { SecretContext } from '../../crypto/secret-box.js';
 import { conflict, fail, invalidInput, ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
@@ -22,14 +23,9 @@ import {
   type ReplaceOrgConnectionArgs,
 } from './rules.js';
 
-/** The context an org connection's API key is sealed under (as the demo builders seal it). */
+/** The context an org connection's API key is sealed under (`SEALED_COLUMNS`). */
 function apiKeyContext(tenantId: string, connectionId: string): SecretContext {
-  return {
-    tenantId,
-    resourceType: ORG_CONNECTION_RESOURCE,
-    resourceId: connectionId,
-    field: 'apiKey',
-  };
+  return sealingContext('org_connections.api_key_enc', { tenantId, id: connectionId });
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from '../../../db/queries/databases.js';
 import type { DatabaseConnectionRow } from '../../../db/tables/databases.js';
 import type { GatewayContext } from '../../context.js';
+import { sealingContext } from '../../crypto/sealed-columns.js';
 import type { SecretContext } from '../../crypto/secret-box.js';
 import { conflict, fail, ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
@@ -38,16 +39,12 @@ import {
 
 export const DATABASE_CONNECTION = 'DatabaseConnection';
 
-/** The sealing context of a connection's secret; the demo builders seal with the same one. */
+/** The sealing context of a connection's secret column (`SEALED_COLUMNS`). */
 const secretContext = (
   row: DatabaseConnectionRow,
-  field: 'password' | 'sslClientKey',
-): SecretContext => ({
-  tenantId: row.tenant_id,
-  resourceType: DATABASE_CONNECTION,
-  resourceId: row.id,
-  field,
-});
+  column: 'password_enc' | 'ssl_client_key_enc',
+): SecretContext =>
+  sealingContext(`database_connections.${column}`, { tenantId: row.tenant_id, id: row.id });
 
 /**
  * Applies a partial update to a database connection (PATCH: absent = unchanged, null =
@@ -146,7 +143,7 @@ function diff(
     ctx,
     row.password_enc,
     cmd.password,
-    secretContext(row, 'password'),
+    secretContext(row, 'password_enc'),
   );
   if (password) set('password', 'password_enc', password.sealed);
   if (cmd.schema !== undefined && cmd.schema !== row.schema) set('schema', 'schema', cmd.schema);
@@ -165,7 +162,7 @@ function diff(
       ctx,
       row.ssl_client_key_enc,
       cmd.ssl === null ? null : cmd.ssl.clientKey,
-      secretContext(row, 'sslClientKey'),
+      secretContext(row, 'ssl_client_key_enc'),
     );
     if (!sameSsl(stored, next) || key) {
       changes.ssl = Object.keys(next).length > 0 ? JSON.stringify(canonicalSsl(next)) : null;
