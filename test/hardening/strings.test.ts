@@ -381,3 +381,39 @@ describe('checkName, property', () => {
     );
   });
 });
+
+describe('reads: ids with NUL or a lone surrogate are refused or not found, never a fault', () => {
+  it('every query with an id argument', async () => {
+    const w = await dbWorld();
+    const queries = [
+      'query($t: ID!) { oesConnections(enterpriseId: $t) { items { id } } }',
+      'query($t: ID!, $c: ID!) { oesConnection(enterpriseId: $t, connectionId: $c) { id } }',
+      'query($t: ID!) { nexusConnections(tenantId: $t) { items { id } } }',
+      'query($t: ID!, $c: ID!) { nexusConnection(tenantId: $t, connectionId: $c) { id } }',
+      'query($t: ID!) { orgConnections(organisationId: $t) { items { id } } }',
+      'query($t: ID!, $c: ID!) { orgConnection(organisationId: $t, connectionId: $c) { id } }',
+      'query($t: ID!) { databaseConnections(tenantId: $t) { items { id } } }',
+      'query($c: ID!) { databaseConnection(connectionId: $c) { id } }',
+      'query($t: ID!, $k: ID) { connectorConnections(organisationId: $t, connectorId: $k) { items { id } } }',
+      'query($t: ID!, $k: ID!, $c: ID!) { connectorConnection(organisationId: $t, connectorId: $k, connectionId: $c) { id } }',
+      'query($c: ID!) { auditEvents(resourceId: $c) { items { id } } }',
+      'query($a: String) { databaseConnections(tenantId: "T", after: $a) { items { id } } }',
+    ];
+    for (const query of queries) {
+      for (const bad of Object.values(BAD)) {
+        for (const name of ['t', 'c', 'k', 'a']) {
+          if (!query.includes(`$${name}`)) continue;
+          const vars: Record<string, unknown> = {
+            t: w.tenantId,
+            c: w.connectionId,
+            k: w.connectionId,
+          };
+          vars[name] = bad;
+          const r = await gql(query.replaceAll('"T"', JSON.stringify(w.tenantId)), vars, w.admin);
+          const codes = (r.errors ?? []).map((e) => e.extensions?.code);
+          expect(codes, `${query} ${name}`).not.toContain('INTERNAL_SERVER_ERROR');
+        }
+      }
+    }
+  });
+});
