@@ -584,7 +584,7 @@ function validationMessages(
   if (type !== schemeType) {
     messages.push({
       text: 'credential type does not match the scheme',
-      severity: 'error',
+      severity: 'ERROR',
       detail: [`credential type: ${type}`, `scheme type: ${schemeType}`],
     });
   }
@@ -593,19 +593,19 @@ function validationMessages(
     if (left <= 0) {
       messages.push({
         text: 'credential has expired',
-        severity: 'error',
+        severity: 'ERROR',
         detail: [`expired at ${expiresAt.toISOString()}`],
       });
     } else if (left <= 7 * 24 * 60 * 60 * 1000) {
       messages.push({
         text: 'credential expires within 7 days',
-        severity: 'warning',
+        severity: 'WARNING',
         detail: [`expires at ${expiresAt.toISOString()}`],
       });
     }
   }
   if (errors.length > 0)
-    messages.push({ text: 'credential has errors', severity: 'warning', detail: [...errors] });
+    messages.push({ text: 'credential has errors', severity: 'WARNING', detail: [...errors] });
   return messages;
 }
 

@@ -2,7 +2,9 @@ import type { AppAuthConfigRow } from '../../../db/tables/apps.js';
 import type { FieldError } from '../../shared/result.js';
 import {
   checkExpectedVersion,
+  checkMaxLength,
   checkName,
+  checkText,
   checkTenantId,
   checkUuid,
 } from '../../shared/validate.js';
@@ -62,15 +64,15 @@ export function validateReplaceOrgConnection(
 }
 
 /**
- * An API key: 1–4096 characters and not only whitespace. It is checked as given and never
- * trimmed (a secret's bytes are the caller's), and no message repeats it.
+ * An API key: storable text, 1–4096 characters and not only whitespace. It is checked as
+ * given and never trimmed or normalised (a secret's bytes are the caller's), and no message
+ * repeats it.
  */
 function checkApiKey(path: string[], value: string, errors: FieldError[]): void {
+  if (!checkText(path, value, errors)) return;
   if (value.trim().length === 0) {
     errors.push({ path, code: 'BLANK', message: 'must not be empty or only whitespace' });
-  } else if (value.length > API_KEY_MAX) {
-    errors.push({ path, code: 'TOO_LONG', message: `must be at most ${API_KEY_MAX} characters` });
-  }
+  } else checkMaxLength(path, value, API_KEY_MAX, errors);
 }
 
 /**

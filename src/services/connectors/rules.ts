@@ -1,7 +1,9 @@
 import type { FieldError } from '../../shared/result.js';
 import {
   checkExpectedVersion,
+  checkMaxLength,
   checkName,
+  checkText,
   checkTenantId,
   checkUuid,
   isUuid,
@@ -54,7 +56,7 @@ export const CREDENTIAL_KINDS: readonly CredentialKind[] = ['action', 'trigger']
  * problems together: the tenant, connector and connection ids; `input.id`, when given, equal
  * to `connectionId`; the name (trimmed, 1–200, no control characters); the credential lists
  * (UUIDs, no slot twice in one list); the variables (at most 100, well-formed unique names,
- * values of at most 10,000 characters); `expectedVersion`. `credentials: null` and
+ * values of at most 10,000 characters of storable text, kept as given); `expectedVersion`. `credentials: null` and
  * `variables: null` are refused: absent keeps them, `[]` clears the variables.
  */
 export function validateUpdateConnectorConnection(
@@ -159,12 +161,9 @@ function checkVariables(list: ConnectionVariable[], errors: FieldError[]): Conne
       });
     }
     seen.add(variable.name);
-    if (variable.value.length > VARIABLE_VALUE_MAX) {
-      errors.push({
-        path: [...path, String(i), 'value'],
-        code: 'TOO_LONG',
-        message: `must be at most ${VARIABLE_VALUE_MAX} characters`,
-      });
+    const valuePath = [...path, String(i), 'value'];
+    if (checkText(valuePath, variable.value, errors)) {
+      checkMaxLength(valuePath, variable.value, VARIABLE_VALUE_MAX, errors);
     }
   });
   return list.map((v) => ({ name: v.name, value: v.value }));

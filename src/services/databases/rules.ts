@@ -1,6 +1,13 @@
 import { isIP } from 'node:net';
 import type { FieldError } from '../../shared/result.js';
-import { checkExpectedVersion, checkName, checkUuid, notNullable } from '../../shared/validate.js';
+import {
+  checkExpectedVersion,
+  checkMaxLength,
+  checkName,
+  checkText,
+  checkUuid,
+  notNullable,
+} from '../../shared/validate.js';
 
 export const DATABASE_ENGINES = ['ORACLE', 'SQL_SERVER', 'POSTGRESQL', 'MONGODB', 'MYSQL'] as const;
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
@@ -74,6 +81,9 @@ export interface PatchDatabaseConnectionCommand {
   expectedVersion?: number | null;
 }
 
+/** Names another system compares byte for byte: trimmed and checked, never normalised. */
+const IDENTIFIER = { max: IDENTIFIER_MAX, nfc: false };
+
 const PATCHABLE = [
   'name',
   'type',
@@ -119,13 +129,11 @@ export function validatePatchDatabaseConnection(
   else if (input.port !== undefined) command.port = checkPort(at('port'), input.port, errors);
   if (input.databaseName === null) errors.push(notNullable(at('databaseName')));
   else if (input.databaseName !== undefined) {
-    command.databaseName = checkName(at('databaseName'), input.databaseName, errors, {
-      max: IDENTIFIER_MAX,
-    });
+    command.databaseName = checkName(at('databaseName'), input.databaseName, errors, IDENTIFIER);
   }
   if (input.username === null) errors.push(notNullable(at('username')));
   else if (input.username !== undefined) {
-    command.username = checkName(at('username'), input.username, errors, { max: IDENTIFIER_MAX });
+    command.username = checkName(at('username'), input.username, errors, IDENTIFIER);
   }
 
   // Optional fields: null clears.
@@ -135,9 +143,7 @@ export function validatePatchDatabaseConnection(
   }
   if (input.schema !== undefined) {
     command.schema =
-      input.schema === null
-        ? null
-        : checkName(at('schema'), input.schema, errors, { max: IDENTIFIER_MAX });
+      input.schema === null ? null : checkName(at('schema'), input.schema, errors, IDENTIFIER);
   }
   if (input.ssl !== undefined) {
     command.ssl = input.ssl === null ? null : checkSsl(at('ssl'), input.ssl, errors);
@@ -187,6 +193,7 @@ export function isValidHost(host: string): boolean {
 }
 
 function checkHost(path: string[], value: string, errors: FieldError[]): string | undefined {
+  if (!checkText(path, value, errors)) return undefined;
   const host = value.trim();
   if (host.length === 0) {
     errors.push({ path, code: 'BLANK', message: 'must not be blank' });
@@ -209,17 +216,16 @@ function checkPort(path: string[], value: number, errors: FieldError[]): number 
   return undefined;
 }
 
-/** A password is kept exactly as sent (no trimming); messages never quote it. */
+/** A password is storable text kept exactly as sent (no trimming, no normalising); messages never quote it. */
 function checkPassword(path: string[], value: string, errors: FieldError[]): string | undefined {
+  if (!checkText(path, value, errors)) return undefined;
   if (value.length === 0) {
     errors.push({
       path,
       code: 'BLANK',
       message: 'must not be empty (send null to remove the password)',
     });
-  } else if (value.length > PASSWORD_MAX) {
-    errors.push({ path, code: 'TOO_LONG', message: `must be at most ${PASSWORD_MAX} characters` });
-  } else return value;
+  } else if (checkMaxLength(path, value, PASSWORD_MAX, errors)) return value;
   return undefined;
 }
 
@@ -237,6 +243,7 @@ function checkPem(
   errors: FieldError[],
   { what, label, single }: { what: string; label: (l: string) => boolean; single: boolean },
 ): string | undefined {
+  if (!checkText(path, value, errors)) return undefined;
   const text = value.trim();
   if (text.length === 0) {
     errors.push({ path, code: 'BLANK', message: 'must not be blank (send null to remove it)' });
@@ -309,7 +316,7 @@ function checkSsl(path: string[], ssl: DatabaseSslArgs, errors: FieldError[]): S
 /**
  * `metadata`: a flat map of string values. At most 50 entries (beyond that, only
  * TOO_MANY_ENTRIES is reported, not every entry); keys 1–100 characters; values strings of
- * at most 2000 characters; a nested object, array, number, boolean or null value is
+ * at most 2000 characters; keys and values storable text (`checkText`), kept as given; a nested object, array, number, boolean or null value is
  * INVALID_METADATA at `["input","metadata",<key>]`.
  */
 function checkMetadata(
@@ -329,14 +336,11 @@ function checkMetadata(
   const kept: [string, string][] = [];
   for (const [key, value] of entries) {
     const at = [...path, key];
+    if (!checkText(at, key, errors)) continue;
     if (key.length === 0) {
       errors.push({ path: at, code: 'KEY_BLANK', message: 'a key must not be empty' });
-    } else if (key.length > METADATA_KEY_MAX) {
-      errors.push({
-        path: at,
-        code: 'KEY_TOO_LONG',
-        message: `a key must be at most ${METADATA_KEY_MAX} characters`,
-      });
+    } else {
+      checkMaxLength(at, key, METADATA_KEY_MAX, errors, { code: 'KEY_TOO_LONG', what: 'a key ' });
     }
     if (typeof value !== 'string') {
       errors.push({
@@ -345,13 +349,10 @@ function checkMetadata(
         message:
           'must be a string: metadata is a flat string-to-string map, nested values are not allowed',
       });
-    } else if (value.length > METADATA_VALUE_MAX) {
-      errors.push({
-        path: at,
-        code: 'TOO_LONG',
-        message: `must be at most ${METADATA_VALUE_MAX} characters`,
-      });
-    } else {
+    } else if (
+      checkText(at, value, errors) &&
+      checkMaxLength(at, value, METADATA_VALUE_MAX, errors)
+    ) {
       kept.push([key, value]);
     }
   }
