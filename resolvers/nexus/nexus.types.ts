@@ -60,7 +60,7 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   @Field(() => ID, {
     nullable: true,
     description:
-      'The client ID to enable or disable for this connection (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-"). Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client not on the connection: NotFoundError Client.',
+      'The client ID to enable or disable for this connection (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit). Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client not on the connection: NotFoundError Client.',
   })
   clientId?: string | null;
 

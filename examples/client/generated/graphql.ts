@@ -149,7 +149,7 @@ export type ReplaceOrgConnectionInput = {
 
 /** Which client to enable or disable on the connection. */
 export type SetConnectionClientEnabledInput = {
-  /** The client ID to enable or disable for this connection (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-"). Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client not on the connection: NotFoundError Client. */
+  /** The client ID to enable or disable for this connection (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit). Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client not on the connection: NotFoundError Client. */
   clientId?: string | number | null | undefined;
   /** Whether to enable (true) or disable (false) the client for this connection. */
   enabled: boolean;
