@@ -30,7 +30,9 @@ export class ClientType {
   description: "One entry of a Nexus connection's client list.",
 })
 export class ConnectionClientType {
-  @Field(() => ClientType, { description: 'The client.' })
+  @Field(() => ClientType, {
+    description: 'The client of the tenant; enable or disable it with setConnectionClientEnabled.',
+  })
   client!: ClientType;
 
   @Field(() => Boolean, {
