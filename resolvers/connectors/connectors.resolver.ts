@@ -96,7 +96,7 @@ export class ConnectorConnectionResolver {
 
   @Query(() => ConnectorConnectionPage, {
     description:
-      "The organisation's connector connections, of one connector when connectorId is given.",
+      "One page of the organisation's connector connections, oldest first; only one connector's when connectorId is given. Needs connections:read.",
   })
   async connectorConnections(
     @Arg('organisationId', () => ID, { description: QUERY_TENANT }) organisationId: string,

@@ -30,7 +30,9 @@ export class ClientType {
   description: "One entry of a Nexus connection's client list.",
 })
 export class ConnectionClientType {
-  @Field(() => ClientType, { description: 'The client.' })
+  @Field(() => ClientType, {
+    description: 'The client of the tenant; enable or disable it with setConnectionClientEnabled.',
+  })
   client!: ClientType;
 
   @Field(() => Boolean, {
@@ -60,7 +62,7 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   @Field(() => ID, {
     nullable: true,
     description:
-      'A client of the tenant (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-"). Enabling one not yet on the connection appends it, enabled; disabling one not on it changes nothing. Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client the tenant does not have: NotFoundError Client.',
+      'A client of the tenant (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit). Enabling one not yet on the connection appends it, enabled; disabling one not on it changes nothing. Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client the tenant does not have: NotFoundError Client.',
   })
   clientId?: string | null;
 

@@ -93,9 +93,13 @@ export interface GatewayProcess {
 
 /**
  * Starts `src/main.ts` as its own process (as `npm start` would) and resolves once it prints
- * its URL. `env` is added to a minimal environment.
+ * its URL. `env` is added to a minimal environment. A process that does not start in time is
+ * killed.
  */
-export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
+export async function spawnGateway(
+  env: Record<string, string>,
+  startTimeoutMs = 30_000,
+): Promise<GatewayProcess> {
   const { spawn } = await import('node:child_process');
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: new URL('../..', import.meta.url).pathname,
@@ -105,10 +109,10 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gateway did not start:\n${output.join('')}`)),
-      30_000,
-    );
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${output.join('')}`));
+    }, startTimeoutMs);
     const onData = (chunk: Buffer) => {
       output.push(String(chunk));
       const match = /ready at (http:\/\/[^/\s]+)\/graphql/.exec(output.join(''));

@@ -59,7 +59,11 @@ describe('Apollo Sandbox at /graphql', () => {
     'a newcomer who runs npm start and presses Run gets data',
     async () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'cgw-sandbox-'));
-      const gw = await spawnGateway({ DATA_DIR: dataDir });
+      // A fresh embedded database is created, migrated and loaded first: slow on a busy machine.
+      const gw = await spawnGateway({ DATA_DIR: dataDir }, 150_000).catch((error) => {
+        rmSync(dataDir, { recursive: true, force: true });
+        throw error;
+      });
       try {
         const res = await fetch(`${gw.base}/graphql`, {
           method: 'POST',
@@ -80,6 +84,6 @@ describe('Apollo Sandbox at /graphql', () => {
         rmSync(dataDir, { recursive: true, force: true });
       }
     },
-    60_000,
+    180_000,
   );
 });

@@ -149,7 +149,7 @@ export type ReplaceOrgConnectionInput = {
 
 /** Which client to enable or disable on the connection. */
 export type SetConnectionClientEnabledInput = {
-  /** A client of the tenant (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-"). Enabling one not yet on the connection appends it, enabled; disabling one not on it changes nothing. Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client the tenant does not have: NotFoundError Client. */
+  /** A client of the tenant (case-sensitive; 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit). Enabling one not yet on the connection appends it, enabled; disabling one not on it changes nothing. Required although nullable, as in the REST API: missing is REQUIRED, null is NOT_NULLABLE, malformed is INVALID_ID, all at ["input","clientId"]. A client the tenant does not have: NotFoundError Client. */
   clientId?: string | number | null | undefined;
   /** Whether to enable (true) or disable (false) the client for this connection. */
   enabled: boolean;
