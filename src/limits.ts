@@ -7,6 +7,7 @@ import {
   visit,
   type DocumentNode,
   type GraphQLSchema,
+  type SelectionNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
@@ -43,15 +44,36 @@ const report =
     context?.reportError(limitError(`The operation exceeds the ${what} limit of ${limit}.`));
   };
 
-/** At most `max` root fields in a mutation operation (each is a separate transaction). */
+/**
+ * At most `max` root fields in a mutation operation (each is a separate transaction). Counted
+ * after fragments are expanded, inline and named, nested ones too, as the executor would see
+ * them: fields are counted by response key (the executor merges equal keys into one call), and
+ * each named fragment is entered once, so a fragment cycle (refused by validation anyway)
+ * cannot make this loop.
+ */
 function maxMutationFieldsRule(max: number): ValidationRule {
   return (context) => ({
     OperationDefinition(node) {
       if (node.operation !== 'mutation') return;
-      const count = node.selectionSet.selections.filter((s) => s.kind === Kind.FIELD).length;
-      if (count > max)
+      const keys = new Set<string>();
+      const entered = new Set<string>();
+      const collect = (selections: readonly SelectionNode[]) => {
+        for (const selection of selections) {
+          if (selection.kind === Kind.FIELD) {
+            keys.add((selection.alias ?? selection.name).value);
+          } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+            collect(selection.selectionSet.selections);
+          } else if (!entered.has(selection.name.value)) {
+            entered.add(selection.name.value);
+            const fragment = context.getFragment(selection.name.value);
+            if (fragment) collect(fragment.selectionSet.selections);
+          }
+        }
+      };
+      collect(node.selectionSet.selections);
+      if (keys.size > max)
         context.reportError(
-          limitError(`An operation may hold at most ${max} mutations (found ${count}).`),
+          limitError(`An operation may hold at most ${max} mutations (found ${keys.size}).`),
         );
     },
   });
@@ -68,6 +90,8 @@ export function limitRules(): ValidationRule[] {
     }),
     maxAliasesRule({
       n: LIMITS.maxAliases,
+      // Armor lets `__typename` aliases through by default; each one is still an alias.
+      allowList: [],
       propagateOnRejection: false,
       onReject: [report('alias', LIMITS.maxAliases)],
     }),
