@@ -28,6 +28,11 @@ export const LIMITS = {
   maxTokens: 5_000,
   /** Estimated cost; each page multiplies its items' cost by `first` (default 50). */
   maxCost: 25_000,
+  /**
+   * Selections the cost estimate may visit once fragments are expanded: a document whose
+   * fragments each spread the previous one twice is tiny but expands exponentially.
+   */
+  maxNodes: 10_000,
   maxMutationFields: 5,
   maxBodyBytes: 1024 * 1024,
 } as const;
@@ -79,9 +84,32 @@ function maxMutationFieldsRule(max: number): ValidationRule {
   });
 }
 
-/** The validation rules Apollo runs after parsing: depth, aliases, directives, mutation fields. */
+/**
+ * An operation of a type the schema has no root for (a `subscription` against a schema
+ * without a Subscription type) is refused here, as graphql-js 17 does with its
+ * `KnownOperationTypesRule`; graphql-js 16 and graphql-jit would only fail when executing.
+ */
+function knownOperationTypesRule(): ValidationRule {
+  return (context) => ({
+    OperationDefinition(node) {
+      if (!context.getSchema().getRootType(node.operation))
+        context.reportError(
+          new GraphQLError(`The ${node.operation} operation is not supported by the schema.`, {
+            nodes: node,
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+          }),
+        );
+    },
+  });
+}
+
+/**
+ * The validation rules Apollo runs after parsing: known operation types, depth, aliases,
+ * directives, mutation fields.
+ */
 export function limitRules(): ValidationRule[] {
   return [
+    knownOperationTypesRule(),
     maxDepthRule({
       n: LIMITS.maxDepth,
       flattenFragments: true,
@@ -138,13 +166,24 @@ export function operationCost(
   const key = `${operationName ?? ''}\u0000${JSON.stringify(entry.pageSizeVariables.map((v) => variables?.[v] ?? null))}`;
   let cost = entry.costs.get(key);
   if (cost === undefined) {
-    cost = getComplexity({
-      schema,
-      query: document,
-      variables,
-      operationName,
-      estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
-    });
+    try {
+      cost = getComplexity({
+        schema,
+        query: document,
+        variables,
+        operationName,
+        maxQueryNodes: LIMITS.maxNodes,
+        estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
+      });
+    } catch (error) {
+      // The estimate refuses a document that expands past `maxNodes`: the client's mistake.
+      // It throws nothing else for a validated document; anything else is unexpected.
+      if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message))
+        throw limitError(
+          `The operation exceeds the limit of ${LIMITS.maxNodes} selections once its fragments are expanded.`,
+        );
+      throw error;
+    }
     entry.costs.set(key, cost);
   }
   return cost;

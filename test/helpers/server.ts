@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb, type DbOptions } from '../../db/connect.js';
-import { createGateway } from '../../src/server.js';
-import { getHarness, TEST_JWT_SECRET, TEST_SECRET_KEYS } from './harness.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
+import { countStatements, getHarness, TEST_JWT_SECRET, TEST_SECRET_KEYS } from './harness.js';
 
 /** True when the suite runs against a PostgreSQL server (locks and races are real there). */
 export const onServer = !!process.env.TEST_DATABASE_URL;
@@ -138,4 +138,55 @@ export async function postGraphQL(
     status: res.status,
     body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: any }[] },
   };
+}
+
+const variants = new Map<string, Promise<Gateway>>();
+
+/**
+ * A gateway on the worker's database with other options (production mode, the other
+ * executor), made once per worker and options; `stopVariantGateways()` in `afterAll`.
+ */
+export function variantGateway(
+  options: Pick<GatewayOptions, 'production' | 'executor'>,
+): Promise<Gateway> {
+  const key = JSON.stringify(options);
+  let gateway = variants.get(key);
+  if (!gateway) {
+    gateway = getHarness().then(({ database }) =>
+      createGateway({
+        db: database.db,
+        logger: pino({ level: 'silent' }),
+        secretKeys: TEST_SECRET_KEYS,
+        ...options,
+      }),
+    );
+    variants.set(key, gateway);
+  }
+  return gateway;
+}
+
+export async function stopVariantGateways(): Promise<void> {
+  for (const gateway of variants.values()) await (await gateway).apollo.stop();
+  variants.clear();
+}
+
+/** Runs one request on `gateway`: its HTTP status, its result and the SQL it ran. */
+export async function sendTo(
+  gateway: Gateway,
+  request: {
+    query: string;
+    operationName?: string;
+    variables?: Record<string, unknown>;
+    extensions?: Record<string, unknown>;
+  },
+  token?: string,
+) {
+  const contextValue = await gateway.contextFor({
+    authorization: token ? `Bearer ${token}` : undefined,
+  });
+  const { result, statements } = await countStatements(() =>
+    gateway.apollo.executeOperation(request, { contextValue }),
+  );
+  if (result.body.kind !== 'single') throw new Error('expected a single result');
+  return { status: result.http.status, body: result.body.singleResult, statements };
 }
