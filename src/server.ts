@@ -11,6 +11,7 @@ import type { Database } from '../db/database.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
+import { CursorSigner } from './crypto/cursor-signer.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { classifyError, formatGatewayError, variableErrorMessage } from './errors.js';
 import { jitExecutor } from './executor.js';
@@ -45,6 +46,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     db: options.db,
     logger: options.logger,
     secrets: new SecretBox(options.secretKeys),
+    cursors: new CursorSigner(options.secretKeys),
     jwt: createJwtVerifier({ secret: options.jwtSecret, publicKeyPem: options.jwtPublicKey }),
   };
   const apollo = new ApolloServer<GatewayContext>({
