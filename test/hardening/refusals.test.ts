@@ -1,7 +1,14 @@
-import { OperationTypeNode, parse, type ExecutionResult } from 'graphql';
+import {
+  buildSchema,
+  OperationTypeNode,
+  parse,
+  specifiedRules,
+  validate,
+  type ExecutionResult,
+} from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jitExecutor } from '../../src/executor.js';
-import { LIMITS } from '../../src/limits.js';
+import { LIMITS, limitRules } from '../../src/limits.js';
 import { getHarness } from '../helpers/harness.js';
 import { sendTo, stopVariantGateways, variantGateway } from '../helpers/server.js';
 import { oesWorld } from '../helpers/oes.js';
@@ -103,5 +110,21 @@ describe('the graphql-jit executor', () => {
       code: 'GRAPHQL_VALIDATION_FAILED',
       http: { status: 400 },
     });
+  });
+});
+
+describe('the known-operation-types rule', () => {
+  it('refuses each operation type a schema has no root type for, whatever the schema', () => {
+    const rules = [...specifiedRules, ...limitRules()];
+    const queryOnly = buildSchema('type Query { a: Int }');
+    for (const type of ['mutation', 'subscription'])
+      expect(validate(queryOnly, parse(`${type} { a }`), rules).map((e) => e.message)).toEqual([
+        `The ${type} operation is not supported by the schema.`,
+      ]);
+    const all = buildSchema(
+      'type Query { a: Int } type Mutation { a: Int } type Subscription { a: Int }',
+    );
+    for (const type of ['query', 'mutation', 'subscription'])
+      expect(validate(all, parse(`${type} { a }`), rules)).toEqual([]);
   });
 });
