@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import { authenticate } from './auth/authenticate.js';
 import type { JwtVerifier } from './auth/jwt.js';
 import type { Principal } from './auth/principal.js';
+import type { CursorSigner } from './crypto/cursor-signer.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from './logger.js';
@@ -19,6 +20,8 @@ export interface GatewayContext {
   principal(): Promise<Principal | null>;
   db: Kysely<Database>;
   secrets: SecretBox;
+  /** Signs and opens page cursors (bound to their list). */
+  cursors: CursorSigner;
   loaders: Loaders;
   logger: Logger;
 }
@@ -26,6 +29,7 @@ export interface GatewayContext {
 export interface ContextDeps {
   db: Kysely<Database>;
   secrets: SecretBox;
+  cursors: CursorSigner;
   jwt: JwtVerifier;
   logger: Logger;
 }
@@ -38,6 +42,7 @@ export interface ContextDeps {
 class RequestContext implements GatewayContext {
   readonly db: Kysely<Database>;
   readonly secrets: SecretBox;
+  readonly cursors: CursorSigner;
   readonly loaders: Loaders;
   private caller: Promise<Principal | null> | undefined = undefined;
   private childLogger: Logger | undefined = undefined;
@@ -49,6 +54,7 @@ class RequestContext implements GatewayContext {
   ) {
     this.db = deps.db;
     this.secrets = deps.secrets;
+    this.cursors = deps.cursors;
     this.loaders = createLoaders(deps.db);
   }
 

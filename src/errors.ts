@@ -47,16 +47,41 @@ export function isTransientDbError(error: unknown): boolean {
 
 /**
  * graphql-js quotes the offending input value in some messages (`got invalid value "…"`,
- * `cannot represent …: "…"`, `found "…"`): a mistyped field next to a password would send the
- * password back. Values are cut out; names of fields and types stay.
+ * `cannot represent …: "…"`, `found "…"`, `Value "…" does not exist in "…" enum`): a
+ * mistyped field next to a password would send the password back. Values are cut out, and so
+ * are the names of unknown input fields (`Field "…" is not defined by type "…"`: the keys of a
+ * variable's JSON are input too); names of types, and of the fields and arguments a document
+ * selects, stay. Each value is cut to the end of the message where its end cannot be told
+ * (a quoted value may hold `; ` or `"`).
  */
 export function redactValues(message: string): string {
   return message
-    .replace(/got invalid value [\s\S]*?(; |$)/g, 'got invalid value [redacted]$1')
+    .replace(/got invalid value (?!\[redacted\])[\s\S]*$/, 'got invalid value [redacted]')
     .replace(/(cannot represent[^:]*:) [\s\S]*$/i, '$1 [redacted]')
-    .replace(/(Expected value of type "?[^"]+"?, found) [\s\S]*?(;|\.?$)/g, '$1 [redacted]$2')
+    .replace(/(Expected value of type "?[^"]+"?, found) [\s\S]*$/, '$1 [redacted].')
+    .replace(/(has invalid value) [\s\S]*$/, '$1 [redacted].')
+    .replace(/\bValue "[\s\S]*" (does not exist in "[^"]+" enum\.)/, 'Value [redacted] $1')
+    .replace(/\bField "[\s\S]*" (is not defined by type "[^"]+"\.)/, 'Field [redacted] $1')
+    .replace(/(escape sequence:) "[\s\S]*$/, '$1 [redacted].')
     .replace(/\b(String|BlockString|Name|Int|Float) "(?:[^"\\]|\\.)*"/g, '$1 [redacted]')
     .replace(/(Unexpected token|in JSON at position)[\s\S]*$/, '$1 [redacted]');
+}
+
+/**
+ * The message of a variable coercion error from graphql-js's `getVariableValues`
+ * (`Variable "$v" got invalid value <value> at "v.path"; <reason>`), rebuilt from its parts
+ * with the value cut out and the path and reason kept (the reason is redacted later, by
+ * `redactValues`, like every client error).
+ */
+export function variableErrorMessage(error: GraphQLError): string {
+  const reason = error.originalError?.message;
+  const prefix = reason === undefined ? '' : error.message.slice(0, -(reason.length + 2));
+  const head = /^(Variable "\$\w+" got invalid value) /.exec(prefix);
+  if (!head || !error.message.endsWith(`; ${reason}`)) return error.message;
+  // A path is a variable name and field names or indexes; a quoted value cannot end in one
+  // (its inner quotes are escaped).
+  const at = / at "\w+(?:\.\w+|\[\d+\])*"$/.exec(prefix)?.[0] ?? '';
+  return `${head[1]} [redacted]${at}; ${reason}`;
 }
 
 export type ErrorDisposition = 'client' | 'unavailable' | 'internal';
@@ -75,6 +100,11 @@ export function classifyError(error: unknown): ErrorDisposition {
   if (original instanceof GraphQLError) {
     const code = original.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) return 'client';
+    // Apollo refuses a few requests with a 4xx status and no code (a persisted query whose
+    // hash does not match its text): the client's mistake too.
+    const status = (original.extensions?.http as { status?: unknown } | undefined)?.status;
+    if (code === undefined && typeof status === 'number' && status >= 400 && status < 500)
+      return 'client';
   }
   if (isTransientDbError(original)) return 'unavailable';
   return 'internal';
@@ -96,7 +126,8 @@ export function formatGatewayError(
       if (production) message = message.replace(/ ?Did you mean[^?]*\?/g, '');
       const extensions = { ...formatted.extensions };
       delete extensions.stacktrace;
-      if (!extensions.code) extensions.code = 'GRAPHQL_VALIDATION_FAILED';
+      // Apollo gives a code-less error INTERNAL_SERVER_ERROR before this runs.
+      if (!CLIENT_CODES.has(extensions.code as string)) extensions.code = 'BAD_REQUEST';
       return { message, locations: formatted.locations, path: formatted.path, extensions };
     }
     case 'unavailable':

@@ -20,7 +20,7 @@ export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
       const result = compileQuery(schema, document, operationName ?? undefined, {
         disableLeafSerialization: false,
       });
-      if (!isCompiledQuery(result)) return result;
+      if (!isCompiledQuery(result)) return refused(result);
       query = result;
       byName.set(key, query);
     }
@@ -63,4 +63,25 @@ function toGraphQLError(error: GraphQLError): GraphQLError {
   });
   if (error.locations) Object.assign(rebuilt, { locations: error.locations });
   return rebuilt;
+}
+
+/**
+ * graphql-jit refused to compile the document, so nothing ran. Its own refusals of the
+ * operation (graphql-js `GraphQLError`s it throws about the document: an unknown operation, a
+ * malformed `@skip`, an argument it cannot coerce) are the client's mistake: 400 and
+ * `GRAPHQL_VALIDATION_FAILED`. Validation refuses all of these first; this keeps a
+ * disagreement between the two from answering 500. Anything else it caught (a plain `Error`,
+ * which it wraps) is a fault of ours and stays unexpected.
+ */
+function refused(result: ExecutionResult): ExecutionResult {
+  return {
+    errors: (result.errors ?? []).map((error) =>
+      error instanceof GraphQLError && !error.originalError
+        ? new GraphQLError(error.message, {
+            nodes: error.nodes,
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+          })
+        : error,
+    ),
+  };
 }

@@ -7,6 +7,7 @@ import {
   visit,
   type DocumentNode,
   type GraphQLSchema,
+  type SelectionNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
@@ -27,6 +28,11 @@ export const LIMITS = {
   maxTokens: 5_000,
   /** Estimated cost; each page multiplies its items' cost by `first` (default 50). */
   maxCost: 25_000,
+  /**
+   * Selections the cost estimate may visit once fragments are expanded: a document whose
+   * fragments each spread the previous one twice is tiny but expands exponentially.
+   */
+  maxNodes: 10_000,
   maxMutationFields: 5,
   maxBodyBytes: 1024 * 1024,
 } as const;
@@ -43,23 +49,67 @@ const report =
     context?.reportError(limitError(`The operation exceeds the ${what} limit of ${limit}.`));
   };
 
-/** At most `max` root fields in a mutation operation (each is a separate transaction). */
+/**
+ * At most `max` root fields in a mutation operation (each is a separate transaction). Counted
+ * after fragments are expanded, inline and named, nested ones too, as the executor would see
+ * them: fields are counted by response key (the executor merges equal keys into one call), and
+ * each named fragment is entered once, so a fragment cycle (refused by validation anyway)
+ * cannot make this loop.
+ */
 function maxMutationFieldsRule(max: number): ValidationRule {
   return (context) => ({
     OperationDefinition(node) {
       if (node.operation !== 'mutation') return;
-      const count = node.selectionSet.selections.filter((s) => s.kind === Kind.FIELD).length;
-      if (count > max)
+      const keys = new Set<string>();
+      const entered = new Set<string>();
+      const collect = (selections: readonly SelectionNode[]) => {
+        for (const selection of selections) {
+          if (selection.kind === Kind.FIELD) {
+            keys.add((selection.alias ?? selection.name).value);
+          } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+            collect(selection.selectionSet.selections);
+          } else if (!entered.has(selection.name.value)) {
+            entered.add(selection.name.value);
+            const fragment = context.getFragment(selection.name.value);
+            if (fragment) collect(fragment.selectionSet.selections);
+          }
+        }
+      };
+      collect(node.selectionSet.selections);
+      if (keys.size > max)
         context.reportError(
-          limitError(`An operation may hold at most ${max} mutations (found ${count}).`),
+          limitError(`An operation may hold at most ${max} mutations (found ${keys.size}).`),
         );
     },
   });
 }
 
-/** The validation rules Apollo runs after parsing: depth, aliases, directives, mutation fields. */
+/**
+ * An operation of a type the schema has no root for (a `subscription` against a schema
+ * without a Subscription type) is refused here, as graphql-js 17 does with its
+ * `KnownOperationTypesRule`; graphql-js 16 and graphql-jit would only fail when executing.
+ */
+function knownOperationTypesRule(): ValidationRule {
+  return (context) => ({
+    OperationDefinition(node) {
+      if (!context.getSchema().getRootType(node.operation))
+        context.reportError(
+          new GraphQLError(`The ${node.operation} operation is not supported by the schema.`, {
+            nodes: node,
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+          }),
+        );
+    },
+  });
+}
+
+/**
+ * The validation rules Apollo runs after parsing: known operation types, depth, aliases,
+ * directives, mutation fields.
+ */
 export function limitRules(): ValidationRule[] {
   return [
+    knownOperationTypesRule(),
     maxDepthRule({
       n: LIMITS.maxDepth,
       flattenFragments: true,
@@ -68,6 +118,8 @@ export function limitRules(): ValidationRule[] {
     }),
     maxAliasesRule({
       n: LIMITS.maxAliases,
+      // Armor lets `__typename` aliases through by default; each one is still an alias.
+      allowList: [],
       propagateOnRejection: false,
       onReject: [report('alias', LIMITS.maxAliases)],
     }),
@@ -114,13 +166,24 @@ export function operationCost(
   const key = `${operationName ?? ''}\u0000${JSON.stringify(entry.pageSizeVariables.map((v) => variables?.[v] ?? null))}`;
   let cost = entry.costs.get(key);
   if (cost === undefined) {
-    cost = getComplexity({
-      schema,
-      query: document,
-      variables,
-      operationName,
-      estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
-    });
+    try {
+      cost = getComplexity({
+        schema,
+        query: document,
+        variables,
+        operationName,
+        maxQueryNodes: LIMITS.maxNodes,
+        estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
+      });
+    } catch (error) {
+      // The estimate refuses a document that expands past `maxNodes`: the client's mistake.
+      // It throws nothing else for a validated document; anything else is unexpected.
+      if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message))
+        throw limitError(
+          `The operation exceeds the limit of ${LIMITS.maxNodes} selections once its fragments are expanded.`,
+        );
+      throw error;
+    }
     entry.costs.set(key, cost);
   }
   return cost;

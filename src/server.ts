@@ -10,8 +10,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
+import { CursorSigner } from './crypto/cursor-signer.js';
 import { SecretBox } from './crypto/secret-box.js';
-import { classifyError, formatGatewayError } from './errors.js';
+import { classifyError, formatGatewayError, variableErrorMessage } from './errors.js';
 import { jitExecutor } from './executor.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import type { Logger } from './logger.js';
@@ -53,6 +54,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     db: options.db,
     logger: options.logger,
     secrets: new SecretBox(options.secretKeys),
+    cursors: new CursorSigner(options.secretKeys),
     jwt: createJwtVerifier({ secret: options.jwtSecret, publicKeyPem: options.jwtPublicKey }),
   };
   const apollo = new ApolloServer<GatewayContext>({
@@ -102,16 +104,26 @@ function gatewayPlugin(
 ): ApolloServerPlugin<GatewayContext> {
   const listener: GraphQLRequestListener<GatewayContext> = {
     async didResolveOperation({ document, request, operation, operationName }) {
+      // No operation to run: an unknown `operationName`, or none given for a document with
+      // several operations. Apollo would hand this to the executor and answer 500.
+      if (!operation) {
+        throw new GraphQLError(
+          request.operationName != null
+            ? 'The document has no operation of the requested operationName.'
+            : 'Must provide operationName if the document contains several operations.',
+          { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } },
+        );
+      }
       // Coerce the variables with graphql-js first: a value of the wrong type is the
       // caller's mistake, reported (values redacted) before anything runs.
       const coerced = getVariableValues(
         schema,
-        operation?.variableDefinitions ?? [],
+        operation.variableDefinitions ?? [],
         request.variables ?? {},
         { maxErrors: 1 },
       );
       if (coerced.errors) {
-        throw new GraphQLError(coerced.errors[0].message, {
+        throw new GraphQLError(variableErrorMessage(coerced.errors[0]), {
           nodes: coerced.errors[0].nodes,
           extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
         });

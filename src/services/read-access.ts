@@ -1,7 +1,7 @@
-import { entitlementsOfTenants } from '../../db/queries/identity.js';
 import type { PageRequest } from '../../db/queries/pagination.js';
 import { hasPermission, tenantsWith } from '../auth/principal.js';
 import type { GatewayContext } from '../context.js';
+import type { CursorScope } from '../crypto/cursor-signer.js';
 import {
   fail,
   invalidInput,
@@ -10,7 +10,7 @@ import {
   type FieldError,
   type Result,
 } from '../shared/result.js';
-import { checkTenantId, isUuid } from '../shared/validate.js';
+import { checkTenantId } from '../shared/validate.js';
 
 /**
  * Read access to one named tenant: signed in, a member with `connections:read`, and the
@@ -52,14 +52,22 @@ export async function readableTenants(ctx: GatewayContext): Promise<Result<strin
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 
+/** A checked page request, with the list it belongs to (its cursors are bound to it). */
+export interface ListPage extends PageRequest {
+  scope: CursorScope;
+}
+
 /**
  * `first` (1–100, default 50) and the opaque `after` cursor, checked: an out-of-range
- * `first` or a cursor we did not issue is an input error, never silently clamped.
+ * `first` or a cursor we did not issue for this list (`scope`: the query and the arguments
+ * that choose its rows) is an input error, never silently clamped.
  */
 export function parsePage(
+  ctx: GatewayContext,
+  scope: CursorScope,
   first: number | null | undefined,
   after: string | null | undefined,
-): Result<PageRequest> {
+): Result<ListPage> {
   const errors: FieldError[] = [];
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
@@ -71,15 +79,17 @@ export function parsePage(
   }
   let position: PageRequest['after'] = null;
   if (after != null) {
-    position = decodeCursor(after);
+    position = ctx.cursors.open(scope, after);
     if (!position)
       errors.push({
         path: ['after'],
         code: 'INVALID_CURSOR',
-        message: 'is not a cursor this API issued',
+        message: 'is not a cursor this API issued for this list',
       });
   }
-  return errors.length > 0 ? fail(invalidInput(errors)) : ok({ first: size, after: position });
+  return errors.length > 0
+    ? fail(invalidInput(errors))
+    : ok({ first: size, after: position, scope });
 }
 
 export interface Page<T> {
@@ -88,30 +98,20 @@ export interface Page<T> {
   hasNextPage: boolean;
 }
 
-/** Cuts the `first + 1` rows a keyset query fetched into a page and its cursor. */
+/** Cuts the `first + 1` rows a keyset query fetched into a page and its signed cursor. */
 export function toPage<Row extends { created_at: Date; id: string }>(
+  ctx: GatewayContext,
   rows: Row[],
-  page: PageRequest,
+  page: ListPage,
 ): Page<Row> {
   const hasNextPage = rows.length > page.first;
   const items = hasNextPage ? rows.slice(0, page.first) : rows;
   const last = items.at(-1);
-  return { items, hasNextPage, endCursor: last ? encodeCursor(last.created_at, last.id) : null };
-}
-
-export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): PageRequest['after'] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 2) return null;
-    const [iso, id] = value;
-    if (typeof iso !== 'string' || typeof id !== 'string' || !isUuid(id)) return null;
-    const createdAt = new Date(iso);
-    return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id };
-  } catch {
-    return null;
-  }
+  return {
+    items,
+    hasNextPage,
+    endCursor: last
+      ? ctx.cursors.sign(page.scope, { createdAt: last.created_at, id: last.id })
+      : null,
+  };
 }

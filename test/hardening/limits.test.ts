@@ -173,3 +173,125 @@ describe('depth', () => {
     refused(await run(chain(w.tenantId, LIMITS.maxDepth), {}, w.viewer), /depth limit/);
   });
 });
+
+describe('limits count what runs once fragments are expanded (inline, named, nested)', () => {
+  /** `n` fields with distinct aliases, for the selection of `type`. */
+  const fields = (n: number, field: (i: number) => string) =>
+    Array.from({ length: n }, (_, i) => field(i)).join(' ');
+
+  it('mutations: six behind an inline fragment, named fragments or nested ones are refused; five pass', async () => {
+    const w = await oesWorld();
+    const m = (i: number) =>
+      `x${i}: updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: { name: "f${i}" }) { __typename }`;
+    const max = LIMITS.maxMutationFields;
+    refused(
+      await run(`mutation { ... on Mutation { ${fields(max + 1, m)} } }`, {}, w.admin),
+      /at most 5 mutations \(found 6\)/,
+    );
+    refused(
+      await run(`mutation { ...M } fragment M on Mutation { ${fields(max + 1, m)} }`, {}, w.admin),
+      /at most 5 mutations/,
+    );
+    refused(
+      await run(
+        `mutation { ${m(0)} ... on Mutation { ...A } }
+         fragment A on Mutation { ${m(1)} ... on Mutation { ...B } }
+         fragment B on Mutation { ${m(2)} ${m(3)} ${m(4)} ${m(5)} }`,
+        {},
+        w.admin,
+      ),
+      /at most 5 mutations \(found 6\)/,
+    );
+    // thirty through one fragment, the shape of the attack
+    refused(
+      await run(`mutation { ... on Mutation { ${fields(30, m)} } }`, {}, w.admin),
+      /found 30/,
+    );
+    // the same response key twice is one call (the executor merges it): not double-counted
+    accepted(
+      await run(
+        `mutation { ...M ...M ... on Mutation { ...M } } fragment M on Mutation { ${fields(max, m)} }`,
+        {},
+        w.admin,
+      ),
+    );
+  });
+
+  it('mutations: a fragment cycle is refused by validation without the counter looping', async () => {
+    const w = await oesWorld();
+    const r = await run(
+      `mutation { ...A } fragment A on Mutation { x: updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: { name: "c" }) { __typename } ...B } fragment B on Mutation { ...A }`,
+      {},
+      w.admin,
+    );
+    expect(r.result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.result.errors?.map((e) => e.message).join(' ')).toMatch(/Cannot spread fragment/);
+    expect(r.statements).toEqual([]);
+  });
+
+  it(`aliases: an aliased __typename counts; ${LIMITS.maxAliases + 1} of them are refused`, async () => {
+    const w = await oesWorld();
+    const doc = (n: number) => `{ ${fields(n, (i) => `t${i}: __typename`)} }`;
+    const inside = await run(doc(LIMITS.maxAliases), {}, w.viewer);
+    expect(inside.result.errors).toBeUndefined();
+    refused(await run(doc(LIMITS.maxAliases + 1), {}, w.viewer), /alias limit/);
+    refused(
+      await run(
+        `{ viewer { ${fields(LIMITS.maxAliases + 1, (i) => `t${i}: __typename`)} } }`,
+        {},
+        w.viewer,
+      ),
+      /alias limit/,
+    );
+  });
+
+  it('aliases: counted through inline, named and nested fragments (and per spread)', async () => {
+    const w = await oesWorld();
+    const half = Math.ceil((LIMITS.maxAliases + 1) / 2);
+    refused(
+      await run(
+        `{ ... on Query { ...A } } fragment A on Query { ${fields(half, (i) => `a${i}: viewer { id }`)} ...B }
+         fragment B on Query { ... on Query { ${fields(half, (i) => `b${i}: viewer { id }`)} } }`,
+        {},
+        w.viewer,
+      ),
+      /alias limit/,
+    );
+    // one fragment of 16 aliases spread twice: 32 aliases once expanded
+    refused(
+      await run(
+        `{ viewer { ...V } again: viewer { ...V } } fragment V on Viewer { ${fields(16, (i) => `i${i}: id`)} }`,
+        {},
+        w.viewer,
+      ),
+      /alias limit/,
+    );
+  });
+
+  it('directives: counted through named and inline fragments', async () => {
+    const w = await oesWorld();
+    const half = Math.ceil((LIMITS.maxDirectives + 1) / 2);
+    const d = (n: number) => fields(n, () => 'kind @include(if: true)');
+    refused(
+      await run(
+        `{ viewer { ...V ... on Viewer { ${d(half)} } } } fragment V on Viewer { ${d(half)} }`,
+        {},
+        w.viewer,
+      ),
+      /directive limit/,
+    );
+  });
+
+  it('depth: counted through named and inline fragments', async () => {
+    const w = await oesWorld();
+    // the chain of the depth test, depth 11, cut into fragments at three levels
+    const r = await run(
+      `{ ...Q } fragment Q on Query { connectorConnections(organisationId: "${w.tenantId}", first: 1) { items { ...C } } }
+       fragment C on ConnectorConnection { credentials { ... on ConnectionCredentials { action { credential { usages { ...U } } } } } }
+       fragment U on CredentialUsage { connection { credentials { action { credential { id } } } } }`,
+      {},
+      w.viewer,
+    );
+    refused(r, /depth limit/);
+  });
+});

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb, type DbOptions } from '../../db/connect.js';
-import { createGateway } from '../../src/server.js';
+import { buildGatewaySchema } from '../../resolvers/schema.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
 import {
+  countStatements,
   getHarness,
   TEST_JWT_SECRET,
   TEST_SECRET_KEYS,
@@ -150,4 +152,61 @@ export async function postGraphQL(
     status: res.status,
     body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: any }[] },
   };
+}
+
+const variants = new Map<string, Promise<Gateway>>();
+
+/**
+ * A gateway on the worker's database with other options (production mode, the other
+ * executor), made once per worker and options; `stopVariantGateways()` in `afterAll`.
+ */
+export function variantGateway(
+  options: Pick<GatewayOptions, 'production' | 'executor'>,
+): Promise<Gateway> {
+  const key = JSON.stringify(options);
+  let gateway = variants.get(key);
+  if (!gateway) {
+    const executor = options.executor ?? testExecutor;
+    gateway = getHarness().then(async ({ database }) =>
+      createGateway({
+        schema:
+          executor === testExecutor
+            ? await testSchema()
+            : await buildGatewaySchema({ callDirectly: executor !== 'graphql-js' }),
+        db: database.db,
+        logger: pino({ level: 'silent' }),
+        secretKeys: TEST_SECRET_KEYS,
+        ...options,
+        executor,
+      }),
+    );
+    variants.set(key, gateway);
+  }
+  return gateway;
+}
+
+export async function stopVariantGateways(): Promise<void> {
+  for (const gateway of variants.values()) await (await gateway).apollo.stop();
+  variants.clear();
+}
+
+/** Runs one request on `gateway`: its HTTP status, its result and the SQL it ran. */
+export async function sendTo(
+  gateway: Gateway,
+  request: {
+    query: string;
+    operationName?: string;
+    variables?: Record<string, unknown>;
+    extensions?: Record<string, unknown>;
+  },
+  token?: string,
+) {
+  const contextValue = await gateway.contextFor({
+    authorization: token ? `Bearer ${token}` : undefined,
+  });
+  const { result, statements } = await countStatements(() =>
+    gateway.apollo.executeOperation(request, { contextValue }),
+  );
+  if (result.body.kind !== 'single') throw new Error('expected a single result');
+  return { status: result.http.status, body: result.body.singleResult, statements };
 }

@@ -124,10 +124,10 @@ export async function orgConnectionPage(
 ): Promise<Result<Page<OrgConnection>>> {
   const access = await authorizeTenantRead(ctx, organisationId, ['organisationId']);
   if (!access.ok) return access;
-  const page = parsePage(first, after);
+  const page = parsePage(ctx, { list: 'orgConnections', args: [organisationId] }, first, after);
   if (!page.ok) return page;
   const rows = await listOrgConnections(ctx.db, organisationId, page.value);
-  const { items, ...info } = toPage(rows, page.value);
+  const { items, ...info } = toPage(ctx, rows, page.value);
   return ok({ items: items.map(toOrgConnection), ...info });
 }
 

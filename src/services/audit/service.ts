@@ -48,7 +48,12 @@ export async function auditEventPage(
 ): Promise<Result<Page<AuditEvent>>> {
   const tenants = await readableTenants(ctx);
   if (!tenants.ok) return tenants;
-  const page = parsePage(first, after);
+  const page = parsePage(
+    ctx,
+    { list: 'auditEvents', args: [resourceId.toLowerCase()] },
+    first,
+    after,
+  );
   if (!page.ok) return page;
   if (!isUuid(resourceId)) return ok({ items: [], endCursor: null, hasNextPage: false });
   const rows = await listAuditEvents(
@@ -58,6 +63,6 @@ export async function auditEventPage(
     page.value,
     LICENSED_RESOURCES,
   );
-  const { items, ...info } = toPage(rows, page.value);
+  const { items, ...info } = toPage(ctx, rows, page.value);
   return ok({ items: items.map(toAuditEvent), ...info });
 }

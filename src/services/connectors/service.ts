@@ -161,17 +161,14 @@ export async function connectorConnectionPage(
 ): Promise<Result<Page<ConnectorConnection>>> {
   const access = await authorizeTenantRead(ctx, organisationId, ['organisationId']);
   if (!access.ok) return access;
-  const page = parsePage(first, after);
+  const connector = connectorId == null ? null : connectorId.toLowerCase();
+  const scope = { list: 'connectorConnections', args: [organisationId, connector] };
+  const page = parsePage(ctx, scope, first, after);
   if (!page.ok) return page;
-  if (connectorId != null && !isUuid(connectorId))
+  if (connector != null && !isUuid(connector))
     return ok({ items: [], endCursor: null, hasNextPage: false });
-  const rows = await listConnectorConnections(
-    ctx.db,
-    organisationId,
-    connectorId == null ? null : connectorId.toLowerCase(),
-    page.value,
-  );
-  const { items, ...info } = toPage(rows, page.value);
+  const rows = await listConnectorConnections(ctx.db, organisationId, connector, page.value);
+  const { items, ...info } = toPage(ctx, rows, page.value);
   return ok({ items: items.map(toConnectorConnection), ...info });
 }
 

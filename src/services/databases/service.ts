@@ -223,10 +223,10 @@ export async function databaseConnectionPage(
 ): Promise<Result<Page<DatabaseConnection>>> {
   const access = await authorizeTenantRead(ctx, tenantId, ['tenantId']);
   if (!access.ok) return access;
-  const page = parsePage(first, after);
+  const page = parsePage(ctx, { list: 'databaseConnections', args: [tenantId] }, first, after);
   if (!page.ok) return page;
   const rows = await listDatabaseConnections(ctx.db, tenantId, page.value);
-  const { items, ...info } = toPage(rows, page.value);
+  const { items, ...info } = toPage(ctx, rows, page.value);
   return ok({ items: items.map(toDatabaseConnection), ...info });
 }
 

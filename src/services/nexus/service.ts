@@ -197,10 +197,10 @@ export async function nexusConnectionPage(
 ): Promise<Result<Page<NexusConnection>>> {
   const access = await authorizeTenantRead(ctx, tenantId, ['tenantId']);
   if (!access.ok) return access;
-  const page = parsePage(first, after);
+  const page = parsePage(ctx, { list: 'nexusConnections', args: [tenantId] }, first, after);
   if (!page.ok) return page;
   const rows = await listNexusConnections(ctx.db, tenantId, page.value);
-  const { items, ...info } = toPage(rows, page.value);
+  const { items, ...info } = toPage(ctx, rows, page.value);
   return ok({ items: items.map(toNexusConnection), ...info });
 }
 

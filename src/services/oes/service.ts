@@ -54,10 +54,10 @@ export async function oesConnectionPage(
 ): Promise<Result<Page<OesConnection>>> {
   const access = await authorizeTenantRead(ctx, enterpriseId, ['enterpriseId'], OES_ENTITLEMENT);
   if (!access.ok) return access;
-  const page = parsePage(first, after);
+  const page = parsePage(ctx, { list: 'oesConnections', args: [enterpriseId] }, first, after);
   if (!page.ok) return page;
   const rows = await listOesConnections(ctx.db, enterpriseId, page.value);
-  const { items, ...info } = toPage(rows, page.value);
+  const { items, ...info } = toPage(ctx, rows, page.value);
   return ok({ items: items.map(toOesConnection), ...info });
 }
 
