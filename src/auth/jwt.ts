@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
+  createLocalJWKSet,
   createRemoteJWKSet,
   decodeProtectedHeader,
   errors as joseErrors,
@@ -74,24 +75,18 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     keys.push({ key, algorithms: [alg] });
   }
   if (options.jwksUrl) {
-    // jose's remote set (jose/dist/webapi/jwks/remote.js): the fetched set is cached and
-    // refetched on first use once older than `cacheMaxAge`; a token whose `kid` the cached
-    // set lacks triggers a refetch only when the last *successful* fetch is older than
-    // `cooldownDuration` (otherwise it is refused at once), and concurrent refetches share
-    // one request. So a new key at the IdP is picked up without a restart, and a burst of
-    // unknown `kid`s costs the IdP at most one request per cooldown. `timeoutDuration`
-    // aborts the fetch (body included) so an unreachable IdP answers quickly; redirects are
-    // not followed.
     keys.push({
-      key: createRemoteJWKSet(new URL(options.jwksUrl), {
-        timeoutDuration: options.jwksTimeoutMs ?? JWKS_TIMEOUT_MS,
-        cooldownDuration: JWKS_COOLDOWN_MS,
-        cacheMaxAge: JWKS_MAX_AGE_MS,
-      }),
+      key: identityProviderKeys(new URL(options.jwksUrl), options.jwksTimeoutMs ?? JWKS_TIMEOUT_MS),
       algorithms: ['RS256', 'ES256'],
     });
   }
   const claims: ClaimsMapping = options.claims ?? { membershipsClaim: 'memberships' };
+  const checks = {
+    requiredClaims: ['exp', 'sub'],
+    issuer: options.issuer,
+    audience: options.audience,
+    clockTolerance: JWT_CLOCK_TOLERANCE_S,
+  };
 
   return {
     async verify(token) {
@@ -109,13 +104,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       for (const { key, algorithms } of candidates) {
         let payload: JWTPayload;
         try {
-          const verifyOptions = {
-            algorithms,
-            requiredClaims: ['exp', 'sub'],
-            issuer: options.issuer,
-            audience: options.audience,
-            clockTolerance: JWT_CLOCK_TOLERANCE_S,
-          };
+          const verifyOptions = { ...checks, algorithms };
           ({ payload } =
             typeof key === 'function'
               ? await jwtVerify(token, key, verifyOptions)
@@ -131,6 +120,58 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   };
 }
 
+/**
+ * The keys an identity provider serves at `url`, for `jwtVerify`.
+ *
+ * jose's remote set (jose/dist/webapi/jwks/remote.js) does the caching: the fetched set is
+ * refetched on first use once older than `cacheMaxAge`; a token whose `kid` the cached set
+ * lacks triggers a refetch only when the last *successful* fetch is older than
+ * `cooldownDuration` (otherwise it is refused at once), and concurrent refetches share one
+ * request. So a new key at the IdP is picked up without a restart, and a burst of unknown
+ * `kid`s costs the IdP at most one request per cooldown. `timeoutDuration` aborts a fetch
+ * (body included) so an unreachable IdP answers quickly; redirects are not followed.
+ *
+ * What jose leaves to us is a *failed* fetch: it does not count towards the cooldown, so
+ * while the IdP fails every unknown `kid` (and, once the set is stale, every token) would
+ * ask it again, and a stale set is dropped although its keys are the best we know. So after
+ * a failed fetch we do not ask the IdP again for one cooldown, and meanwhile verify with the
+ * last set we fetched, if any (a key the IdP removed stays usable only while we cannot
+ * reach it).
+ */
+function identityProviderKeys(url: URL, timeoutMs: number): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url, {
+    timeoutDuration: timeoutMs,
+    cooldownDuration: JWKS_COOLDOWN_MS,
+    cacheMaxAge: JWKS_MAX_AGE_MS,
+  });
+  let failedAt = Number.NEGATIVE_INFINITY;
+  let lastKnown: JWTVerifyGetKey | undefined;
+  const fromLastKnown: JWTVerifyGetKey = (header, token) => {
+    if (!lastKnown) throw new joseErrors.JOSEError('JWKS unavailable (retrying after a pause)');
+    return lastKnown(header, token);
+  };
+  return async (header, token) => {
+    if (Date.now() - failedAt < JWKS_COOLDOWN_MS) return fromLastKnown(header, token);
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      // No key for the token in a set we have: the token's problem, not the IdP's.
+      if (
+        error instanceof joseErrors.JWKSNoMatchingKey ||
+        error instanceof joseErrors.JWKSMultipleMatchingKeys ||
+        error instanceof joseErrors.JOSENotSupported
+      ) {
+        throw error;
+      }
+      failedAt = Date.now();
+      const jwks = remote.jwks();
+      if (!jwks) throw error;
+      lastKnown = createLocalJWKSet(jwks);
+      return fromLastKnown(header, token);
+    }
+  };
+}
+
 /** Why verification failed, for the log (never sent to the caller). */
 function failureReason(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'token expired';
@@ -138,7 +179,9 @@ function failureReason(error: unknown): string {
     return `claim ${error.claim} refused (${error.reason})`;
   }
   if (error instanceof joseErrors.JWKSTimeout) return 'JWKS fetch timed out';
-  if (error instanceof joseErrors.JOSEError) return error.code;
+  if (error instanceof joseErrors.JOSEError) {
+    return error.code === 'ERR_JOSE_GENERIC' ? error.message : error.code;
+  }
   // fetch() itself failed: connection refused, DNS, TLS.
   return `JWKS unavailable: ${error instanceof Error ? error.message : String(error)}`;
 }

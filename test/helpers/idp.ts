@@ -35,6 +35,8 @@ export interface Idp {
   hits(): number;
   /** The keys served from now on. */
   serve(keys: IdpKey[]): void;
+  /** While true, the JWKS URL answers 500. */
+  failing(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -45,9 +47,14 @@ export interface Idp {
 export async function startIdp(keys: IdpKey[] = [], options: { hang?: boolean } = {}) {
   let served = keys;
   let hits = 0;
+  let failing = false;
   const server = createServer((req, res) => {
     hits++;
     if (options.hang) return;
+    if (failing) {
+      res.statusCode = 500;
+      return res.end('upstream trouble');
+    }
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ keys: served.map((k) => k.jwk) }));
   });
@@ -56,6 +63,7 @@ export async function startIdp(keys: IdpKey[] = [], options: { hang?: boolean } 
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
     hits: () => hits,
     serve: (next) => (served = next),
+    failing: (on) => (failing = on),
     close: () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
