@@ -5,7 +5,13 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JWKS_COOLDOWN_MS, JWKS_MAX_AGE_MS } from '../../src/auth/jwt.js';
 import { createHttpServer } from '../../src/http.js';
-import { gatewayWith, getHarness, TEST_JWT_SECRET, type GqlResult } from '../helpers/harness.js';
+import {
+  gatewayWith,
+  getHarness,
+  TEST_JWT_SECRET,
+  TEST_SECRET_KEYS,
+  type GqlResult,
+} from '../helpers/harness.js';
 import {
   closedPortUrl,
   newIdpKey,
@@ -15,6 +21,7 @@ import {
   type IdpKey,
 } from '../helpers/idp.js';
 import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
+import { onServer, postGraphQL, spawnGateway } from '../helpers/server.js';
 
 const VIEWER = '{ viewer { id kind memberships { tenantId permissions } } }';
 const OES_LIST = 'query ($id: ID!) { oesConnections(enterpriseId: $id) { items { id } } }';
@@ -369,6 +376,45 @@ describe('an unreachable identity provider', () => {
     } finally {
       await http.drain({ announceMs: 0, graceMs: 1_000 });
       await gw.close();
+      await idp.close();
+    }
+  });
+});
+
+describe.skipIf(!onServer)('the gateway process with an identity provider', () => {
+  it('takes JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE and the claims mapping from its environment', async () => {
+    const w = await oesWorld();
+    const key = await newIdpKey('ES256');
+    const idp = await startIdp([key]);
+    const gw = await spawnGateway({
+      DATABASE_URL: process.env.TEST_DATABASE_URL!,
+      SECRETS_KEY: TEST_SECRET_KEYS[0].key.toString('base64'),
+      JWT_JWKS_URL: idp.url,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      JWT_TENANT_CLAIM: 'org_id',
+      JWT_PERMISSIONS_CLAIM: 'permissions',
+    });
+    try {
+      const claims = {
+        sub: 'auth0|1',
+        iss: ISSUER,
+        org_id: w.tenantId,
+        permissions: ['connections:read'],
+      };
+      const token = await signWith(key, { ...claims, aud: AUDIENCE });
+      const ok = await postGraphQL(gw.base, VIEWER, {}, token);
+      expect(ok.body.data.viewer).toEqual({
+        id: 'auth0|1',
+        kind: 'jwt',
+        memberships: [{ tenantId: w.tenantId, permissions: ['connections:read'] }],
+      });
+      const otherApi = await signWith(key, { ...claims, aud: 'https://other-api.example.test' });
+      expect((await postGraphQL(gw.base, VIEWER, {}, otherApi)).body.data.viewer).toBeNull();
+      expect(idp.hits()).toBe(1);
+    } finally {
+      gw.proc.kill('SIGTERM');
+      await gw.exited;
       await idp.close();
     }
   });
