@@ -97,8 +97,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       } catch {
         return { failure: 'malformed token' };
       }
-      const candidates = keys.filter((k) => k.algorithms.includes(String(alg)));
-      if (candidates.length === 0) return { failure: `algorithm ${String(alg)} not accepted` };
+      const candidates = keys.filter((k) => typeof alg === 'string' && k.algorithms.includes(alg));
+      if (candidates.length === 0) {
+        // The header is the caller's: only a short plain name goes into the log.
+        const name = typeof alg === 'string' && /^[A-Za-z0-9]{1,16}$/.test(alg) ? alg : '(invalid)';
+        return { failure: `algorithm ${name} not accepted` };
+      }
 
       let lastFailure = 'invalid token';
       for (const { key, algorithms } of candidates) {

@@ -178,6 +178,7 @@ describe('JWTs verified against an identity provider JWKS', () => {
           .sign(new TextEncoder().encode(JSON.stringify(rsa.jwk))),
         none: `${b64({ alg: 'none', kid: rsa.kid })}.${b64({ ...claims, exp: inSeconds(300) })}.`,
         'no alg': `${b64({ kid: rsa.kid })}.${b64({ ...claims, exp: inSeconds(300) })}.`,
+        'alg an essay': `${b64({ alg: 'RS256\n'.repeat(500) })}.${b64({ ...claims, exp: inSeconds(300) })}.`,
       };
       for (const [label, token] of Object.entries(confused)) {
         await expectRefused(jwksOnly, w, token, label);
@@ -185,6 +186,7 @@ describe('JWTs verified against an identity provider JWKS', () => {
       }
       expect(jwksOnly.refusals()).toContain('algorithm HS256 not accepted');
       expect(jwksOnly.refusals()).toContain('algorithm none not accepted');
+      expect(jwksOnly.refusals()).toContain('algorithm (invalid) not accepted');
       expect(idp.hits()).toBe(hits);
     } finally {
       await jwksOnly.close();
