@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { ClaimsMapping } from './auth/jwt.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -17,6 +18,10 @@ export interface Config {
   secretKeyGenerated: boolean;
   jwtSecret: string | undefined;
   jwtPublicKey: string | undefined;
+  jwtJwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  jwtClaims: ClaimsMapping;
   logLevel: LogLevel;
   poolSize: number;
   statementTimeoutMs: number;
@@ -77,6 +82,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     else problems.push('JWT_PUBLIC_KEY must be a PEM public key or the path of a PEM file');
   }
 
+  const jwtJwksUrl = env.JWT_JWKS_URL || undefined;
+  if (jwtJwksUrl) {
+    const problem = jwksUrlProblem(jwtJwksUrl);
+    if (problem) problems.push(`JWT_JWKS_URL ${problem} (got "${jwtJwksUrl}")`);
+  }
+  const jwtClaims = claimsMapping(env, problems);
+  if (!jwtSecret && !jwtPublicKey && !jwtJwksUrl) {
+    const jwtOnly = [
+      'JWT_ISSUER',
+      'JWT_AUDIENCE',
+      'JWT_MEMBERSHIPS_CLAIM',
+      'JWT_TENANT_CLAIM',
+      'JWT_PERMISSIONS_CLAIM',
+    ].filter((name) => env[name]);
+    if (jwtOnly.length > 0) {
+      problems.push(
+        `${jwtOnly.join(', ')} need JWTs enabled (JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL)`,
+      );
+    }
+  }
+
   let secretKeys: Config['secretKeys'] = [];
   let secretKeyGenerated = false;
   const rawKeys = env.SECRETS_KEY;
@@ -115,6 +141,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeyGenerated,
     jwtSecret,
     jwtPublicKey,
+    jwtJwksUrl,
+    jwtIssuer: env.JWT_ISSUER || undefined,
+    jwtAudience: env.JWT_AUDIENCE || undefined,
+    jwtClaims,
     logLevel,
     poolSize: int('DB_POOL_SIZE', 10, 1, 200),
     statementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -126,6 +156,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The JWKS must come over HTTPS: whoever can change the keys in transit can sign any token.
+ * Plain HTTP is allowed only to this machine (a local IdP, tests).
+ */
+function jwksUrlProblem(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.protocol === 'https:') return null;
+  if (url.protocol !== 'http:') return 'must be an https:// URL';
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return loopback ? null : 'must be an https:// URL (http:// only to localhost)';
+}
+
+/**
+ * `JWT_MEMBERSHIPS_CLAIM` (default `memberships`), or `JWT_TENANT_CLAIM` with
+ * `JWT_PERMISSIONS_CLAIM`: the two forms exclude each other, and the pair comes together.
+ */
+function claimsMapping(env: NodeJS.ProcessEnv, problems: string[]): ClaimsMapping {
+  const membershipsClaim = env.JWT_MEMBERSHIPS_CLAIM || undefined;
+  const tenantClaim = env.JWT_TENANT_CLAIM || undefined;
+  const permissionsClaim = env.JWT_PERMISSIONS_CLAIM || undefined;
+  if (membershipsClaim && (tenantClaim || permissionsClaim)) {
+    problems.push(
+      'JWT_MEMBERSHIPS_CLAIM excludes JWT_TENANT_CLAIM and JWT_PERMISSIONS_CLAIM: set one form',
+    );
+  } else if (!tenantClaim !== !permissionsClaim) {
+    problems.push('JWT_TENANT_CLAIM and JWT_PERMISSIONS_CLAIM must be set together');
+  } else if (tenantClaim && permissionsClaim) {
+    return { tenantClaim, permissionsClaim };
+  }
+  return { membershipsClaim: membershipsClaim ?? 'memberships' };
 }
 
 /**

@@ -59,6 +59,10 @@ async function main(): Promise<void> {
     secretKeys: config.secretKeys,
     jwtSecret: config.jwtSecret,
     jwtPublicKey: config.jwtPublicKey,
+    jwtJwksUrl: config.jwtJwksUrl,
+    jwtIssuer: config.jwtIssuer,
+    jwtAudience: config.jwtAudience,
+    jwtClaims: config.jwtClaims,
     executor: config.executor,
   });
   const http = createHttpServer({ gateway, logger, ping: database.ping });

@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { getVariableValues, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { createJwtVerifier } from './auth/jwt.js';
+import { createJwtVerifier, type ClaimsMapping } from './auth/jwt.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { CursorSigner } from './crypto/cursor-signer.js';
 import { SecretBox } from './crypto/secret-box.js';
@@ -30,6 +30,12 @@ export interface GatewayOptions {
   secretKeys: { id: string; key: Buffer }[];
   jwtSecret?: string;
   jwtPublicKey?: string;
+  /** An identity provider's JWKS URL; with `jwtIssuer` / `jwtAudience` checked when set. */
+  jwtJwksUrl?: string;
+  jwtIssuer?: string;
+  jwtAudience?: string;
+  /** Where memberships come from (default: the `memberships` claim). */
+  jwtClaims?: ClaimsMapping;
   /**
    * `graphql-jit` (default) compiles each document once; `graphql-js` interprets it (build the
    * schema with `callDirectly: false` to go with it: the libraries' own paths throughout).
@@ -55,7 +61,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger: options.logger,
     secrets: new SecretBox(options.secretKeys),
     cursors: new CursorSigner(options.secretKeys),
-    jwt: createJwtVerifier({ secret: options.jwtSecret, publicKeyPem: options.jwtPublicKey }),
+    jwt: createJwtVerifier({
+      secret: options.jwtSecret,
+      publicKeyPem: options.jwtPublicKey,
+      jwksUrl: options.jwtJwksUrl,
+      issuer: options.jwtIssuer,
+      audience: options.jwtAudience,
+      claims: options.jwtClaims,
+    }),
   };
   const apollo = new ApolloServer<GatewayContext>({
     ...(options.executor === 'graphql-js' ? { schema } : { gateway: jitExecutor(schema) }),

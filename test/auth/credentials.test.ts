@@ -3,7 +3,15 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../../db/queries/identity.js';
 import { hashApiKey } from '../../src/auth/api-keys.js';
-import { expectTypename, getHarness, gql, newApiKey, TEST_JWT_SECRET } from '../helpers/harness.js';
+import {
+  execute,
+  expectTypename,
+  getHarness,
+  gql,
+  newApiKey,
+  TEST_JWT_SECRET,
+} from '../helpers/harness.js';
+import { dbWorld, patchDb } from '../helpers/databases.js';
 import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
 
 const VIEWER = '{ viewer { id kind memberships { tenantId permissions } } }';
@@ -167,5 +175,97 @@ describe('JWTs', () => {
     expect((await gql(VIEWER, {}, token)).data!.viewer.memberships).toEqual([
       { tenantId: w.tenantId, permissions: ['connections:read'] },
     ]);
+  });
+});
+
+describe('the Authorization header and hostile claims', () => {
+  const withHeader = async (query: string, variables: Record<string, unknown>, header: string) =>
+    execute((await getHarness()).gateway, query, variables, header);
+
+  it('takes the scheme in any case (RFC 7235), for API keys and JWTs', async () => {
+    const w = await oesWorld();
+    const jwt = await hs256({ sub: 'u-case', memberships: [] });
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      for (const token of [w.viewer, jwt]) {
+        const r = await withHeader(VIEWER, {}, `${scheme} ${token}`);
+        expect(r.data!.viewer, `${scheme} ${token.slice(0, 8)}`).not.toBeNull();
+      }
+    }
+    for (const header of ['Basic abc', `Bearer${w.viewer}`, `Token ${w.viewer}`]) {
+      expect((await withHeader(VIEWER, {}, header)).data!.viewer, header).toBeNull();
+    }
+  });
+
+  it('refuses a JWT whose sub, tenant ids or jti cannot be stored: an empty, NUL, control or lone-surrogate string', async () => {
+    const w = await oesWorld();
+    const db = await dbWorld();
+    const good = (tenantId: string) => ({
+      tenantId,
+      permissions: ['connections:read', 'connections:write'],
+    });
+    const hostile = [
+      '',
+      'a\u0000b',
+      'a\u0001b',
+      'a\u007fb',
+      'a\ud800b',
+      'a\udc00',
+      'x'.repeat(256),
+    ];
+    const tokens: Record<string, string> = {};
+    for (const [i, bad] of hostile.entries()) {
+      tokens[`sub ${i}`] = await hs256({
+        sub: bad,
+        memberships: [good(w.tenantId), good(db.tenantId)],
+      });
+      tokens[`tenantId ${i}`] = await hs256({
+        sub: `u-${randomUUID()}`,
+        memberships: [good(w.tenantId), good(db.tenantId), good(bad)],
+      });
+    }
+    for (const [label, token] of Object.entries(tokens)) {
+      const viewer = await gql(VIEWER, {}, token);
+      expect(viewer.errors, label).toBeUndefined();
+      expect(viewer.data!.viewer, label).toBeNull();
+      // A lookup by id alone runs SQL over every tenant the caller is a member of.
+      const read = await gql(
+        'query ($id: ID!) { databaseConnection(connectionId: $id) { id } }',
+        { id: db.connectionId },
+        token,
+      );
+      expect(
+        read.errors?.map((e) => e.extensions?.code),
+        label,
+      ).toEqual(['UNAUTHENTICATED']);
+      const byId = await patchDb(db.connectionId, { name: 'hostile' }, token);
+      expect(byId.__typename, label).toBe('AuthenticationError');
+      const m = await gql(
+        UPDATE_OES,
+        { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'hostile' } },
+        token,
+      );
+      expect(m.errors, label).toBeUndefined();
+      expect(m.data!.updateOesConnection.__typename, label).toBe('AuthenticationError');
+    }
+  });
+
+  it('drops hostile permission strings and keeps the token; a hostile jti is not kept', async () => {
+    const w = await oesWorld();
+    const token = await hs256({
+      sub: `u-${randomUUID()}`,
+      jti: 'j\u0000ti',
+      memberships: [
+        { tenantId: w.tenantId, permissions: ['connections:read', 'a\u0000b', 'c\ud800'] },
+      ],
+    });
+    expect((await gql(VIEWER, {}, token)).data!.viewer.memberships).toEqual([
+      { tenantId: w.tenantId, permissions: ['connections:read'] },
+    ]);
+    const m = await gql(
+      UPDATE_OES,
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'x' } },
+      token,
+    );
+    expect(m.data!.updateOesConnection.__typename).toBe('PermissionDeniedError');
   });
 });

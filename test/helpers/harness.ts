@@ -10,7 +10,7 @@ import type { Permission } from '../../src/auth/principal.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { createPrincipalWithKey, createTenant } from '../../src/demo/builders.js';
 import { buildGatewaySchema } from '../../resolvers/schema.js';
-import { createGateway, type Gateway } from '../../src/server.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
 
 /**
  * One database and one gateway per test worker (PGlite in memory, or the server named by
@@ -138,9 +138,17 @@ export async function gql(
   token?: string,
 ): Promise<GqlResult> {
   const { gateway } = await getHarness();
-  const contextValue = await gateway.contextFor({
-    authorization: token ? `Bearer ${token}` : undefined,
-  });
+  return execute(gateway, query, variables, token ? `Bearer ${token}` : undefined);
+}
+
+/** Runs one operation on `gateway` with the context a request with this header gets. */
+export async function execute(
+  gateway: Gateway,
+  query: string,
+  variables: Record<string, unknown>,
+  authorization: string | undefined,
+): Promise<GqlResult> {
+  const contextValue = await gateway.contextFor({ authorization });
   const response = await gateway.apollo.executeOperation({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult as GqlResult;
@@ -163,4 +171,41 @@ export async function countStatements<T>(
   h.statements.length = 0;
   const result = await fn();
   return { result, statements: [...h.statements] };
+}
+
+/**
+ * A second gateway with its own JWT options (a fresh JWKS cache each), on the harness
+ * database unless `db` is given, and a way to run operations on it with a token.
+ */
+export async function gatewayWith(
+  options: Partial<
+    Pick<
+      GatewayOptions,
+      'db' | 'jwtSecret' | 'jwtPublicKey' | 'jwtJwksUrl' | 'jwtIssuer' | 'jwtAudience' | 'jwtClaims'
+    >
+  >,
+) {
+  const logs: Record<string, unknown>[] = [];
+  const gateway = await createGateway({
+    schema: await testSchema(),
+    executor: testExecutor,
+    db: options.db ?? (await getHarness()).database.db,
+    logger: pino(
+      { level: 'info', base: undefined },
+      { write: (line: string) => logs.push(JSON.parse(line)) },
+    ),
+    production: false,
+    secretKeys: TEST_SECRET_KEYS,
+    ...options,
+  });
+  return {
+    gateway,
+    logs,
+    /** The reasons logged for refused credentials, in order. */
+    refusals: () =>
+      logs.filter((l) => l.msg === 'credentials refused').map((l) => String(l.reason)),
+    exec: (query: string, variables: Record<string, unknown>, token?: string) =>
+      execute(gateway, query, variables, token ? `Bearer ${token}` : undefined),
+    close: () => gateway.apollo.stop(),
+  };
 }

@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import { createDb, type DbOptions } from '../../db/connect.js';
+import { pino } from 'pino';
 import { buildGatewaySchema } from '../../resolvers/schema.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
 import {
   countStatements,
+  gatewayWith,
   getHarness,
   TEST_JWT_SECRET,
   TEST_SECRET_KEYS,
@@ -26,30 +27,10 @@ export async function isolatedGateway(options: Partial<DbOptions> = {}) {
     onPoolError: (e) => errors.push(e),
     ...options,
   });
-  const logs: Record<string, unknown>[] = [];
-  const gateway = await createGateway({
-    schema: await testSchema(),
-    executor: testExecutor,
+  const { gateway, logs, exec, close } = await gatewayWith({
     db: database.db,
-    logger: pino(
-      { level: 'info', base: undefined },
-      { write: (line: string) => logs.push(JSON.parse(line)) },
-    ),
-    production: false,
-    secretKeys: TEST_SECRET_KEYS,
     jwtSecret: TEST_JWT_SECRET,
   });
-  const exec = async (query: string, variables: Record<string, unknown>, token?: string) => {
-    const contextValue = await gateway.contextFor({
-      authorization: token ? `Bearer ${token}` : undefined,
-    });
-    const res = await gateway.apollo.executeOperation({ query, variables }, { contextValue });
-    if (res.body.kind !== 'single') throw new Error('expected a single result');
-    return res.body.singleResult as {
-      data?: any;
-      errors?: { message: string; extensions?: any }[];
-    };
-  };
   return {
     database,
     gateway,
@@ -57,7 +38,7 @@ export async function isolatedGateway(options: Partial<DbOptions> = {}) {
     poolErrors: errors,
     logs,
     close: async () => {
-      await gateway.apollo.stop();
+      await close();
       await database.close();
     },
   };
