@@ -24,25 +24,39 @@ export interface VersionedRow {
   version: number;
 }
 
-/** What a service decided to change: field names for the audit, and how to write them. */
-export interface Change<Row> {
+/**
+ * What a service decided to change: field names for the audit, how to write them, and what
+ * the service hands back.
+ */
+export interface Change<Row, Out> {
   /** Names of the fields whose values change (input names, never values). Empty: a no-op. */
   changedFields: string[];
   /** Writes the change with `version = toVersion`; returns the stored row. */
   write(trx: Transaction<Database>, toVersion: number): Promise<Row>;
+  /**
+   * What the mutation hands back, from the row as it is after the change (the written row, or
+   * the locked row when nothing changes). Data the plan read in the transaction (e.g. the
+   * client Nexus toggles) reaches the service this way, not through a captured variable.
+   */
+  output(row: Row): Out;
 }
 
-export interface MutationDefinition<Row extends VersionedRow, Cmd> {
+/**
+ * Where the pipeline looks for the row: in the one tenant the arguments name, or (when the
+ * operation names only the resource, `patchDatabaseConnection`) in all of the caller's
+ * tenants, where a row of any other tenant is reported exactly like a missing one.
+ */
+export type MutationScope = { tenantId: string } | typeof CALLER_TENANTS;
+
+/** The scope of an operation that names no tenant: the row is looked up in the caller's tenants. */
+export const CALLER_TENANTS = { callerTenants: true } as const;
+
+export interface MutationDefinition<Row extends VersionedRow, Cmd, Out> {
   resourceType: string;
   operation: string;
   /** The id the caller named, reported back in `NotFoundError`. */
   resourceId: string;
-  /**
-   * The tenant named in the arguments. Absent when the operation names only the resource
-   * (`patchDatabaseConnection`): the row is then looked up in the caller's tenants, and a
-   * row of any other tenant is reported exactly like a missing one.
-   */
-  tenantId?: string;
+  scope: MutationScope;
   /** Every input problem at once; empty when the input is valid. */
   validate(): { fieldErrors: FieldError[] } | { command: Cmd };
   /** The caller needs at least one of these in the tenant. */
@@ -68,7 +82,7 @@ export interface MutationDefinition<Row extends VersionedRow, Cmd> {
   notFound?(trx: Transaction<Database>, tenantIds: string[], cmd: Cmd): Promise<Failure>;
   expectedVersion(cmd: Cmd): number | null | undefined;
   /** The service's own rules, then the diff; a failure rolls everything back. */
-  plan(trx: Transaction<Database>, row: Row, cmd: Cmd): Promise<Result<Change<Row>>>;
+  plan(trx: Transaction<Database>, row: Row, cmd: Cmd): Promise<Result<Change<Row, Out>>>;
 }
 
 /**
@@ -78,10 +92,10 @@ export interface MutationDefinition<Row extends VersionedRow, Cmd> {
  * bump `version`, write the audit event. All of it in one READ COMMITTED transaction that
  * commits only on success. A change that changes nothing writes nothing.
  */
-export async function runMutation<Row extends VersionedRow, Cmd>(
+export async function runMutation<Row extends VersionedRow, Cmd, Out>(
   ctx: GatewayContext,
-  def: MutationDefinition<Row, Cmd>,
-): Promise<Result<Row>> {
+  def: MutationDefinition<Row, Cmd, Out>,
+): Promise<Result<Out>> {
   const principal = await ctx.principal();
   if (!principal) {
     return fail({ kind: 'Authentication', message: 'valid credentials are required' });
@@ -92,19 +106,20 @@ export async function runMutation<Row extends VersionedRow, Cmd>(
   const cmd = validated.command;
 
   let tenantIds: string[];
-  if (def.tenantId !== undefined) {
-    if (!isMember(principal, def.tenantId)) {
+  const scope = def.scope;
+  if ('tenantId' in scope) {
+    if (!isMember(principal, scope.tenantId)) {
       return fail({ kind: 'Authentication', message: 'not a member of this tenant' });
     }
-    const denied = await checkAccess(ctx.db, def, principal, def.tenantId, cmd);
+    const denied = await checkAccess(ctx.db, def, principal, scope.tenantId, cmd);
     if (denied) return fail(denied);
-    tenantIds = [def.tenantId];
+    tenantIds = [scope.tenantId];
   } else {
     tenantIds = [...principal.memberships.keys()];
     if (tenantIds.length === 0) return fail(notFound(def.resourceType, def.resourceId));
   }
 
-  return inTransaction(ctx.db, async (trx): Promise<Result<Row>> => {
+  return inTransaction(ctx.db, async (trx): Promise<Result<Out>> => {
     const row = await def.lock(trx, tenantIds, cmd);
     if (!row) {
       return fail(
@@ -113,7 +128,7 @@ export async function runMutation<Row extends VersionedRow, Cmd>(
           : notFound(def.resourceType, def.resourceId),
       );
     }
-    if (def.tenantId === undefined) {
+    if (!('tenantId' in scope)) {
       const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
       if (denied) return fail(denied);
     }
@@ -130,7 +145,7 @@ export async function runMutation<Row extends VersionedRow, Cmd>(
     const planned = await def.plan(trx, row, cmd);
     if (!planned.ok) return planned;
     const change = planned.value;
-    if (change.changedFields.length === 0) return ok(row);
+    if (change.changedFields.length === 0) return ok(change.output(row));
 
     const toVersion = row.version + 1;
     const written = await change.write(trx, toVersion);
@@ -147,7 +162,7 @@ export async function runMutation<Row extends VersionedRow, Cmd>(
       to_version: toVersion,
       request_id: ctx.requestId,
     });
-    return ok(written);
+    return ok(change.output(written));
   });
 }
 
@@ -155,9 +170,9 @@ export async function runMutation<Row extends VersionedRow, Cmd>(
  * Permission, then licence, in one tenant. `db` is the open transaction when there is one:
  * on PGlite a second connection does not exist while a transaction holds the first.
  */
-async function checkAccess<Row extends VersionedRow, Cmd>(
+async function checkAccess<Row extends VersionedRow, Cmd, Out>(
   db: Kysely<Database>,
-  def: MutationDefinition<Row, Cmd>,
+  def: MutationDefinition<Row, Cmd, Out>,
   principal: Principal,
   tenantId: string,
   cmd: Cmd,

@@ -158,11 +158,11 @@ export async function replaceOrgConnection(
   ctx: GatewayContext,
   args: ReplaceOrgConnectionArgs,
 ): Promise<Result<OrgConnection>> {
-  const result = await runMutation(ctx, {
+  return runMutation(ctx, {
     resourceType: ORG_CONNECTION_RESOURCE,
     operation: 'replaceOrgConnection',
     resourceId: args.connectionId,
-    tenantId: args.organisationId,
+    scope: { tenantId: args.organisationId },
     permissions: ['connections:write'],
     validate: () => validateReplaceOrgConnection(args),
     lock: (trx, [tenantId], cmd) => lockOrgConnection(trx, tenantId, cmd.connectionId),
@@ -207,10 +207,10 @@ export async function replaceOrgConnection(
         changedFields,
         write: (trx, version) =>
           updateOrgConnection(trx, row.tenant_id, row.id, { ...changes, version }),
+        output: toOrgConnection,
       });
     },
   });
-  return result.ok ? ok(toOrgConnection(result.value)) : result;
 }
 
 /**

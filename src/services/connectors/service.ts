@@ -41,11 +41,11 @@ export async function updateConnectorConnection(
   ctx: GatewayContext,
   args: UpdateConnectorConnectionArgs,
 ): Promise<Result<ConnectorConnection>> {
-  const result = await runMutation<ConnectorConnectionRow, UpdateConnectorConnectionCommand>(ctx, {
+  const result = await runMutation(ctx, {
     resourceType: 'ConnectorConnection',
     operation: 'updateConnectorConnection',
     resourceId: args.connectionId,
-    tenantId: args.organisationId,
+    scope: { tenantId: args.organisationId },
     permissions: ['connections:write'],
     validate: () => validateUpdateConnectorConnection(args),
     lock: (trx, [tenantId], cmd) =>
@@ -57,10 +57,8 @@ export async function updateConnectorConnection(
     expectedVersion: (cmd) => cmd.expectedVersion,
     plan: planUpdate,
   });
-  if (!result.ok) return result;
-  const connection = toConnectorConnection(result.value);
-  forgetConnection(ctx, connection);
-  return ok(connection);
+  if (result.ok) forgetConnection(ctx, result.value);
+  return result;
 }
 
 /**
@@ -73,7 +71,7 @@ async function planUpdate(
   trx: Transaction<Database>,
   row: ConnectorConnectionRow,
   cmd: UpdateConnectorConnectionCommand,
-): Promise<Result<Change<ConnectorConnectionRow>>> {
+): Promise<Result<Change<ConnectorConnectionRow, ConnectorConnection>>> {
   const changedFields: string[] = [];
 
   let slotUpdates: SlotUpdate[] = [];
@@ -132,6 +130,7 @@ async function planUpdate(
         version,
       });
     },
+    output: toConnectorConnection,
   });
 }
 

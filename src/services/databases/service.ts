@@ -14,7 +14,7 @@ import type { GatewayContext } from '../../context.js';
 import type { SecretContext } from '../../crypto/secret-box.js';
 import { conflict, fail, ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
-import { runMutation, type Change } from '../mutation.js';
+import { CALLER_TENANTS, runMutation, type Change } from '../mutation.js';
 import {
   authorizeTenantRead,
   parsePage,
@@ -67,15 +67,20 @@ export async function patchDatabaseConnection(
   args: PatchDatabaseConnectionArgs,
 ): Promise<Result<DatabaseConnection>> {
   try {
-    const result = await runMutation(ctx, {
+    return await runMutation(ctx, {
       resourceType: DATABASE_CONNECTION,
       operation: 'patchDatabaseConnection',
       resourceId: args.connectionId,
+      scope: CALLER_TENANTS,
       permissions: ['connections:write'],
       validate: () => validatePatchDatabaseConnection(args),
       lock: (trx, tenantIds, cmd) => lockDatabaseConnection(trx, tenantIds, cmd.connectionId),
       expectedVersion: (cmd) => cmd.expectedVersion,
-      plan: async (trx, row, cmd): Promise<Result<Change<DatabaseConnectionRow>>> => {
+      plan: async (
+        trx,
+        row,
+        cmd,
+      ): Promise<Result<Change<DatabaseConnectionRow, DatabaseConnection>>> => {
         const activeJobIds = await activeJobIdsOfConnection(trx, row.tenant_id, row.id);
         if (activeJobIds.length > 0) {
           return fail(
@@ -97,10 +102,10 @@ export async function patchDatabaseConnection(
           changedFields,
           write: (t, version) =>
             updateDatabaseConnection(t, row.tenant_id, row.id, { ...changes, version }),
+          output: toDatabaseConnection,
         });
       },
     });
-    return result.ok ? ok(toDatabaseConnection(result.value)) : result;
   } catch (error) {
     // A writer that does not take the name lock (e.g. a direct insert) can still win the race;
     // the unique index then refuses our write. The transaction is already rolled back here.

@@ -85,13 +85,11 @@ export async function setConnectionClientEnabled(
   ctx: GatewayContext,
   args: SetConnectionClientEnabledArgs,
 ): Promise<Result<ConnectionClientEnabled>> {
-  // `plan` reads the entry inside the transaction; the payload reports what it found.
-  let planned: { entry: NexusConnectionClientView; enabled: boolean } | undefined;
   const result = await runMutation(ctx, {
     resourceType: NEXUS_CONNECTION,
     operation: 'setConnectionClientEnabled',
     resourceId: args.connectionId,
-    tenantId: args.tenantId,
+    scope: { tenantId: args.tenantId },
     permissions: CLIENT_WRITE_PERMISSIONS,
     authorize: authorizeClientWrite,
     validate: () => validateSetConnectionClientEnabled(args),
@@ -108,9 +106,17 @@ export async function setConnectionClientEnabled(
       if (denied) return fail(denied);
       const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
       if (!entry) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
-      planned = { entry, enabled: cmd.enabled };
-      if (entry.enabled === cmd.enabled) return ok({ changedFields: [], write: async () => row });
+      // The payload reports the client this plan found, with its state after the call.
+      const output = (stored: NexusConnectionRow): ConnectionClientEnabled => ({
+        connection: toNexusConnection(stored),
+        client: toConnectionClient(entry).client,
+        enabled: cmd.enabled,
+      });
+      if (entry.enabled === cmd.enabled) {
+        return ok({ changedFields: [], write: async () => row, output });
+      }
       return ok({
+        output,
         changedFields: ['clients'],
         write: async (trx, version) => {
           await writeConnectionClientEnabled(trx, row.tenant_id, row.id, cmd.clientId, cmd.enabled);
@@ -119,15 +125,11 @@ export async function setConnectionClientEnabled(
       });
     },
   });
-  if (!result.ok) return result;
-  if (!planned) throw new Error('setConnectionClientEnabled succeeded without a plan');
-  const connection = toNexusConnection(result.value);
-  ctx.loaders.nexusConnectionClients.clear({ tenantId: connection.tenantId, id: connection.id });
-  return ok({
-    connection,
-    client: toConnectionClient(planned.entry).client,
-    enabled: planned.enabled,
-  });
+  if (result.ok) {
+    const { connection } = result.value;
+    ctx.loaders.nexusConnectionClients.clear({ tenantId: connection.tenantId, id: connection.id });
+  }
+  return result;
 }
 
 /**

@@ -48,11 +48,11 @@ export async function updateOesConnection(
   ctx: GatewayContext,
   args: UpdateOesConnectionArgs,
 ): Promise<Result<OesConnection>> {
-  const result = await runMutation(ctx, {
+  return runMutation(ctx, {
     resourceType: 'OesConnection',
     operation: 'updateOesConnection',
     resourceId: args.connectionId,
-    tenantId: args.enterpriseId,
+    scope: { tenantId: args.enterpriseId },
     permissions: ['connections:write'],
     entitlement: OES_ENTITLEMENT,
     validate: () => validateUpdateOesConnection(args),
@@ -66,10 +66,10 @@ export async function updateOesConnection(
         changedFields: Object.keys(changes),
         write: (trx, version) =>
           writeOesConnection(trx, row.tenant_id, row.id, { ...changes, version }),
+        output: toOesConnection,
       });
     },
   });
-  return result.ok ? ok(toOesConnection(result.value)) : result;
 }
 
 export async function oesConnectionPage(
