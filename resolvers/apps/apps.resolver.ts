@@ -12,6 +12,7 @@ import {
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
+import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
 import { inputFields } from '../shared/input.js';
 import {
   AppAuthConfigType,
@@ -34,16 +35,26 @@ export class OrgConnectionResolver {
     @Arg('organisationId', () => ID) organisationId: string,
     @Arg('connectionId', () => ID) connectionId: string,
     @Arg('input', () => ReplaceOrgConnectionInput) input: ReplaceOrgConnectionInput,
+    @Arg('validateOnly', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: VALIDATE_ONLY_DESCRIPTION,
+    })
+    validateOnly: boolean | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof ReplaceOrgConnectionResult> {
-    const result = await replaceOrgConnection(ctx, {
-      organisationId,
-      connectionId,
-      input: {
-        ...inputFields(input, ['name', 'expectedVersion']),
-        data: { apiKey: input.data.apiKey },
+    const result = await replaceOrgConnection(
+      ctx,
+      {
+        organisationId,
+        connectionId,
+        input: {
+          ...inputFields(input, ['name', 'expectedVersion']),
+          data: { apiKey: input.data.apiKey },
+        },
       },
-    });
+      { validateOnly },
+    );
     return toMutationResult(result, (c) => new ReplaceOrgConnectionSuccess(c));
   }
 

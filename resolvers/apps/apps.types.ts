@@ -5,6 +5,8 @@ import type { JsonObject, OrgConnection } from '../../src/services/apps/service.
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/services/mutation.js';
 
 @ObjectType('AppAuthConfig', {
   simpleResolvers: true,
@@ -150,13 +152,17 @@ export class ReplaceOrgConnectionInput extends VersionedInput {
   data!: ApiKeyConnectionDataInput;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'The connection as replaced.' })
-export class ReplaceOrgConnectionSuccess {
+@ObjectType({
+  simpleResolvers: true,
+  description: 'The connection as replaced (in a dry run: as it would be).',
+})
+export class ReplaceOrgConnectionSuccess extends MutationSuccess {
   @Field(() => OrgConnectionType)
   connection: OrgConnection;
 
-  constructor(connection: OrgConnection) {
-    this.connection = connection;
+  constructor(outcome: MutationOutcome<OrgConnection>) {
+    super(outcome);
+    this.connection = outcome.value;
   }
 }
 

@@ -21,6 +21,7 @@ import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
+import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
 import { UpdateConnectorConnectionInput } from './connectors.inputs.js';
 import {
   AuthSchemeConfigType,
@@ -48,6 +49,12 @@ export class ConnectorConnectionResolver {
     @Arg('connectorId', () => ID) connectorId: string,
     @Arg('connectionId', () => ID) connectionId: string,
     @Arg('input', () => UpdateConnectorConnectionInput) input: UpdateConnectorConnectionInput,
+    @Arg('validateOnly', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: VALIDATE_ONLY_DESCRIPTION,
+    })
+    validateOnly: boolean | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof UpdateConnectorConnectionResult> {
     const fields = inputFields(input, [
@@ -57,27 +64,31 @@ export class ConnectorConnectionResolver {
       'variables',
       'expectedVersion',
     ]);
-    const result = await updateConnectorConnection(ctx, {
-      organisationId,
-      connectorId,
-      connectionId,
-      input: {
-        ...fields,
-        name: input.name,
-        credentials: fields.credentials && {
-          action: fields.credentials.action.map((c) => ({
-            id: c.id,
-            authSchemeConfigId: c.authSchemeConfigId,
-          })),
-          trigger: fields.credentials.trigger.map((c) => ({
-            id: c.id,
-            authSchemeConfigId: c.authSchemeConfigId,
-          })),
+    const result = await updateConnectorConnection(
+      ctx,
+      {
+        organisationId,
+        connectorId,
+        connectionId,
+        input: {
+          ...fields,
+          name: input.name,
+          credentials: fields.credentials && {
+            action: fields.credentials.action.map((c) => ({
+              id: c.id,
+              authSchemeConfigId: c.authSchemeConfigId,
+            })),
+            trigger: fields.credentials.trigger.map((c) => ({
+              id: c.id,
+              authSchemeConfigId: c.authSchemeConfigId,
+            })),
+          },
+          variables:
+            fields.variables && fields.variables.map((v) => ({ name: v.name, value: v.value })),
         },
-        variables:
-          fields.variables && fields.variables.map((v) => ({ name: v.name, value: v.value })),
       },
-    });
+      { validateOnly },
+    );
     return toMutationResult(result, (c) => new UpdateConnectorConnectionSuccess(c));
   }
 
@@ -129,6 +140,8 @@ export class ConnectorConnectionResolver {
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
   ): Promise<ConnectionCredentials> {
+    // A dry run's connection carries its would-be slots; the stored ones would be wrong.
+    if (connection.credentials) return connection.credentials;
     return ctx.loaders.connectionCredentials.load({
       tenantId: connection.organisationId,
       id: connection.id,
@@ -140,6 +153,7 @@ export class ConnectorConnectionResolver {
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
   ): Promise<ConnectionVariable[]> {
+    if (connection.variables) return connection.variables;
     return ctx.loaders.connectionVariables.load({
       tenantId: connection.organisationId,
       id: connection.id,
@@ -216,6 +230,9 @@ export class CredentialResolver {
       tenantId: credential.organisationId,
       id: credential.id,
     });
-    return connections.map((connection) => ({ connection }));
+    const wouldBe = ctx.loaders.wouldBeConnections;
+    return connections.map((connection) => ({
+      connection: (wouldBe.size > 0 && wouldBe.get(connection.id)) || connection,
+    }));
   }
 }

@@ -4,6 +4,8 @@ import type { ConnectorConnection } from '../../src/services/connectors/types.js
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/services/mutation.js';
 
 /** GraphQL enum values are the seed's lower-case values. */
 export enum ValidationSeverity {
@@ -178,13 +180,17 @@ export class ConnectorConnectionType extends VersionedConnectionType {
 
 export const ConnectorConnectionPage = pageType(ConnectorConnectionType, 'ConnectorConnectionPage');
 
-@ObjectType('UpdateConnectorConnectionSuccess', { simpleResolvers: true })
-export class UpdateConnectorConnectionSuccess {
+@ObjectType('UpdateConnectorConnectionSuccess', {
+  simpleResolvers: true,
+  description: 'The connection after the update (in a dry run: as it would be).',
+})
+export class UpdateConnectorConnectionSuccess extends MutationSuccess {
   @Field(() => ConnectorConnectionType)
   connection: ConnectorConnection;
 
-  constructor(connection: ConnectorConnection) {
-    this.connection = connection;
+  constructor(outcome: MutationOutcome<ConnectorConnection>) {
+    super(outcome);
+    this.connection = outcome.value;
   }
 }
 

@@ -11,6 +11,7 @@ import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
+import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
 import { PatchDatabaseConnectionInput } from './databases.inputs.js';
 import {
   DatabaseConnectionPage,
@@ -44,13 +45,23 @@ export class DatabaseConnectionResolver {
   async patchDatabaseConnection(
     @Arg('connectionId', () => ID) connectionId: string,
     @Arg('input', () => PatchDatabaseConnectionInput) input: PatchDatabaseConnectionInput,
+    @Arg('validateOnly', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: VALIDATE_ONLY_DESCRIPTION,
+    })
+    validateOnly: boolean | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof PatchDatabaseConnectionResult> {
     const fields = inputFields(input, PATCH_FIELDS);
-    const result = await patchDatabaseConnection(ctx, {
-      connectionId,
-      input: { ...fields, ssl: fields.ssl ? inputFields(fields.ssl, SSL_FIELDS) : fields.ssl },
-    });
+    const result = await patchDatabaseConnection(
+      ctx,
+      {
+        connectionId,
+        input: { ...fields, ssl: fields.ssl ? inputFields(fields.ssl, SSL_FIELDS) : fields.ssl },
+      },
+      { validateOnly },
+    );
     return toMutationResult(result, (c) => new PatchDatabaseConnectionSuccess(c));
   }
 

@@ -13,6 +13,8 @@ import type {
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/services/mutation.js';
 
 export enum DatabaseEngine {
   ORACLE = 'ORACLE',
@@ -159,14 +161,15 @@ export const DatabaseConnectionPage = pageType(DatabaseConnectionType, 'Database
 
 @ObjectType('PatchDatabaseConnectionSuccess', {
   simpleResolvers: true,
-  description: 'The connection as stored after the patch.',
+  description: 'The connection as stored after the patch (in a dry run: as it would be).',
 })
-export class PatchDatabaseConnectionSuccess {
+export class PatchDatabaseConnectionSuccess extends MutationSuccess {
   @Field(() => DatabaseConnectionType)
   connection: DatabaseConnection;
 
-  constructor(connection: DatabaseConnection) {
-    this.connection = connection;
+  constructor(outcome: MutationOutcome<DatabaseConnection>) {
+    super(outcome);
+    this.connection = outcome.value;
   }
 }
 

@@ -12,6 +12,7 @@ import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
+import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
 import {
   ConnectionClientType,
   NexusConnectionPage,
@@ -31,13 +32,23 @@ export class NexusConnectionResolver {
     @Arg('tenantId', () => ID) tenantId: string,
     @Arg('connectionId', () => ID) connectionId: string,
     @Arg('input', () => SetConnectionClientEnabledInput) input: SetConnectionClientEnabledInput,
+    @Arg('validateOnly', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: VALIDATE_ONLY_DESCRIPTION,
+    })
+    validateOnly: boolean | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof SetConnectionClientEnabledResult> {
-    const result = await setConnectionClientEnabled(ctx, {
-      tenantId,
-      connectionId,
-      input: inputFields(input, ['clientId', 'enabled', 'expectedVersion']),
-    });
+    const result = await setConnectionClientEnabled(
+      ctx,
+      {
+        tenantId,
+        connectionId,
+        input: inputFields(input, ['clientId', 'enabled', 'expectedVersion']),
+      },
+      { validateOnly },
+    );
     return toMutationResult(result, (value) => new SetConnectionClientEnabledSuccess(value));
   }
 

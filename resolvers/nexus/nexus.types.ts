@@ -8,6 +8,8 @@ import type {
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/services/mutation.js';
 
 @ObjectType('Client', {
   simpleResolvers: true,
@@ -68,7 +70,7 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   simpleResolvers: true,
   description: 'The connection after the call, the client, and whether it is now enabled.',
 })
-export class SetConnectionClientEnabledSuccess {
+export class SetConnectionClientEnabledSuccess extends MutationSuccess {
   @Field(() => NexusConnectionType)
   connection: NexusConnection;
 
@@ -78,7 +80,9 @@ export class SetConnectionClientEnabledSuccess {
   @Field(() => Boolean, { description: 'Whether the client is enabled on the connection now.' })
   enabled: boolean;
 
-  constructor(value: ConnectionClientEnabled) {
+  constructor(outcome: MutationOutcome<ConnectionClientEnabled>) {
+    super(outcome);
+    const value = outcome.value;
     this.connection = value.connection;
     this.client = value.client;
     this.enabled = value.enabled;

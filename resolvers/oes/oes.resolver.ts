@@ -9,6 +9,7 @@ import {
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
+import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
 import { inputFields } from '../shared/input.js';
 import {
   OesConnectionPage,
@@ -29,13 +30,23 @@ export class OesConnectionResolver {
     @Arg('enterpriseId', () => ID) enterpriseId: string,
     @Arg('connectionId', () => ID) connectionId: string,
     @Arg('input', () => UpdateOesConnectionInput) input: UpdateOesConnectionInput,
+    @Arg('validateOnly', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: VALIDATE_ONLY_DESCRIPTION,
+    })
+    validateOnly: boolean | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof UpdateOesConnectionResult> {
-    const result = await updateOesConnection(ctx, {
-      enterpriseId,
-      connectionId,
-      input: inputFields(input, ['name', 'active', 'expectedVersion']),
-    });
+    const result = await updateOesConnection(
+      ctx,
+      {
+        enterpriseId,
+        connectionId,
+        input: inputFields(input, ['name', 'active', 'expectedVersion']),
+      },
+      { validateOnly },
+    );
     return toMutationResult(result, (c) => new UpdateOesConnectionSuccess(c));
   }
 

@@ -4,6 +4,8 @@ import type { OesConnection } from '../../src/services/oes/service.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/services/mutation.js';
 
 @ObjectType('Partner', {
   simpleResolvers: true,
@@ -48,13 +50,17 @@ export class UpdateOesConnectionInput extends VersionedInput {
   name?: string | null;
 }
 
-@ObjectType({ simpleResolvers: true })
-export class UpdateOesConnectionSuccess {
+@ObjectType({
+  simpleResolvers: true,
+  description: 'The connection after the change (in a dry run: as it would be).',
+})
+export class UpdateOesConnectionSuccess extends MutationSuccess {
   @Field(() => OesConnectionType)
   connection: OesConnection;
 
-  constructor(connection: OesConnection) {
-    this.connection = connection;
+  constructor(outcome: MutationOutcome<OesConnection>) {
+    super(outcome);
+    this.connection = outcome.value;
   }
 }
 

@@ -39,6 +39,42 @@ export interface Change<Row, Out> {
    * client Nexus toggles) reaches the service this way, not through a captured variable.
    */
   output(row: Row): Out;
+  /**
+   * What `output` would hand back after `write`, without writing anything and without sealing
+   * any secret: the dry run's answer (`validateOnly`). May read in the transaction (the would-be
+   * value of a nested list that is the connection's own, e.g. Nexus's clients).
+   */
+  preview(trx: Transaction<Database>, toVersion: number): Promise<Out>;
+}
+
+/** How the caller wants the mutation run (the arguments every mutation takes besides its own). */
+export interface MutationOptions {
+  /** Run every check and compute the result, then roll back: nothing is kept. */
+  validateOnly?: boolean | null;
+}
+
+/** A mutation's success: what the service hands back, and what changed. */
+export interface MutationOutcome<Out> {
+  value: Out;
+  /** The field names the audit event records (or would record, in a dry run); empty: no-op. */
+  changedFields: string[];
+  /** Whether this was a dry run (nothing was kept). */
+  validateOnly: boolean;
+}
+
+/**
+ * Stands in for a sealed column in a dry run's would-be row: a secret that would be set is
+ * never sealed there, and the mappers only ever ask whether the column is null.
+ */
+export const NOT_SEALED_IN_DRY_RUN = 'not-sealed:dry-run';
+
+/** The row as a write of `changes` at `toVersion` would store it (for `Change.preview`). */
+export function wouldBeRow<Row extends VersionedRow>(
+  row: Row,
+  changes: { [K in keyof Row]?: unknown },
+  toVersion: number,
+): Row {
+  return { ...row, ...changes, version: toVersion, updated_at: new Date() } as Row;
 }
 
 /**
@@ -90,12 +126,16 @@ export interface MutationDefinition<Row extends VersionedRow, Cmd, Out> {
  * credentials → input → membership → permission → licence → existence (row locked
  * `FOR UPDATE`) → `expectedVersion` → the service's rules → write only what changed,
  * bump `version`, write the audit event. All of it in one READ COMMITTED transaction that
- * commits only on success. A change that changes nothing writes nothing.
+ * commits only on success. A change that changes nothing writes nothing. With
+ * `validateOnly` every step up to the diff runs the same (the row locked, every rule
+ * checked), the success carries the would-be result, and the transaction rolls back.
  */
 export async function runMutation<Row extends VersionedRow, Cmd, Out>(
   ctx: GatewayContext,
   def: MutationDefinition<Row, Cmd, Out>,
-): Promise<Result<Out>> {
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<Out>>> {
+  const validateOnly = options.validateOnly === true;
   const principal = await ctx.principal();
   if (!principal) {
     return fail({ kind: 'Authentication', message: 'valid credentials are required' });
@@ -119,51 +159,58 @@ export async function runMutation<Row extends VersionedRow, Cmd, Out>(
     if (tenantIds.length === 0) return fail(notFound(def.resourceType, def.resourceId));
   }
 
-  return inTransaction(ctx.db, async (trx): Promise<Result<Out>> => {
-    const row = await def.lock(trx, tenantIds, cmd);
-    if (!row) {
-      return fail(
-        def.notFound
-          ? await def.notFound(trx, tenantIds, cmd)
-          : notFound(def.resourceType, def.resourceId),
-      );
-    }
-    if (!('tenantId' in scope)) {
-      const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
-      if (denied) return fail(denied);
-    }
+  const done = (value: Out, changedFields: string[]) => ok({ value, changedFields, validateOnly });
+  return inTransaction(
+    ctx.db,
+    async (trx): Promise<Result<MutationOutcome<Out>>> => {
+      const row = await def.lock(trx, tenantIds, cmd);
+      if (!row) {
+        return fail(
+          def.notFound
+            ? await def.notFound(trx, tenantIds, cmd)
+            : notFound(def.resourceType, def.resourceId),
+        );
+      }
+      if (!('tenantId' in scope)) {
+        const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
+        if (denied) return fail(denied);
+      }
 
-    const expected = def.expectedVersion(cmd);
-    if (expected != null && expected !== row.version) {
-      return fail(
-        conflict('VERSION_MISMATCH', `expected version ${expected}, current is ${row.version}`, {
-          currentVersion: row.version,
-        }),
-      );
-    }
+      const expected = def.expectedVersion(cmd);
+      if (expected != null && expected !== row.version) {
+        return fail(
+          conflict('VERSION_MISMATCH', `expected version ${expected}, current is ${row.version}`, {
+            currentVersion: row.version,
+          }),
+        );
+      }
 
-    const planned = await def.plan(trx, row, cmd);
-    if (!planned.ok) return planned;
-    const change = planned.value;
-    if (change.changedFields.length === 0) return ok(change.output(row));
+      const planned = await def.plan(trx, row, cmd);
+      if (!planned.ok) return planned;
+      const change = planned.value;
+      if (change.changedFields.length === 0) return done(change.output(row), []);
 
-    const toVersion = row.version + 1;
-    const written = await change.write(trx, toVersion);
-    await insertAuditEvent(trx, {
-      id: randomUUID(),
-      tenant_id: row.tenant_id,
-      actor_id: principal.id,
-      actor_kind: principal.kind,
-      resource_type: def.resourceType,
-      resource_id: row.id,
-      operation: def.operation,
-      changed_fields: change.changedFields,
-      from_version: row.version,
-      to_version: toVersion,
-      request_id: ctx.requestId,
-    });
-    return ok(change.output(written));
-  });
+      const toVersion = row.version + 1;
+      if (validateOnly) return done(await change.preview(trx, toVersion), change.changedFields);
+      const written = await change.write(trx, toVersion);
+      await insertAuditEvent(trx, {
+        id: randomUUID(),
+        tenant_id: row.tenant_id,
+        actor_id: principal.id,
+        actor_kind: principal.kind,
+        resource_type: def.resourceType,
+        resource_id: row.id,
+        operation: def.operation,
+        changed_fields: change.changedFields,
+        from_version: row.version,
+        to_version: toVersion,
+        request_id: ctx.requestId,
+      });
+      return done(change.output(written), change.changedFields);
+    },
+    // A dry run rolls back even its success: no write, no version, no audit event.
+    { rollback: validateOnly },
+  );
 }
 
 /**

@@ -13,12 +13,19 @@ import {
   slotsOfConnection,
   updateConnectionSlots,
   updateConnectorConnection as writeConnectorConnection,
+  type ConnectionSlotRow,
 } from '../../../db/queries/connectors.js';
 import type { ConnectorConnectionRow } from '../../../db/tables/connectors.js';
 import type { GatewayContext } from '../../context.js';
 import { conflict, fail, invalidInput, notFound, ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
-import { runMutation, type Change } from '../mutation.js';
+import {
+  runMutation,
+  wouldBeRow,
+  type Change,
+  type MutationOptions,
+  type MutationOutcome,
+} from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
 import {
   planCredentialOrder,
@@ -28,7 +35,12 @@ import {
   type UpdateConnectorConnectionArgs,
   type UpdateConnectorConnectionCommand,
 } from './rules.js';
-import { toConnectorConnection, type ConnectorConnection } from './types.js';
+import {
+  toConnectionCredentials,
+  toConnectorConnection,
+  type ConnectionCredentials,
+  type ConnectorConnection,
+} from './types.js';
 
 /**
  * Renames a connector connection, reorders its action and trigger credentials and switches
@@ -40,24 +52,29 @@ import { toConnectorConnection, type ConnectorConnection } from './types.js';
 export async function updateConnectorConnection(
   ctx: GatewayContext,
   args: UpdateConnectorConnectionArgs,
-): Promise<Result<ConnectorConnection>> {
-  const result = await runMutation(ctx, {
-    resourceType: 'ConnectorConnection',
-    operation: 'updateConnectorConnection',
-    resourceId: args.connectionId,
-    scope: { tenantId: args.organisationId },
-    permissions: ['connections:write'],
-    validate: () => validateUpdateConnectorConnection(args),
-    lock: (trx, [tenantId], cmd) =>
-      lockConnectorConnection(trx, tenantId, cmd.connectorId, cmd.connectionId),
-    notFound: async (trx, [tenantId], cmd) =>
-      (await connectorExists(trx, tenantId, cmd.connectorId))
-        ? notFound('ConnectorConnection', args.connectionId)
-        : notFound('Connector', args.connectorId),
-    expectedVersion: (cmd) => cmd.expectedVersion,
-    plan: planUpdate,
-  });
-  if (result.ok) forgetConnection(ctx, result.value);
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<ConnectorConnection>>> {
+  const result = await runMutation(
+    ctx,
+    {
+      resourceType: 'ConnectorConnection',
+      operation: 'updateConnectorConnection',
+      resourceId: args.connectionId,
+      scope: { tenantId: args.organisationId },
+      permissions: ['connections:write'],
+      validate: () => validateUpdateConnectorConnection(args),
+      lock: (trx, [tenantId], cmd) =>
+        lockConnectorConnection(trx, tenantId, cmd.connectorId, cmd.connectionId),
+      notFound: async (trx, [tenantId], cmd) =>
+        (await connectorExists(trx, tenantId, cmd.connectorId))
+          ? notFound('ConnectorConnection', args.connectionId)
+          : notFound('Connector', args.connectorId),
+      expectedVersion: (cmd) => cmd.expectedVersion,
+      plan: planUpdate,
+    },
+    options,
+  );
+  if (result.ok) forgetConnection(ctx, result.value.value, result.value.validateOnly);
   return result;
 }
 
@@ -75,8 +92,9 @@ async function planUpdate(
   const changedFields: string[] = [];
 
   let slotUpdates: SlotUpdate[] = [];
+  let slots: ConnectionSlotRow[] = [];
   if (cmd.credentials) {
-    const slots = await slotsOfConnection(trx, row.tenant_id, row.id);
+    slots = await slotsOfConnection(trx, row.tenant_id, row.id);
     const requestedConfigIds = [...cmd.credentials.action, ...cmd.credentials.trigger].map(
       (s) => s.authSchemeConfigId,
     );
@@ -131,16 +149,48 @@ async function planUpdate(
       });
     },
     output: toConnectorConnection,
+    // Credentials and variables are the connection's own: the would-be lists, where they change.
+    preview: async (_trx, version) => {
+      const name = rename ? { name: cmd.name } : {};
+      const connection = toConnectorConnection(wouldBeRow(row, name, version));
+      if (slotUpdates.length > 0) connection.credentials = reorderedSlots(slots, slotUpdates);
+      if (variables && changedFields.includes('variables')) connection.variables = variables;
+      return connection;
+    },
   });
+}
+
+/** The slots as `updateConnectionSlots` would leave them, each kind in its new order. */
+function reorderedSlots(
+  slots: readonly ConnectionSlotRow[],
+  updates: readonly SlotUpdate[],
+): ConnectionCredentials {
+  const byId = new Map(updates.map((u) => [u.id, u]));
+  const moved = slots.map((slot) => {
+    const update = byId.get(slot.id);
+    return update
+      ? { ...slot, position: update.position, auth_scheme_config_id: update.authSchemeConfigId }
+      : slot;
+  });
+  return toConnectionCredentials(moved.sort((a, b) => a.position - b.position));
 }
 
 /**
  * Drops what this request's loaders may hold about a connection that just changed (a request
- * can run several mutations), and primes the connection itself.
+ * can run several mutations), and primes the connection itself; after a dry run, remembers
+ * the would-be connection for the credentials' `usages`.
  */
-function forgetConnection(ctx: GatewayContext, connection: ConnectorConnection): void {
+function forgetConnection(
+  ctx: GatewayContext,
+  connection: ConnectorConnection,
+  wouldBe: boolean,
+): void {
   const key = { tenantId: connection.organisationId, id: connection.id };
-  ctx.loaders.connectorConnection.clear(key).prime(key, connection);
+  if (wouldBe) ctx.loaders.wouldBeConnections.set(connection.id, connection);
+  else ctx.loaders.wouldBeConnections.delete(connection.id);
+  // Only the connection's own scalar fields are primed (a dry run's lists stay on it).
+  const { credentials: _credentials, variables: _variables, ...stored } = connection;
+  ctx.loaders.connectorConnection.clear(key).prime(key, stored);
   ctx.loaders.connectionCredentials.clear(key);
   ctx.loaders.connectionVariables.clear(key);
   ctx.loaders.credentialUsages.clearAll();

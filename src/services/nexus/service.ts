@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import {
   bumpNexusConnection,
+  connectionClientsByConnections,
   getConnectionClient,
   getNexusClient,
   getNexusConnection,
@@ -15,7 +16,12 @@ import { hasPermission, type Permission, type Principal } from '../../auth/princ
 import type { GatewayContext } from '../../context.js';
 import { fail, notFound, ok, type Failure, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
-import { runMutation } from '../mutation.js';
+import {
+  runMutation,
+  wouldBeRow,
+  type MutationOptions,
+  type MutationOutcome,
+} from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
 import {
   validateSetConnectionClientEnabled,
@@ -37,6 +43,8 @@ export interface NexusConnection {
   version: number;
   createdAt: Date;
   updatedAt: Date;
+  /** The client list when it is not the stored one: a dry run's would-be list. */
+  clients?: ConnectionClient[];
 }
 
 /** A client of a tenant (an application that uses the tenant's connections). */
@@ -84,49 +92,71 @@ export function toConnectionClient(row: NexusConnectionClientView): ConnectionCl
 export async function setConnectionClientEnabled(
   ctx: GatewayContext,
   args: SetConnectionClientEnabledArgs,
-): Promise<Result<ConnectionClientEnabled>> {
-  const result = await runMutation(ctx, {
-    resourceType: NEXUS_CONNECTION,
-    operation: 'setConnectionClientEnabled',
-    resourceId: args.connectionId,
-    scope: { tenantId: args.tenantId },
-    permissions: CLIENT_WRITE_PERMISSIONS,
-    authorize: authorizeClientWrite,
-    validate: () => validateSetConnectionClientEnabled(args),
-    lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
-    expectedVersion: (cmd) => cmd.expectedVersion,
-    plan: async (trx, row, cmd) => {
-      // The permission was decided before the transaction; a decision by ownership is made
-      // again on the client row read FOR SHARE, so an ownership change that committed in
-      // between is seen and none can commit before this write.
-      const principal = await ctx.principal();
-      const denied = principal
-        ? await authorizeClientWrite(trx, principal, row.tenant_id, cmd, 'share')
-        : clientWriteDenied();
-      if (denied) return fail(denied);
-      const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
-      if (!entry) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
-      // The payload reports the client this plan found, with its state after the call.
-      const output = (stored: NexusConnectionRow): ConnectionClientEnabled => ({
-        connection: toNexusConnection(stored),
-        client: toConnectionClient(entry).client,
-        enabled: cmd.enabled,
-      });
-      if (entry.enabled === cmd.enabled) {
-        return ok({ changedFields: [], write: async () => row, output });
-      }
-      return ok({
-        output,
-        changedFields: ['clients'],
-        write: async (trx, version) => {
-          await writeConnectionClientEnabled(trx, row.tenant_id, row.id, cmd.clientId, cmd.enabled);
-          return bumpNexusConnection(trx, row.tenant_id, row.id, version);
-        },
-      });
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<ConnectionClientEnabled>>> {
+  const result = await runMutation(
+    ctx,
+    {
+      resourceType: NEXUS_CONNECTION,
+      operation: 'setConnectionClientEnabled',
+      resourceId: args.connectionId,
+      scope: { tenantId: args.tenantId },
+      permissions: CLIENT_WRITE_PERMISSIONS,
+      authorize: authorizeClientWrite,
+      validate: () => validateSetConnectionClientEnabled(args),
+      lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
+      expectedVersion: (cmd) => cmd.expectedVersion,
+      plan: async (trx, row, cmd) => {
+        // The permission was decided before the transaction; a decision by ownership is made
+        // again on the client row read FOR SHARE, so an ownership change that committed in
+        // between is seen and none can commit before this write.
+        const principal = await ctx.principal();
+        const denied = principal
+          ? await authorizeClientWrite(trx, principal, row.tenant_id, cmd, 'share')
+          : clientWriteDenied();
+        if (denied) return fail(denied);
+        const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
+        if (!entry) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
+        // The payload reports the client this plan found, with its state after the call.
+        const output = (stored: NexusConnectionRow): ConnectionClientEnabled => ({
+          connection: toNexusConnection(stored),
+          client: toConnectionClient(entry).client,
+          enabled: cmd.enabled,
+        });
+        if (entry.enabled === cmd.enabled) {
+          const unchanged = async () => output(row);
+          return ok({ changedFields: [], write: async () => row, output, preview: unchanged });
+        }
+        return ok({
+          output,
+          changedFields: ['clients'],
+          write: async (trx, version) => {
+            await writeConnectionClientEnabled(
+              trx,
+              row.tenant_id,
+              row.id,
+              cmd.clientId,
+              cmd.enabled,
+            );
+            return bumpNexusConnection(trx, row.tenant_id, row.id, version);
+          },
+          // The would-be list is the connection's own: read in the transaction, changed here.
+          preview: async (trx, version) => {
+            const stored = await connectionClientsByConnections(trx, row.tenant_id, [row.id]);
+            const clients = stored.map(toConnectionClient);
+            const target = clients.find((c) => c.client.id === cmd.clientId);
+            if (target) target.enabled = cmd.enabled;
+            else clients.push({ ...toConnectionClient(entry), enabled: cmd.enabled });
+            const value = output(wouldBeRow(row, {}, version));
+            return { ...value, connection: { ...value.connection, clients } };
+          },
+        });
+      },
     },
-  });
+    options,
+  );
   if (result.ok) {
-    const { connection } = result.value;
+    const { connection } = result.value.value;
     ctx.loaders.nexusConnectionClients.clear({ tenantId: connection.tenantId, id: connection.id });
   }
   return result;
@@ -195,6 +225,7 @@ export async function connectionClients(
   ctx: GatewayContext,
   connection: NexusConnection,
 ): Promise<ConnectionClient[]> {
+  if (connection.clients) return connection.clients;
   const rows = await ctx.loaders.nexusConnectionClients.load({
     tenantId: connection.tenantId,
     id: connection.id,

@@ -8,7 +8,12 @@ import type { OesConnectionRow, OesConnectionUpdate } from '../../../db/tables/o
 import type { GatewayContext } from '../../context.js';
 import { ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
-import { runMutation } from '../mutation.js';
+import {
+  runMutation,
+  wouldBeRow,
+  type MutationOptions,
+  type MutationOutcome,
+} from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
 import { validateUpdateOesConnection, type UpdateOesConnectionArgs } from './rules.js';
 
@@ -47,29 +52,35 @@ export function toOesConnection(row: OesConnectionRow): OesConnection {
 export async function updateOesConnection(
   ctx: GatewayContext,
   args: UpdateOesConnectionArgs,
-): Promise<Result<OesConnection>> {
-  return runMutation(ctx, {
-    resourceType: 'OesConnection',
-    operation: 'updateOesConnection',
-    resourceId: args.connectionId,
-    scope: { tenantId: args.enterpriseId },
-    permissions: ['connections:write'],
-    entitlement: OES_ENTITLEMENT,
-    validate: () => validateUpdateOesConnection(args),
-    lock: (trx, [tenantId], cmd) => lockOesConnection(trx, tenantId, cmd.connectionId),
-    expectedVersion: (cmd) => cmd.expectedVersion,
-    plan: async (_trx, row, cmd) => {
-      const changes: OesConnectionUpdate = {};
-      if (cmd.name !== undefined && cmd.name !== row.name) changes.name = cmd.name;
-      if (cmd.active !== undefined && cmd.active !== row.active) changes.active = cmd.active;
-      return ok({
-        changedFields: Object.keys(changes),
-        write: (trx, version) =>
-          writeOesConnection(trx, row.tenant_id, row.id, { ...changes, version }),
-        output: toOesConnection,
-      });
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<OesConnection>>> {
+  return runMutation(
+    ctx,
+    {
+      resourceType: 'OesConnection',
+      operation: 'updateOesConnection',
+      resourceId: args.connectionId,
+      scope: { tenantId: args.enterpriseId },
+      permissions: ['connections:write'],
+      entitlement: OES_ENTITLEMENT,
+      validate: () => validateUpdateOesConnection(args),
+      lock: (trx, [tenantId], cmd) => lockOesConnection(trx, tenantId, cmd.connectionId),
+      expectedVersion: (cmd) => cmd.expectedVersion,
+      plan: async (_trx, row, cmd) => {
+        const changes: OesConnectionUpdate = {};
+        if (cmd.name !== undefined && cmd.name !== row.name) changes.name = cmd.name;
+        if (cmd.active !== undefined && cmd.active !== row.active) changes.active = cmd.active;
+        return ok({
+          changedFields: Object.keys(changes),
+          write: (trx, version) =>
+            writeOesConnection(trx, row.tenant_id, row.id, { ...changes, version }),
+          output: toOesConnection,
+          preview: async (_trx, version) => toOesConnection(wouldBeRow(row, changes, version)),
+        });
+      },
     },
-  });
+    options,
+  );
 }
 
 export async function oesConnectionPage(
