@@ -12,7 +12,10 @@ import {
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
-import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
+import {
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  VALIDATE_ONLY_DESCRIPTION,
+} from '../shared/mutation-success.js';
 import { inputFields } from '../shared/input.js';
 import {
   AppAuthConfigType,
@@ -41,6 +44,11 @@ export class OrgConnectionResolver {
       description: VALIDATE_ONLY_DESCRIPTION,
     })
     validateOnly: boolean | null,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
+    })
+    idempotencyKey: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof ReplaceOrgConnectionResult> {
     const result = await replaceOrgConnection(
@@ -53,7 +61,7 @@ export class OrgConnectionResolver {
           data: { apiKey: input.data.apiKey },
         },
       },
-      { validateOnly },
+      { validateOnly, idempotencyKey },
     );
     return toMutationResult(result, (c) => new ReplaceOrgConnectionSuccess(c));
   }

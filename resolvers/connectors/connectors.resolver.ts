@@ -21,7 +21,10 @@ import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
-import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
+import {
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  VALIDATE_ONLY_DESCRIPTION,
+} from '../shared/mutation-success.js';
 import { UpdateConnectorConnectionInput } from './connectors.inputs.js';
 import {
   AuthSchemeConfigType,
@@ -55,6 +58,11 @@ export class ConnectorConnectionResolver {
       description: VALIDATE_ONLY_DESCRIPTION,
     })
     validateOnly: boolean | null,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
+    })
+    idempotencyKey: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof UpdateConnectorConnectionResult> {
     const fields = inputFields(input, [
@@ -87,7 +95,7 @@ export class ConnectorConnectionResolver {
             fields.variables && fields.variables.map((v) => ({ name: v.name, value: v.value })),
         },
       },
-      { validateOnly },
+      { validateOnly, idempotencyKey },
     );
     return toMutationResult(result, (c) => new UpdateConnectorConnectionSuccess(c));
   }

@@ -12,7 +12,10 @@ import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
-import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
+import {
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  VALIDATE_ONLY_DESCRIPTION,
+} from '../shared/mutation-success.js';
 import {
   ConnectionClientType,
   NexusConnectionPage,
@@ -38,6 +41,11 @@ export class NexusConnectionResolver {
       description: VALIDATE_ONLY_DESCRIPTION,
     })
     validateOnly: boolean | null,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
+    })
+    idempotencyKey: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof SetConnectionClientEnabledResult> {
     const result = await setConnectionClientEnabled(
@@ -47,7 +55,7 @@ export class NexusConnectionResolver {
         connectionId,
         input: inputFields(input, ['clientId', 'enabled', 'expectedVersion']),
       },
-      { validateOnly },
+      { validateOnly, idempotencyKey },
     );
     return toMutationResult(result, (value) => new SetConnectionClientEnabledSuccess(value));
   }

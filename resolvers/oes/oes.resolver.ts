@@ -9,7 +9,10 @@ import {
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
-import { VALIDATE_ONLY_DESCRIPTION } from '../shared/mutation-success.js';
+import {
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  VALIDATE_ONLY_DESCRIPTION,
+} from '../shared/mutation-success.js';
 import { inputFields } from '../shared/input.js';
 import {
   OesConnectionPage,
@@ -36,6 +39,11 @@ export class OesConnectionResolver {
       description: VALIDATE_ONLY_DESCRIPTION,
     })
     validateOnly: boolean | null,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
+    })
+    idempotencyKey: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof UpdateOesConnectionResult> {
     const result = await updateOesConnection(
@@ -45,7 +53,7 @@ export class OesConnectionResolver {
         connectionId,
         input: inputFields(input, ['name', 'active', 'expectedVersion']),
       },
-      { validateOnly },
+      { validateOnly, idempotencyKey },
     );
     return toMutationResult(result, (c) => new UpdateOesConnectionSuccess(c));
   }

@@ -20,6 +20,7 @@ export enum ConflictReason {
   VERSION_MISMATCH = 'VERSION_MISMATCH',
   NAME_TAKEN = 'NAME_TAKEN',
   APP_DELETED = 'APP_DELETED',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
 }
 registerEnumType(ConflictReason, {
   name: 'ConflictReason',
@@ -29,6 +30,10 @@ registerEnumType(ConflictReason, {
     VERSION_MISMATCH: { description: '`expectedVersion` is not the current version.' },
     NAME_TAKEN: { description: 'Another connection already has this name.' },
     APP_DELETED: { description: 'The App of the connection has been deleted.' },
+    IDEMPOTENCY_KEY_REUSED: {
+      description:
+        'The idempotencyKey was used before (by the same caller, within 24 hours) with other arguments or another operation.',
+    },
   },
 });
 

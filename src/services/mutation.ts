@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/queries/audit.js';
 import { entitlementsOfTenants } from '../../db/queries/identity.js';
 import { inTransaction } from '../../db/transaction.js';
+import { idempotencyKeyErrors, idempotent } from './idempotency.js';
 import { hasPermission, isMember, type Permission, type Principal } from '../auth/principal.js';
 import type { GatewayContext } from '../context.js';
 import {
@@ -51,6 +52,8 @@ export interface Change<Row, Out> {
 export interface MutationOptions {
   /** Run every check and compute the result, then roll back: nothing is kept. */
   validateOnly?: boolean | null;
+  /** A retry with this key and the same arguments returns the first call's result. */
+  idempotencyKey?: string | null;
 }
 
 /** A mutation's success: what the service hands back, and what changed. */
@@ -93,6 +96,13 @@ export interface MutationDefinition<Row extends VersionedRow, Cmd, Out> {
   /** The id the caller named, reported back in `NotFoundError`. */
   resourceId: string;
   scope: MutationScope;
+  /**
+   * The operation's arguments as the caller gave them (absent fields left out), for telling
+   * a retry with the same arguments from a reuse of its idempotency key with others.
+   */
+  arguments: object;
+  /** Paths in `arguments` of secrets: compared by keyed hash, never stored. */
+  secretArguments?: readonly (readonly string[])[];
   /** Every input problem at once; empty when the input is valid. */
   validate(): { fieldErrors: FieldError[] } | { command: Cmd };
   /** The caller needs at least one of these in the tenant. */
@@ -129,6 +139,9 @@ export interface MutationDefinition<Row extends VersionedRow, Cmd, Out> {
  * commits only on success. A change that changes nothing writes nothing. With
  * `validateOnly` every step up to the diff runs the same (the row locked, every rule
  * checked), the success carries the would-be result, and the transaction rolls back.
+ * With an `idempotencyKey` (and not `validateOnly`), the key is locked and looked up first
+ * and every step then runs in the key's transaction, which records the result
+ * (`src/services/idempotency.ts`).
  */
 export async function runMutation<Row extends VersionedRow, Cmd, Out>(
   ctx: GatewayContext,
@@ -141,6 +154,37 @@ export async function runMutation<Row extends VersionedRow, Cmd, Out>(
     return fail({ kind: 'Authentication', message: 'valid credentials are required' });
   }
 
+  const key = options.idempotencyKey;
+  if (key != null) {
+    const keyErrors = idempotencyKeyErrors(key);
+    if (keyErrors.length > 0) {
+      const validated = def.validate();
+      const inputErrors = 'fieldErrors' in validated ? validated.fieldErrors : [];
+      return fail(invalidInput([...inputErrors, ...keyErrors]));
+    }
+    // A dry run keeps nothing, its key included: it neither replays nor records.
+    if (!validateOnly) {
+      return idempotent(ctx, principal, key, def, (trx) =>
+        execute(ctx, def, principal, false, trx),
+      );
+    }
+  }
+  return execute(ctx, def, principal, validateOnly);
+}
+
+/**
+ * The steps after authentication. Without `keyTrx`, the checks that need no lock run first
+ * and the rest in a transaction of its own; with it, everything runs in that transaction,
+ * which the caller commits whatever the outcome (a failure is only ever returned before the
+ * write, so there is nothing to undo).
+ */
+async function execute<Row extends VersionedRow, Cmd, Out>(
+  ctx: GatewayContext,
+  def: MutationDefinition<Row, Cmd, Out>,
+  principal: Principal,
+  validateOnly: boolean,
+  keyTrx?: Transaction<Database>,
+): Promise<Result<MutationOutcome<Out>>> {
   const validated = def.validate();
   if ('fieldErrors' in validated) return fail(invalidInput(validated.fieldErrors));
   const cmd = validated.command;
@@ -151,7 +195,7 @@ export async function runMutation<Row extends VersionedRow, Cmd, Out>(
     if (!isMember(principal, scope.tenantId)) {
       return fail({ kind: 'Authentication', message: 'not a member of this tenant' });
     }
-    const denied = await checkAccess(ctx.db, def, principal, scope.tenantId, cmd);
+    const denied = await checkAccess(keyTrx ?? ctx.db, def, principal, scope.tenantId, cmd);
     if (denied) return fail(denied);
     tenantIds = [scope.tenantId];
   } else {
@@ -160,57 +204,56 @@ export async function runMutation<Row extends VersionedRow, Cmd, Out>(
   }
 
   const done = (value: Out, changedFields: string[]) => ok({ value, changedFields, validateOnly });
-  return inTransaction(
-    ctx.db,
-    async (trx): Promise<Result<MutationOutcome<Out>>> => {
-      const row = await def.lock(trx, tenantIds, cmd);
-      if (!row) {
-        return fail(
-          def.notFound
-            ? await def.notFound(trx, tenantIds, cmd)
-            : notFound(def.resourceType, def.resourceId),
-        );
-      }
-      if (!('tenantId' in scope)) {
-        const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
-        if (denied) return fail(denied);
-      }
+  const steps = async (trx: Transaction<Database>): Promise<Result<MutationOutcome<Out>>> => {
+    const row = await def.lock(trx, tenantIds, cmd);
+    if (!row) {
+      return fail(
+        def.notFound
+          ? await def.notFound(trx, tenantIds, cmd)
+          : notFound(def.resourceType, def.resourceId),
+      );
+    }
+    if (!('tenantId' in scope)) {
+      const denied = await checkAccess(trx, def, principal, row.tenant_id, cmd);
+      if (denied) return fail(denied);
+    }
 
-      const expected = def.expectedVersion(cmd);
-      if (expected != null && expected !== row.version) {
-        return fail(
-          conflict('VERSION_MISMATCH', `expected version ${expected}, current is ${row.version}`, {
-            currentVersion: row.version,
-          }),
-        );
-      }
+    const expected = def.expectedVersion(cmd);
+    if (expected != null && expected !== row.version) {
+      return fail(
+        conflict('VERSION_MISMATCH', `expected version ${expected}, current is ${row.version}`, {
+          currentVersion: row.version,
+        }),
+      );
+    }
 
-      const planned = await def.plan(trx, row, cmd);
-      if (!planned.ok) return planned;
-      const change = planned.value;
-      if (change.changedFields.length === 0) return done(change.output(row), []);
+    const planned = await def.plan(trx, row, cmd);
+    if (!planned.ok) return planned;
+    const change = planned.value;
+    if (change.changedFields.length === 0) return done(change.output(row), []);
 
-      const toVersion = row.version + 1;
-      if (validateOnly) return done(await change.preview(trx, toVersion), change.changedFields);
-      const written = await change.write(trx, toVersion);
-      await insertAuditEvent(trx, {
-        id: randomUUID(),
-        tenant_id: row.tenant_id,
-        actor_id: principal.id,
-        actor_kind: principal.kind,
-        resource_type: def.resourceType,
-        resource_id: row.id,
-        operation: def.operation,
-        changed_fields: change.changedFields,
-        from_version: row.version,
-        to_version: toVersion,
-        request_id: ctx.requestId,
-      });
-      return done(change.output(written), change.changedFields);
-    },
-    // A dry run rolls back even its success: no write, no version, no audit event.
-    { rollback: validateOnly },
-  );
+    const toVersion = row.version + 1;
+    if (validateOnly) return done(await change.preview(trx, toVersion), change.changedFields);
+    // From here on nothing returns a failure: a failure means nothing was written.
+    const written = await change.write(trx, toVersion);
+    await insertAuditEvent(trx, {
+      id: randomUUID(),
+      tenant_id: row.tenant_id,
+      actor_id: principal.id,
+      actor_kind: principal.kind,
+      resource_type: def.resourceType,
+      resource_id: row.id,
+      operation: def.operation,
+      changed_fields: change.changedFields,
+      from_version: row.version,
+      to_version: toVersion,
+      request_id: ctx.requestId,
+    });
+    return done(change.output(written), change.changedFields);
+  };
+  if (keyTrx) return steps(keyTrx);
+  // A dry run rolls back even its success: no write, no version, no audit event.
+  return inTransaction(ctx.db, steps, { rollback: validateOnly });
 }
 
 /**

@@ -5,7 +5,8 @@ export interface FieldError {
   code: string;
 }
 
-export type ConflictReason = 'ACTIVE_JOBS' | 'VERSION_MISMATCH' | 'NAME_TAKEN' | 'APP_DELETED';
+export type ConflictReason =
+  'ACTIVE_JOBS' | 'VERSION_MISMATCH' | 'NAME_TAKEN' | 'APP_DELETED' | 'IDEMPOTENCY_KEY_REUSED';
 export type PermissionCode = 'PERMISSION_DENIED' | 'LICENSE_REQUIRED';
 
 /**

@@ -9,15 +9,18 @@ import { UPDATE_OES, oesWorld } from './oes.js';
 
 /**
  * The five mutations as data, for tests that hold for every one of them (dry runs,
- * idempotent retries): each helper document also takes `$validateOnly`, and its success
- * selects `changedFields` and `validateOnly`.
+ * idempotent retries): each helper document also takes `$validateOnly` and
+ * `$idempotencyKey`, and its success selects `changedFields` and `validateOnly`.
  */
 
 /** Adds the arguments every mutation takes to one of the helpers' documents. */
 export function withMutationOptions(document: string): string {
   return document
-    .replace(/\$input: (\w+)!/, '$input: $1!, $validateOnly: Boolean')
-    .replace(/input: \$input(\s*)\)/, 'input: $input, validateOnly: $validateOnly$1)')
+    .replace(/\$input: (\w+)!/, '$input: $1!, $validateOnly: Boolean, $idempotencyKey: String')
+    .replace(
+      /input: \$input(\s*)\)/,
+      'input: $input, validateOnly: $validateOnly, idempotencyKey: $idempotencyKey$1)',
+    )
     .replace(/\.\.\. on (\w+Success) \{/, '... on $1 { changedFields validateOnly');
 }
 
@@ -260,7 +263,7 @@ export const MUTATION_CASES: MutationCase[] = [
           credentials,
           variables: [{ name: 'region', value: 'eu' }],
         }),
-        otherChange: args({ name: 'Renamed store' }),
+        otherChange: args({ name: 'Another store name' }),
         changedFields: ['name', 'credentials', 'variables'],
         expectChanged: (c, version) => {
           expect(c).toMatchObject({ name: 'Renamed store', version });

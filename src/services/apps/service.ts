@@ -172,6 +172,8 @@ export async function replaceOrgConnection(
       operation: 'replaceOrgConnection',
       resourceId: args.connectionId,
       scope: { tenantId: args.organisationId },
+      arguments: args,
+      secretArguments: [['input', 'data', 'apiKey']],
       permissions: ['connections:write'],
       validate: () => validateReplaceOrgConnection(args),
       lock: (trx, [tenantId], cmd) => lockOrgConnection(trx, tenantId, cmd.connectionId),

@@ -61,6 +61,7 @@ export async function updateConnectorConnection(
       operation: 'updateConnectorConnection',
       resourceId: args.connectionId,
       scope: { tenantId: args.organisationId },
+      arguments: args,
       permissions: ['connections:write'],
       validate: () => validateUpdateConnectorConnection(args),
       lock: (trx, [tenantId], cmd) =>

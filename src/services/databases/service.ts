@@ -83,6 +83,11 @@ export async function patchDatabaseConnection(
         operation: 'patchDatabaseConnection',
         resourceId: args.connectionId,
         scope: CALLER_TENANTS,
+        arguments: args,
+        secretArguments: [
+          ['input', 'password'],
+          ['input', 'ssl', 'clientKey'],
+        ],
         permissions: ['connections:write'],
         validate: () => validatePatchDatabaseConnection(args),
         lock: (trx, tenantIds, cmd) => lockDatabaseConnection(trx, tenantIds, cmd.connectionId),

@@ -101,6 +101,7 @@ export async function setConnectionClientEnabled(
       operation: 'setConnectionClientEnabled',
       resourceId: args.connectionId,
       scope: { tenantId: args.tenantId },
+      arguments: args,
       permissions: CLIENT_WRITE_PERMISSIONS,
       authorize: authorizeClientWrite,
       validate: () => validateSetConnectionClientEnabled(args),

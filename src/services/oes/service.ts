@@ -61,6 +61,7 @@ export async function updateOesConnection(
       operation: 'updateOesConnection',
       resourceId: args.connectionId,
       scope: { tenantId: args.enterpriseId },
+      arguments: args,
       permissions: ['connections:write'],
       entitlement: OES_ENTITLEMENT,
       validate: () => validateUpdateOesConnection(args),
