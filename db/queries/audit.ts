@@ -16,18 +16,27 @@ const insertAudit = prepared((db, event: NewAuditEventRow) =>
   db.insertInto('audit_events').values(event),
 );
 
-/** One page of a resource's audit events, oldest first, in the given tenants only. */
+/** Which audit events a list shows (within `tenantIds`, the tenants the caller may read). */
+export interface AuditEventFilter {
+  resourceId: string | null;
+  tenantId: string | null;
+  resourceType: string | null;
+  since: Date | null;
+  descending: boolean;
+}
+
+/** One page of audit events matching `filter`, in the given tenants only. */
 export async function listAuditEvents(
   db: Kysely<Database>,
   tenantIds: string[],
-  resourceId: string,
+  filter: AuditEventFilter,
   page: PageRequest,
 ): Promise<AuditEventRow[]> {
   if (tenantIds.length === 0) return [];
-  const query = db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('resource_id', '=', resourceId)
-    .where('tenant_id', 'in', tenantIds);
-  return keysetPage(query, page).execute();
+  let query = db.selectFrom('audit_events').selectAll().where('tenant_id', 'in', tenantIds);
+  if (filter.resourceId !== null) query = query.where('resource_id', '=', filter.resourceId);
+  if (filter.tenantId !== null) query = query.where('tenant_id', '=', filter.tenantId);
+  if (filter.resourceType !== null) query = query.where('resource_type', '=', filter.resourceType);
+  if (filter.since !== null) query = query.where('created_at', '>=', filter.since);
+  return keysetPage(query, page, filter.descending ? 'desc' : 'asc').execute();
 }

@@ -3,7 +3,8 @@ import type { GatewayContext } from '../../src/context.js';
 import { auditEventPage } from '../../src/services/audit/service.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList } from '../shared/query-result.js';
-import { AuditEventPage, ViewerType } from './identity.types.js';
+import { GraphQLDateTime } from '../shared/date-time.js';
+import { AuditEventPage, SortOrder, ViewerType } from './identity.types.js';
 
 @Resolver()
 export class IdentityResolver {
@@ -25,13 +26,51 @@ export class IdentityResolver {
   }
 
   @Query(() => AuditEventPage, {
-    description: 'The audit trail of one resource (oldest first), in tenants the caller may read.',
+    description:
+      'Audit events of one resource (resourceId) and/or of one tenant (tenantId); at least one of the two is required (else BAD_USER_INPUT). Only events of tenants where the caller holds connections:read; a tenantId where it does not is FORBIDDEN.',
   })
   async auditEvents(
-    @Arg('resourceId', () => ID) resourceId: string,
+    @Arg('resourceId', () => ID, {
+      nullable: true,
+      description: 'Only the events of this resource (a connection id).',
+    })
+    resourceId: string | null,
+    @Arg('tenantId', () => ID, { nullable: true, description: 'Only the events of this tenant.' })
+    tenantId: string | null,
+    @Arg('resourceType', () => String, {
+      nullable: true,
+      description: 'Only events of this resource type, e.g. "DatabaseConnection".',
+    })
+    resourceType: string | null,
+    @Arg('since', () => GraphQLDateTime, {
+      nullable: true,
+      description: 'Only events recorded at or after this moment.',
+    })
+    since: Date | null,
+    @Arg('order', () => SortOrder, {
+      nullable: true,
+      defaultValue: SortOrder.ASC,
+      description: 'ASC (default): oldest first; DESC: newest first.',
+    })
+    order: SortOrder | null,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
-    return toPageResult(unwrapList(await auditEventPage(ctx, resourceId, first, after)));
+    return toPageResult(
+      unwrapList(
+        await auditEventPage(
+          ctx,
+          {
+            resourceId: resourceId ?? null,
+            tenantId: tenantId ?? null,
+            resourceType: resourceType ?? null,
+            since: since ?? null,
+            descending: order === SortOrder.DESC,
+          },
+          first,
+          after,
+        ),
+      ),
+    );
   }
 }

@@ -14,6 +14,7 @@ import {
   notFound,
   ok,
   type Failure,
+  type FieldChange,
   type FieldError,
   type Result,
 } from '../shared/result.js';
@@ -30,8 +31,11 @@ export interface VersionedRow {
  * the service hands back.
  */
 export interface Change<Row, Out> {
-  /** Names of the fields whose values change (input names, never values). Empty: a no-op. */
-  changedFields: string[];
+  /**
+   * The fields whose values change (input names), each with its old and new value (a secret
+   * only with `secret: true`), in the order the audit event records them. Empty: a no-op.
+   */
+  changes: FieldChange[];
   /** Writes the change with `version = toVersion`; returns the stored row. */
   write(trx: Transaction<Database>, toVersion: number): Promise<Row>;
   /**
@@ -230,10 +234,11 @@ async function execute<Row extends VersionedRow, Cmd, Out>(
     const planned = await def.plan(trx, row, cmd);
     if (!planned.ok) return planned;
     const change = planned.value;
-    if (change.changedFields.length === 0) return done(change.output(row), []);
+    if (change.changes.length === 0) return done(change.output(row), []);
+    const changedFields = change.changes.map((c) => c.field);
 
     const toVersion = row.version + 1;
-    if (validateOnly) return done(await change.preview(trx, toVersion), change.changedFields);
+    if (validateOnly) return done(await change.preview(trx, toVersion), changedFields);
     // From here on nothing returns a failure: a failure means nothing was written.
     const written = await change.write(trx, toVersion);
     await insertAuditEvent(trx, {
@@ -244,12 +249,13 @@ async function execute<Row extends VersionedRow, Cmd, Out>(
       resource_type: def.resourceType,
       resource_id: row.id,
       operation: def.operation,
-      changed_fields: change.changedFields,
+      changed_fields: changedFields,
+      changes: JSON.stringify(change.changes),
       from_version: row.version,
       to_version: toVersion,
       request_id: ctx.requestId,
     });
-    return done(change.output(written), change.changedFields);
+    return done(change.output(written), changedFields);
   };
   if (keyTrx) return steps(keyTrx);
   // A dry run rolls back even its success: no write, no version, no audit event.

@@ -45,3 +45,30 @@ export const conflict = (
   message: string,
   extra: { activeJobIds?: string[]; currentVersion?: number } = {},
 ): Failure => ({ kind: 'Conflict', reason, message, ...extra });
+
+/**
+ * One changed field, as the audit event records it: the old and new value of a non-secret
+ * field; for a secret field only that it changed (`from`/`to` null, `secret: true`).
+ */
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+  secret: boolean;
+}
+
+/** A changed non-secret field (`undefined` is recorded as null). */
+export const fieldChange = (field: string, from: unknown, to: unknown): FieldChange => ({
+  field,
+  from: from ?? null,
+  to: to ?? null,
+  secret: false,
+});
+
+/** A changed secret field: that it changed, never its values. */
+export const secretFieldChange = (field: string): FieldChange => ({
+  field,
+  from: null,
+  to: null,
+  secret: true,
+});

@@ -14,7 +14,15 @@ import {
 import type { AppAuthConfigRow, AppRow, OrgConnectionRow } from '../../../db/tables/apps.js';
 import type { GatewayContext } from '../../context.js';
 import type { SecretContext } from '../../crypto/secret-box.js';
-import { conflict, fail, invalidInput, ok, type Result } from '../../shared/result.js';
+import {
+  conflict,
+  fail,
+  fieldChange,
+  invalidInput,
+  ok,
+  secretFieldChange,
+  type Result,
+} from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import {
   NOT_SEALED_IN_DRY_RUN,
@@ -209,13 +217,15 @@ export async function replaceOrgConnection(
         const sealedKey = () =>
           keyChanged ? { api_key_enc: ctx.secrets.seal(cmd.apiKey, secretContext) } : {};
         if (authConfig.id !== row.auth_config_id) changes.auth_config_id = authConfig.id;
-        const changedFields = [
-          ...(changes.name !== undefined ? ['name'] : []),
-          ...(keyChanged ? ['apiKey'] : []),
-          ...(changes.auth_config_id !== undefined ? ['authConfig'] : []),
+        const fieldChanges = [
+          ...(changes.name !== undefined ? [fieldChange('name', row.name, changes.name)] : []),
+          ...(keyChanged ? [secretFieldChange('apiKey')] : []),
+          ...(changes.auth_config_id !== undefined
+            ? [fieldChange('authConfig', row.auth_config_id, changes.auth_config_id)]
+            : []),
         ];
         return ok({
-          changedFields,
+          changes: fieldChanges,
           write: (trx, version) =>
             updateOrgConnection(trx, row.tenant_id, row.id, {
               ...changes,

@@ -17,7 +17,16 @@ import {
 } from '../../../db/queries/connectors.js';
 import type { ConnectorConnectionRow } from '../../../db/tables/connectors.js';
 import type { GatewayContext } from '../../context.js';
-import { conflict, fail, invalidInput, notFound, ok, type Result } from '../../shared/result.js';
+import {
+  conflict,
+  fail,
+  fieldChange,
+  invalidInput,
+  notFound,
+  ok,
+  type FieldChange,
+  type Result,
+} from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import {
   runMutation,
@@ -90,7 +99,7 @@ async function planUpdate(
   row: ConnectorConnectionRow,
   cmd: UpdateConnectorConnectionCommand,
 ): Promise<Result<Change<ConnectorConnectionRow, ConnectorConnection>>> {
-  const changedFields: string[] = [];
+  const changes: FieldChange[] = [];
 
   let slotUpdates: SlotUpdate[] = [];
   let slots: ConnectionSlotRow[] = [];
@@ -125,23 +134,37 @@ async function planUpdate(
         conflict('NAME_TAKEN', 'Another connection of this connector already has this name.'),
       );
     }
-    changedFields.push('name');
+    changes.push(fieldChange('name', row.name, cmd.name));
   }
-  if (slotUpdates.length > 0) changedFields.push('credentials');
+  if (slotUpdates.length > 0) {
+    changes.push(
+      fieldChange(
+        'credentials',
+        slotOrder(slots),
+        slotOrder(reorderedSlotRows(slots, slotUpdates)),
+      ),
+    );
+  }
 
   const variables = cmd.variables;
+  let variablesChange = false;
   if (variables) {
     const current = await connectionVariablesByConnections(trx, row.tenant_id, [row.id]);
-    if (!sameVariables(current, variables)) changedFields.push('variables');
+    variablesChange = !sameVariables(current, variables);
+    if (variablesChange) {
+      const asList = (list: readonly { name: string; value: string }[]) =>
+        list.map((v) => ({ name: v.name, value: v.value }));
+      changes.push(fieldChange('variables', asList(current), asList(variables)));
+    }
   }
 
   return ok({
-    changedFields,
+    changes,
     write: async (trx, version) => {
       if (slotUpdates.length > 0) {
         await updateConnectionSlots(trx, row.tenant_id, row.id, slotUpdates);
       }
-      if (variables && changedFields.includes('variables')) {
+      if (variables && variablesChange) {
         await replaceConnectionVariables(trx, row.tenant_id, row.id, variables);
       }
       return writeConnectorConnection(trx, row.tenant_id, row.id, {
@@ -155,7 +178,7 @@ async function planUpdate(
       const name = rename ? { name: cmd.name } : {};
       const connection = toConnectorConnection(wouldBeRow(row, name, version));
       if (slotUpdates.length > 0) connection.credentials = reorderedSlots(slots, slotUpdates);
-      if (variables && changedFields.includes('variables')) connection.variables = variables;
+      if (variables && variablesChange) connection.variables = variables;
       return connection;
     },
   });
@@ -166,6 +189,13 @@ function reorderedSlots(
   slots: readonly ConnectionSlotRow[],
   updates: readonly SlotUpdate[],
 ): ConnectionCredentials {
+  return toConnectionCredentials(reorderedSlotRows(slots, updates));
+}
+
+function reorderedSlotRows(
+  slots: readonly ConnectionSlotRow[],
+  updates: readonly SlotUpdate[],
+): ConnectionSlotRow[] {
   const byId = new Map(updates.map((u) => [u.id, u]));
   const moved = slots.map((slot) => {
     const update = byId.get(slot.id);
@@ -173,7 +203,15 @@ function reorderedSlots(
       ? { ...slot, position: update.position, auth_scheme_config_id: update.authSchemeConfigId }
       : slot;
   });
-  return toConnectionCredentials(moved.sort((a, b) => a.position - b.position));
+  return moved.sort((a, b) => a.position - b.position);
+}
+
+/** A credential list as the audit records it: per kind, the slots in order with their configs. */
+function slotOrder(slots: readonly ConnectionSlotRow[]) {
+  const { action, trigger } = toConnectionCredentials(slots);
+  const entries = (list: typeof action) =>
+    list.map((s) => ({ id: s.id, authSchemeConfigId: s.authSchemeConfigId }));
+  return { action: entries(action), trigger: entries(trigger) };
 }
 
 /**

@@ -12,7 +12,15 @@ import {
 import type { DatabaseConnectionRow } from '../../../db/tables/databases.js';
 import type { GatewayContext } from '../../context.js';
 import type { SecretContext } from '../../crypto/secret-box.js';
-import { conflict, fail, ok, type Result } from '../../shared/result.js';
+import {
+  conflict,
+  fail,
+  fieldChange,
+  ok,
+  secretFieldChange,
+  type FieldChange,
+  type Result,
+} from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import {
   CALLER_TENANTS,
@@ -113,9 +121,9 @@ export async function patchDatabaseConnection(
               return fail(nameTaken());
             }
           }
-          const { changes, secrets, changedFields } = diff(ctx, row, cmd);
+          const { changes, secrets, fieldChanges } = diff(ctx, row, cmd);
           return ok({
-            changedFields,
+            changes: fieldChanges,
             write: (t, version) =>
               updateDatabaseConnection(t, row.tenant_id, row.id, {
                 ...changes,
@@ -194,17 +202,17 @@ function diff(
   ctx: GatewayContext,
   row: DatabaseConnectionRow,
   cmd: PatchDatabaseConnectionCommand,
-): { changes: DatabaseConnectionUpdate; secrets: SecretColumns; changedFields: string[] } {
+): { changes: DatabaseConnectionUpdate; secrets: SecretColumns; fieldChanges: FieldChange[] } {
   const changes: DatabaseConnectionUpdate = {};
   const secrets: SecretColumns = {};
-  const changedFields: string[] = [];
-  const set = <K extends keyof DatabaseConnectionUpdate>(
+  const fieldChanges: FieldChange[] = [];
+  const set = <K extends keyof DatabaseConnectionUpdate & keyof DatabaseConnectionRow>(
     field: string,
     column: K,
     value: DatabaseConnectionUpdate[K],
   ) => {
     changes[column] = value;
-    changedFields.push(field);
+    fieldChanges.push(fieldChange(field, row[column], value));
   };
 
   if (cmd.name !== undefined && cmd.name !== row.name) set('name', 'name', cmd.name);
@@ -225,7 +233,7 @@ function diff(
   );
   if (password) {
     secrets.password_enc = password;
-    changedFields.push('password');
+    fieldChanges.push(secretFieldChange('password'));
   }
   if (cmd.schema !== undefined && cmd.schema !== row.schema) set('schema', 'schema', cmd.schema);
 
@@ -248,14 +256,23 @@ function diff(
     if (!sameSsl(stored, next) || key) {
       changes.ssl = Object.keys(next).length > 0 ? JSON.stringify(canonicalSsl(next)) : null;
       if (key) secrets.ssl_client_key_enc = key;
-      changedFields.push('ssl');
+      // The non-secret parts, and whether a client key is set (never the key).
+      const hasClientKey = key ? key.value !== null : row.ssl_client_key_enc !== null;
+      fieldChanges.push(
+        fieldChange(
+          'ssl',
+          { ...canonicalSsl(stored), hasClientKey: row.ssl_client_key_enc !== null },
+          { ...canonicalSsl(next), hasClientKey },
+        ),
+      );
     }
   }
 
   if (cmd.metadata !== undefined && !sameMap(readStoredMetadata(row.metadata), cmd.metadata)) {
-    set('metadata', 'metadata', JSON.stringify(cmd.metadata));
+    changes.metadata = JSON.stringify(cmd.metadata);
+    fieldChanges.push(fieldChange('metadata', readStoredMetadata(row.metadata), cmd.metadata));
   }
-  return { changes, secrets, changedFields };
+  return { changes, secrets, fieldChanges };
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 import type { NexusConnectionRow } from '../../../db/tables/nexus.js';
 import { hasPermission, type Permission, type Principal } from '../../auth/principal.js';
 import type { GatewayContext } from '../../context.js';
-import { fail, notFound, ok, type Failure, type Result } from '../../shared/result.js';
+import { fail, fieldChange, notFound, ok, type Failure, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import {
   runMutation,
@@ -126,11 +126,18 @@ export async function setConnectionClientEnabled(
         });
         if (entry.enabled === cmd.enabled) {
           const unchanged = async () => output(row);
-          return ok({ changedFields: [], write: async () => row, output, preview: unchanged });
+          return ok({ changes: [], write: async () => row, output, preview: unchanged });
         }
         return ok({
           output,
-          changedFields: ['clients'],
+          // The list's change, told by the one entry it changes.
+          changes: [
+            fieldChange(
+              'clients',
+              { clientId: cmd.clientId, enabled: entry.enabled },
+              { clientId: cmd.clientId, enabled: cmd.enabled },
+            ),
+          ],
           write: async (trx, version) => {
             await writeConnectionClientEnabled(
               trx,

@@ -6,7 +6,7 @@ import {
 } from '../../../db/queries/oes.js';
 import type { OesConnectionRow, OesConnectionUpdate } from '../../../db/tables/oes.js';
 import type { GatewayContext } from '../../context.js';
-import { ok, type Result } from '../../shared/result.js';
+import { fieldChange, ok, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import {
   runMutation,
@@ -72,7 +72,9 @@ export async function updateOesConnection(
         if (cmd.name !== undefined && cmd.name !== row.name) changes.name = cmd.name;
         if (cmd.active !== undefined && cmd.active !== row.active) changes.active = cmd.active;
         return ok({
-          changedFields: Object.keys(changes),
+          changes: (Object.keys(changes) as (keyof typeof changes)[]).map((field) =>
+            fieldChange(field, row[field as 'name' | 'active'], changes[field]),
+          ),
           write: (trx, version) =>
             writeOesConnection(trx, row.tenant_id, row.id, { ...changes, version }),
           output: toOesConnection,
