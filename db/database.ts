@@ -6,6 +6,7 @@ import type {
   TenantEntitlementsTable,
   TenantsTable,
 } from './tables/identity.js';
+import type { IdempotencyKeysTable } from './tables/idempotency.js';
 import type { OesConnectionsTable, OesPartnersTable } from './tables/oes.js';
 import type {
   NexusClientsTable,
@@ -37,6 +38,7 @@ export interface Database {
   memberships: MembershipsTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
   oes_partners: OesPartnersTable;
   oes_connections: OesConnectionsTable;
   nexus_clients: NexusClientsTable;

@@ -29,24 +29,25 @@ export function assertOutsideTransaction(): void {
 }
 
 /**
- * Runs `fn` in one READ COMMITTED transaction named `name` (for the error above). It commits
- * when `fn` returns a success and rolls back when `fn` returns a failure (not only when it
- * throws), so a use case that finds a rule broken halfway through leaves no partial write
- * behind.
+ * Runs `fn` in one READ COMMITTED transaction named `options.name` (for the error above). It
+ * commits when `fn` returns a success and rolls back when `fn` returns a failure (not only when
+ * it throws), so a use case that finds a rule broken halfway through leaves no partial write
+ * behind. With `rollback: true` it rolls back whatever `fn` returns (a dry run: every lock and
+ * check, nothing kept).
  */
 export async function inTransaction<T, R extends Outcome<T>>(
   db: Kysely<Database>,
   fn: (trx: Transaction<Database>) => Promise<R>,
-  name = 'a mutation',
+  options: { name?: string; rollback?: boolean } = {},
 ): Promise<R> {
   try {
     return await db
       .transaction()
       .setIsolationLevel('read committed')
       .execute((trx) =>
-        openTransaction.run(name, async () => {
+        openTransaction.run(options.name ?? 'a mutation', async () => {
           const outcome = await fn(trx);
-          if (!outcome.ok) throw new Rollback(outcome as Outcome<never>);
+          if (!outcome.ok || options.rollback) throw new Rollback(outcome as Outcome<never>);
           return outcome;
         }),
       );

@@ -8,6 +8,7 @@ import { DEMO_KEYS, isEmpty, seedDemo } from './demo/seed-demo.js';
 import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
+import { startIdempotencyCleanup } from './services/idempotency.js';
 
 /**
  * Starts the gateway: configuration → database (PGlite in `DATA_DIR`, or `DATABASE_URL`) →
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     executor: config.executor,
   });
   const http = createHttpServer({ gateway, logger, ping: database.ping });
+  const stopCleanup = startIdempotencyCleanup(database.db, logger);
   await new Promise<void>((resolve) => http.server.listen(config.port, config.host, resolve));
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
       announceMs: signal === 'SIGTERM' ? config.shutdownAnnounceMs : 0,
       graceMs: config.shutdownGraceMs,
     });
+    stopCleanup();
     await gateway.apollo.stop();
     await database.close();
     logger.info('stopped');

@@ -16,13 +16,22 @@ const insertAudit = prepared((db, event: NewAuditEventRow) =>
   db.insertInto('audit_events').values(event),
 );
 
+/** Which audit events a list shows (within `tenantIds`, the tenants the caller may read). */
+export interface AuditEventFilter {
+  resourceId: string | null;
+  tenantId: string | null;
+  resourceType: string | null;
+  since: Date | null;
+  descending: boolean;
+}
+
 /**
- * One page of a resource's audit events, oldest first, in the given tenants only, leaving out
- * the events of a licensed resource type in a tenant without that licence:
+ * One page of audit events matching `filter`, in the given tenants only, leaving out the
+ * events of a licensed resource type in a tenant without that licence:
  *
  * ```sql
  * select * from audit_events
- *  where resource_id = $1 and tenant_id = any($2)
+ *  where tenant_id = any($1) [and resource_id = $2] [and tenant_id = $3] [...]
  *    and (resource_type <> 'OesConnection' or exists (select 1 from tenant_entitlements te
  *         where te.tenant_id = audit_events.tenant_id and te.entitlement = 'oes'))
  * ```
@@ -30,15 +39,14 @@ const insertAudit = prepared((db, event: NewAuditEventRow) =>
 export async function listAuditEvents(
   db: Kysely<Database>,
   tenantIds: string[],
-  resourceId: string,
+  filter: AuditEventFilter,
   page: PageRequest,
   licensed: readonly { resourceType: string; entitlement: string }[],
 ): Promise<AuditEventRow[]> {
   if (tenantIds.length === 0) return [];
-  const query = db
+  let query = db
     .selectFrom('audit_events')
     .selectAll()
-    .where('resource_id', '=', resourceId)
     .where('tenant_id', 'in', tenantIds)
     .where((eb) =>
       eb.and(
@@ -56,5 +64,9 @@ export async function listAuditEvents(
         ),
       ),
     );
-  return keysetPage(query, page).execute();
+  if (filter.resourceId !== null) query = query.where('resource_id', '=', filter.resourceId);
+  if (filter.tenantId !== null) query = query.where('tenant_id', '=', filter.tenantId);
+  if (filter.resourceType !== null) query = query.where('resource_type', '=', filter.resourceType);
+  if (filter.since !== null) query = query.where('created_at', '>=', filter.since);
+  return keysetPage(query, page, filter.descending ? 'desc' : 'asc').execute();
 }

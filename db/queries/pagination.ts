@@ -8,7 +8,8 @@ export interface PageRequest {
 }
 
 /**
- * Orders by `(created_at, id)` and continues after the cursor, fetching `first + 1` rows.
+ * Orders by `(created_at, id)` (ascending, or with `order: 'desc'` descending: then "after"
+ * the cursor means older) and continues after the cursor, fetching `first + 1` rows.
  * Every list table has an index on `(tenant_id, created_at, id)` for exactly this:
  *
  * ```sql
@@ -19,14 +20,16 @@ export interface PageRequest {
 export function keysetPage<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
   page: PageRequest,
+  order: 'asc' | 'desc' = 'asc',
 ): SelectQueryBuilder<DB, TB, O> {
   let q = query as unknown as SelectQueryBuilder<any, any, O>;
   if (page.after) {
     const { createdAt, id } = page.after;
-    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(createdAt, id)));
+    const past = order === 'asc' ? '>' : '<';
+    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), past, eb.tuple(createdAt, id)));
   }
   return q
-    .orderBy('created_at')
-    .orderBy('id')
+    .orderBy('created_at', order)
+    .orderBy('id', order)
     .limit(page.first + 1) as unknown as SelectQueryBuilder<DB, TB, O>;
 }

@@ -54,6 +54,8 @@ export interface AuditEventsTable {
   from_version: number;
   to_version: number;
   request_id: string;
+  /** `[{ field, from, to, secret }]`, written as JSON text. */
+  changes: ColumnType<unknown, string | undefined, never>;
   created_at: CreatedAt;
 }
 

@@ -6,6 +6,8 @@ import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 import { CREATED_AT, SUCCESS_CONNECTION, UPDATED_AT } from '../shared/descriptions.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/shared/result.js';
 
 @ObjectType('AppAuthConfig', {
   simpleResolvers: true,
@@ -181,12 +183,13 @@ export class ReplaceOrgConnectionInput extends VersionedInput {
   simpleResolvers: true,
   description: 'The connection was replaced (or already held this name and key).',
 })
-export class ReplaceOrgConnectionSuccess {
+export class ReplaceOrgConnectionSuccess extends MutationSuccess {
   @Field(() => OrgConnectionType, { description: SUCCESS_CONNECTION })
   connection: OrgConnection;
 
-  constructor(connection: OrgConnection) {
-    this.connection = connection;
+  constructor(outcome: MutationOutcome<OrgConnection>) {
+    super(outcome);
+    this.connection = outcome.value;
   }
 }
 

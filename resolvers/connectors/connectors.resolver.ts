@@ -21,6 +21,10 @@ import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
+import {
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  VALIDATE_ONLY_DESCRIPTION,
+} from '../shared/mutation-success.js';
 import { UpdateConnectorConnectionInput } from './connectors.inputs.js';
 import {
   AuthSchemeConfigType,
@@ -61,6 +65,17 @@ export class ConnectorConnectionResolver {
     @Arg('connectionId', () => ID, { description: MUTATION_CONNECTION_ID }) connectionId: string,
     @Arg('input', () => UpdateConnectorConnectionInput, { description: MUTATION_INPUT })
     input: UpdateConnectorConnectionInput,
+    @Arg('validateOnly', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: VALIDATE_ONLY_DESCRIPTION,
+    })
+    validateOnly: boolean | null,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
+    })
+    idempotencyKey: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof UpdateConnectorConnectionResult> {
     const fields = inputFields(input, [
@@ -70,27 +85,31 @@ export class ConnectorConnectionResolver {
       'variables',
       'expectedVersion',
     ]);
-    const result = await updateConnectorConnection(ctx, {
-      organisationId,
-      connectorId,
-      connectionId,
-      input: {
-        ...fields,
-        name: input.name,
-        credentials: fields.credentials && {
-          action: fields.credentials.action.map((c) => ({
-            id: c.id,
-            authSchemeConfigId: c.authSchemeConfigId,
-          })),
-          trigger: fields.credentials.trigger.map((c) => ({
-            id: c.id,
-            authSchemeConfigId: c.authSchemeConfigId,
-          })),
+    const result = await updateConnectorConnection(
+      ctx,
+      {
+        organisationId,
+        connectorId,
+        connectionId,
+        input: {
+          ...fields,
+          name: input.name,
+          credentials: fields.credentials && {
+            action: fields.credentials.action.map((c) => ({
+              id: c.id,
+              authSchemeConfigId: c.authSchemeConfigId,
+            })),
+            trigger: fields.credentials.trigger.map((c) => ({
+              id: c.id,
+              authSchemeConfigId: c.authSchemeConfigId,
+            })),
+          },
+          variables:
+            fields.variables && fields.variables.map((v) => ({ name: v.name, value: v.value })),
         },
-        variables:
-          fields.variables && fields.variables.map((v) => ({ name: v.name, value: v.value })),
       },
-    });
+      { validateOnly, idempotencyKey },
+    );
     return toMutationResult(result, (c) => new UpdateConnectorConnectionSuccess(c));
   }
 
@@ -154,6 +173,8 @@ export class ConnectorConnectionResolver {
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
   ): Promise<ConnectionCredentials> {
+    // A dry run's connection carries its would-be slots; the stored ones would be wrong.
+    if (connection.credentials) return connection.credentials;
     return ctx.loaders.connectionCredentials.load({
       tenantId: connection.organisationId,
       id: connection.id,
@@ -168,6 +189,7 @@ export class ConnectorConnectionResolver {
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
   ): Promise<ConnectionVariable[]> {
+    if (connection.variables) return connection.variables;
     return ctx.loaders.connectionVariables.load({
       tenantId: connection.organisationId,
       id: connection.id,
@@ -247,6 +269,9 @@ export class CredentialResolver {
       tenantId: credential.organisationId,
       id: credential.id,
     });
-    return connections.map((connection) => ({ connection }));
+    const wouldBe = ctx.loaders.wouldBeConnections;
+    return connections.map((connection) => ({
+      connection: (wouldBe.size > 0 && wouldBe.get(connection.id)) || connection,
+    }));
   }
 }

@@ -5,6 +5,8 @@ import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 import { CREATED_AT, SUCCESS_CONNECTION, UPDATED_AT } from '../shared/descriptions.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/shared/result.js';
 
 /** GraphQL enum values are UPPER_CASE, as GraphQL convention has it (the seed's, upper-cased). */
 export enum ValidationSeverity {
@@ -210,12 +212,13 @@ export const ConnectorConnectionPage = pageType(ConnectorConnectionType, 'Connec
   description:
     'The connection was updated, or already was as asked (then its version is unchanged).',
 })
-export class UpdateConnectorConnectionSuccess {
+export class UpdateConnectorConnectionSuccess extends MutationSuccess {
   @Field(() => ConnectorConnectionType, { description: SUCCESS_CONNECTION })
   connection: ConnectorConnection;
 
-  constructor(connection: ConnectorConnection) {
-    this.connection = connection;
+  constructor(outcome: MutationOutcome<ConnectorConnection>) {
+    super(outcome);
+    this.connection = outcome.value;
   }
 }
 

@@ -14,6 +14,8 @@ import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 import { SUCCESS_CONNECTION } from '../shared/descriptions.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/shared/result.js';
 
 export enum DatabaseEngine {
   ORACLE = 'ORACLE',
@@ -193,12 +195,13 @@ export const DatabaseConnectionPage = pageType(DatabaseConnectionType, 'Database
   description:
     'The connection was patched, or already was as asked (then its version is unchanged).',
 })
-export class PatchDatabaseConnectionSuccess {
+export class PatchDatabaseConnectionSuccess extends MutationSuccess {
   @Field(() => DatabaseConnectionType, { description: SUCCESS_CONNECTION })
   connection: DatabaseConnection;
 
-  constructor(connection: DatabaseConnection) {
-    this.connection = connection;
+  constructor(outcome: MutationOutcome<DatabaseConnection>) {
+    super(outcome);
+    this.connection = outcome.value;
   }
 }
 

@@ -3,7 +3,8 @@ import type { GatewayContext } from '../../src/context.js';
 import { auditEventPage } from '../../src/services/audit/service.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList } from '../shared/query-result.js';
-import { AuditEventPage, ViewerType } from './identity.types.js';
+import { GraphQLDateTime } from '../shared/date-time.js';
+import { AuditEventPage, SortOrder, ViewerType } from './identity.types.js';
 
 @Resolver()
 export class IdentityResolver {
@@ -27,17 +28,51 @@ export class IdentityResolver {
 
   @Query(() => AuditEventPage, {
     description:
-      'The audit trail of one resource, oldest first: one event per change, with field names, never values. Lists only events of tenants where the caller holds connections:read; no credentials: top-level UNAUTHENTICATED.',
+      'Audit events of one resource (resourceId) and/or of one tenant (tenantId), oldest first unless order is DESC: one event per change, with each changed field and its old and new value (secrets: only that they changed). At least one of resourceId and tenantId is required (else BAD_USER_INPUT). Only events of tenants where the caller holds connections:read, and events of OES connections only from tenants with the OES licence; a tenantId the caller may not read is FORBIDDEN; no credentials: UNAUTHENTICATED.',
   })
   async auditEvents(
     @Arg('resourceId', () => ID, {
+      nullable: true,
       description:
-        'The id of the connection whose changes to list. A malformed or unknown id gives an empty page.',
+        'Only the events of this resource (a connection id). A malformed or unknown id gives an empty page.',
     })
-    resourceId: string,
+    resourceId: string | null,
+    @Arg('tenantId', () => ID, { nullable: true, description: 'Only the events of this tenant.' })
+    tenantId: string | null,
+    @Arg('resourceType', () => String, {
+      nullable: true,
+      description: 'Only events of this resource type, e.g. "DatabaseConnection".',
+    })
+    resourceType: string | null,
+    @Arg('since', () => GraphQLDateTime, {
+      nullable: true,
+      description: 'Only events recorded at or after this moment.',
+    })
+    since: Date | null,
+    @Arg('order', () => SortOrder, {
+      nullable: true,
+      defaultValue: SortOrder.ASC,
+      description: 'ASC (default): oldest first; DESC: newest first.',
+    })
+    order: SortOrder | null,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
   ) {
-    return toPageResult(unwrapList(await auditEventPage(ctx, resourceId, first, after)));
+    return toPageResult(
+      unwrapList(
+        await auditEventPage(
+          ctx,
+          {
+            resourceId: resourceId ?? null,
+            tenantId: tenantId ?? null,
+            resourceType: resourceType ?? null,
+            since: since ?? null,
+            descending: order === SortOrder.DESC,
+          },
+          first,
+          after,
+        ),
+      ),
+    );
   }
 }

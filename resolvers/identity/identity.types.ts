@@ -1,5 +1,6 @@
 import { GraphQLDateTime } from '../shared/date-time.js';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { pageType } from '../shared/pagination.js';
 
 @ObjectType('Membership', {
@@ -39,6 +40,45 @@ export class ViewerType {
   memberships!: MembershipType[];
 }
 
+/** The order of a list by creation time. */
+export enum SortOrder {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(SortOrder, {
+  name: 'SortOrder',
+  description: 'The order of a list by creation time.',
+  valuesConfig: {
+    ASC: { description: 'Oldest first.' },
+    DESC: { description: 'Newest first.' },
+  },
+});
+
+@ObjectType('FieldChange', {
+  simpleResolvers: true,
+  description:
+    'One field an audited change changed. A secret field (a password, a key) only says that it changed: from and to are null and secret is true.',
+})
+export class FieldChangeType {
+  @Field(() => String, { description: 'The field, as the input names it (e.g. "name", "ssl").' })
+  field!: string;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'The value before the change (null for a secret, or when it was unset).',
+  })
+  from!: unknown;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'The value after the change (null for a secret, or when it was cleared).',
+  })
+  to!: unknown;
+
+  @Field(() => Boolean, { description: 'True for a secret field: its values are never recorded.' })
+  secret!: boolean;
+}
+
 @ObjectType('AuditEvent', {
   simpleResolvers: true,
   description: 'One change to one resource. Never holds secret values.',
@@ -72,8 +112,14 @@ export class AuditEventType {
   })
   operation!: string;
 
-  @Field(() => [String], { description: 'Names of the changed fields (never their values).' })
+  @Field(() => [String], { description: 'Names of the changed fields.' })
   changedFields!: string[];
+
+  @Field(() => [FieldChangeType], {
+    description:
+      'Each changed field with its old and new value (secrets: only that they changed). Empty for events recorded before changes were recorded.',
+  })
+  changes!: FieldChangeType[];
 
   @Field(() => Int, { description: "The resource's version before the change." })
   fromVersion!: number;

@@ -9,6 +9,8 @@ import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 import { SUCCESS_CONNECTION } from '../shared/descriptions.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/shared/result.js';
 
 @ObjectType('Client', {
   simpleResolvers: true,
@@ -76,7 +78,7 @@ export class SetConnectionClientEnabledInput extends VersionedInput {
   simpleResolvers: true,
   description: 'The connection after the call, the client, and whether it is now enabled.',
 })
-export class SetConnectionClientEnabledSuccess {
+export class SetConnectionClientEnabledSuccess extends MutationSuccess {
   @Field(() => NexusConnectionType, { description: SUCCESS_CONNECTION })
   connection: NexusConnection;
 
@@ -86,7 +88,9 @@ export class SetConnectionClientEnabledSuccess {
   @Field(() => Boolean, { description: 'Whether the client is enabled on the connection now.' })
   enabled: boolean;
 
-  constructor(value: ConnectionClientEnabled) {
+  constructor(outcome: MutationOutcome<ConnectionClientEnabled>) {
+    super(outcome);
+    const value = outcome.value;
     this.connection = value.connection;
     this.client = value.client;
     this.enabled = value.enabled;

@@ -5,6 +5,8 @@ import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
 import { SUCCESS_CONNECTION } from '../shared/descriptions.js';
+import { MutationSuccess } from '../shared/mutation-success.js';
+import type { MutationOutcome } from '../../src/shared/result.js';
 
 @ObjectType('Partner', {
   simpleResolvers: true,
@@ -69,12 +71,13 @@ export class UpdateOesConnectionInput extends VersionedInput {
   description:
     'The connection was updated, or already was as asked (then its version is unchanged).',
 })
-export class UpdateOesConnectionSuccess {
+export class UpdateOesConnectionSuccess extends MutationSuccess {
   @Field(() => OesConnectionType, { description: SUCCESS_CONNECTION })
   connection: OesConnection;
 
-  constructor(connection: OesConnection) {
-    this.connection = connection;
+  constructor(outcome: MutationOutcome<OesConnection>) {
+    super(outcome);
+    this.connection = outcome.value;
   }
 }
 

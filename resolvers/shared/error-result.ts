@@ -43,6 +43,7 @@ export enum ConflictReason {
   VERSION_MISMATCH = 'VERSION_MISMATCH',
   NAME_TAKEN = 'NAME_TAKEN',
   APP_DELETED = 'APP_DELETED',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
 }
 registerEnumType(ConflictReason, {
   name: 'ConflictReason',
@@ -63,6 +64,10 @@ registerEnumType(ConflictReason, {
     APP_DELETED: {
       description:
         'The App of the connection has been deleted; the connection can no longer be replaced.',
+    },
+    IDEMPOTENCY_KEY_REUSED: {
+      description:
+        'The idempotencyKey was used before (by the same caller, within 24 hours) with other arguments or another operation.',
     },
   },
 });

@@ -2,6 +2,8 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createHmac,
+  hkdfSync,
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
@@ -34,6 +36,21 @@ export class SecretBox {
     if (keys.length === 0) throw new Error('SecretBox needs at least one key');
     this.#keys = new Map(keys.map((k) => [k.id, k.key]));
     this.#activeId = keys[0].id;
+  }
+
+  #fingerprintKey: Buffer | undefined;
+
+  /**
+   * A keyed hash (HMAC-SHA256, base64url) of a secret, for telling whether two requests carry
+   * the same secret without storing it: the key is derived (HKDF) from the active key, so the
+   * hash cannot be checked against guesses without the secrets key. It changes when the
+   * active key does.
+   */
+  fingerprint(secret: string): string {
+    this.#fingerprintKey ??= Buffer.from(
+      hkdfSync('sha256', this.#keys.get(this.#activeId)!, '', 'cgw secret fingerprint v1', 32),
+    );
+    return createHmac('sha256', this.#fingerprintKey).update(secret, 'utf8').digest('base64url');
   }
 
   get activeKeyId(): string {

@@ -5,7 +5,8 @@ export interface FieldError {
   code: string;
 }
 
-export type ConflictReason = 'ACTIVE_JOBS' | 'VERSION_MISMATCH' | 'NAME_TAKEN' | 'APP_DELETED';
+export type ConflictReason =
+  'ACTIVE_JOBS' | 'VERSION_MISMATCH' | 'NAME_TAKEN' | 'APP_DELETED' | 'IDEMPOTENCY_KEY_REUSED';
 export type PermissionCode = 'PERMISSION_DENIED' | 'LICENSE_REQUIRED';
 
 /**
@@ -58,3 +59,39 @@ export const conflict = (
   message: string,
   extra: { activeJobIds?: string[]; currentVersion?: number } = {},
 ): Failure => ({ kind: 'Conflict', reason, message, ...extra });
+
+/**
+ * One changed field, as the audit event records it: the old and new value of a non-secret
+ * field; for a secret field only that it changed (`from`/`to` null, `secret: true`).
+ */
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+  secret: boolean;
+}
+
+/** A changed non-secret field (`undefined` is recorded as null). */
+export const fieldChange = (field: string, from: unknown, to: unknown): FieldChange => ({
+  field,
+  from: from ?? null,
+  to: to ?? null,
+  secret: false,
+});
+
+/** A changed secret field: that it changed, never its values. */
+export const secretFieldChange = (field: string): FieldChange => ({
+  field,
+  from: null,
+  to: null,
+  secret: true,
+});
+
+/** A mutation's success: what the service hands back, and what changed. */
+export interface MutationOutcome<Out> {
+  value: Out;
+  /** The field names the audit event records (or would record, in a dry run); empty: no-op. */
+  changedFields: string[];
+  /** Whether this was a dry run (nothing was kept). */
+  validateOnly: boolean;
+}

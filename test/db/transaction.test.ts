@@ -38,7 +38,7 @@ describe('a transaction’s callback', () => {
           await getOesConnection(database.db, tenantId, id); // the mistake
           return { ok: true as const, value: null };
         },
-        'updateOesConnection',
+        { name: 'updateOesConnection' },
       ),
     );
     expect(outcome).toEqual({

@@ -6,6 +6,7 @@ import { createHttpServer, type HttpServer } from '../../src/http.js';
 import { getHarness } from '../helpers/harness.js';
 import { appsWorld, REPLACE_ORG } from '../helpers/apps.js';
 import { dbWorld, keyPem, PATCH_DB } from '../helpers/databases.js';
+import { withMutationOptions } from '../helpers/mutations.js';
 
 /**
  * One unique canary per kind of secret (database password, SSL client key, App API key),
@@ -51,7 +52,7 @@ describe('secrets never leave the gateway', () => {
     const responses: string[] = [];
     const patch = (input: unknown, extra: Record<string, unknown> = {}) =>
       JSON.stringify({
-        query: PATCH_DB,
+        query: withMutationOptions(PATCH_DB),
         variables: { connectionId: db.connectionId, input, ...extra },
       });
     const replace = (input: unknown) =>
@@ -61,7 +62,31 @@ describe('secrets never leave the gateway', () => {
       });
     const pem = keyPem(canary.clientKey);
 
+    const dryCanary = {
+      password: `dry-pw-canary-${randomBytes(8).toString('hex')}`,
+      apiKey: `dry-api-canary-${randomBytes(8).toString('hex')}`,
+    };
     const requests = [
+      // dry runs (with and without a key) and idempotent calls, replayed and reused
+      patch(
+        { password: dryCanary.password, ssl: { clientKey: keyPem(dryCanary.password) } },
+        {
+          validateOnly: true,
+        },
+      ),
+      patch({ password: dryCanary.password }, { validateOnly: true, idempotencyKey: 'dry-1' }),
+      JSON.stringify({
+        query: withMutationOptions(REPLACE_ORG),
+        variables: {
+          organisationId: apps.tenantId,
+          connectionId: apps.connectionId,
+          input: { name: 'Ledgerly', data: { apiKey: dryCanary.apiKey } },
+          validateOnly: true,
+        },
+      }),
+      patch({ password: canary.password, port: 5433 }, { idempotencyKey: 'canary-1' }),
+      patch({ password: canary.password, port: 5433 }, { idempotencyKey: 'canary-1' }),
+      patch({ password: `${canary.password}x`, port: 5433 }, { idempotencyKey: 'canary-1' }),
       // valid: the secrets are stored
       patch({ password: canary.password, ssl: { clientKey: pem } }),
       replace({ name: 'Ledgerly', data: { apiKey: canary.apiKey } }),
@@ -97,7 +122,12 @@ describe('secrets never leave the gateway', () => {
       `{"variables": {"apiKey": "${canary.apiKey}"}, "query": `,
     ];
     for (const body of requests)
-      responses.push(await send(body, body.includes(canary.apiKey) ? apps.admin : db.admin));
+      responses.push(
+        await send(
+          body,
+          body.includes(canary.apiKey) || body.includes(dryCanary.apiKey) ? apps.admin : db.admin,
+        ),
+      );
 
     // The valid requests really stored the secrets (sealed).
     const { database, secrets, logs } = await getHarness();
@@ -129,7 +159,11 @@ describe('secrets never leave the gateway', () => {
       }),
     ).toBe(canary.apiKey);
 
-    const values = Object.values(canary);
+    const values = [...Object.values(canary), ...Object.values(dryCanary)];
+    // The dry runs ran to their end, and the idempotent call was replayed, then refused.
+    for (const r of responses.slice(0, 3)) expect(r).toContain('"validateOnly":true');
+    expect(responses[4]).toContain('"version":2');
+    expect(responses[5]).toContain('IDEMPOTENCY_KEY_REUSED');
     const allResponses = responses.join('\n');
     const allLogs = JSON.stringify(logs);
     const events = JSON.stringify(

@@ -16,6 +16,8 @@ export type ConflictReason =
   | 'ACTIVE_JOBS'
   /** The App of the connection has been deleted; the connection can no longer be replaced. */
   | 'APP_DELETED'
+  /** The idempotencyKey was used before (by the same caller, within 24 hours) with other arguments or another operation. */
+  | 'IDEMPOTENCY_KEY_REUSED'
   /** Another connection already has this name (in the tenant for databases, ignoring case; in the connector for connector connections). */
   | 'NAME_TAKEN'
   /** `expectedVersion` is not the current version (currentVersion says which is): somebody else changed the connection; reload and retry. */

@@ -12,9 +12,23 @@ import type { OrgConnectionRow } from '../../../db/tables/apps.js';
 import type { GatewayContext } from '../../context.js';
 import { sealingContext } from '../../crypto/sealed-columns.js';
 import type { SecretContext } from '../../crypto/secret-box.js';
-import { conflict, fail, invalidInput, ok, type Result } from '../../shared/result.js';
+import {
+  conflict,
+  fail,
+  fieldChange,
+  invalidInput,
+  ok,
+  secretFieldChange,
+  type Result,
+  type MutationOutcome,
+} from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
-import { runMutation } from '../mutation.js';
+import {
+  NOT_SEALED_IN_DRY_RUN,
+  runMutation,
+  wouldBeRow,
+  type MutationOptions,
+} from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
 import { ORG_CONNECTION_RESOURCE, toOrgConnection, type OrgConnection } from './model.js';
 import {
@@ -40,60 +54,81 @@ function apiKeyContext(tenantId: string, connectionId: string): SecretContext {
 export async function replaceOrgConnection(
   ctx: GatewayContext,
   args: ReplaceOrgConnectionArgs,
-): Promise<Result<OrgConnection>> {
-  const result = await runMutation(ctx, {
-    resourceType: ORG_CONNECTION_RESOURCE,
-    operation: 'replaceOrgConnection',
-    resourceId: args.connectionId,
-    tenantId: args.organisationId,
-    permissions: ['connections:write'],
-    validate: () => validateReplaceOrgConnection(args),
-    lock: (trx, [tenantId], cmd) => lockOrgConnection(trx, tenantId, cmd.connectionId),
-    expectedVersion: (cmd) => cmd.expectedVersion,
-    plan: async (trx, row, cmd) => {
-      const app = await shareLockApp(trx, row.tenant_id, row.app_id);
-      if (!app) throw new Error(`app ${row.app_id} of org connection ${row.id} is missing`);
-      if (app.deleted_at !== null) {
-        return fail(conflict('APP_DELETED', 'The App of this connection has been deleted.'));
-      }
-      const authConfig = apiKeyAuthConfig(
-        await authConfigsOfApp(trx, row.tenant_id, row.app_id),
-        row.auth_config_id,
-      );
-      if (!authConfig) {
-        return fail(
-          invalidInput([
-            {
-              path: ['input', 'data'],
-              code: 'UNSUPPORTED_AUTH_TYPE',
-              message: 'the App of this connection has no valid apikey auth config',
-            },
-          ]),
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<OrgConnection>>> {
+  return runMutation(
+    ctx,
+    {
+      resourceType: ORG_CONNECTION_RESOURCE,
+      operation: 'replaceOrgConnection',
+      resourceId: args.connectionId,
+      scope: { tenantId: args.organisationId },
+      arguments: args,
+      secretArguments: [['input', 'data', 'apiKey']],
+      permissions: ['connections:write'],
+      validate: () => validateReplaceOrgConnection(args),
+      lock: (trx, [tenantId], cmd) => lockOrgConnection(trx, tenantId, cmd.connectionId),
+      expectedVersion: (cmd) => cmd.expectedVersion,
+      plan: async (trx, row, cmd) => {
+        const app = await shareLockApp(trx, row.tenant_id, row.app_id);
+        if (!app) throw new Error(`app ${row.app_id} of org connection ${row.id} is missing`);
+        if (app.deleted_at !== null) {
+          return fail(conflict('APP_DELETED', 'The App of this connection has been deleted.'));
+        }
+        const authConfig = apiKeyAuthConfig(
+          await authConfigsOfApp(trx, row.tenant_id, row.app_id),
+          row.auth_config_id,
         );
-      }
+        if (!authConfig) {
+          return fail(
+            invalidInput([
+              {
+                path: ['input', 'data'],
+                code: 'UNSUPPORTED_AUTH_TYPE',
+                message: 'the App of this connection has no valid apikey auth config',
+              },
+            ]),
+          );
+        }
 
-      const secretContext = apiKeyContext(row.tenant_id, row.id);
-      const keyChanged = !storedKeyEquals(ctx, row, secretContext, cmd.apiKey);
-      const changes: OrgConnectionUpdate = {};
-      if (cmd.name !== row.name) changes.name = cmd.name;
-      if (keyChanged) {
-        changes.api_key_enc = ctx.secrets.seal(cmd.apiKey, secretContext);
-        changes.credential_id = randomUUID();
-      }
-      if (authConfig.id !== row.auth_config_id) changes.auth_config_id = authConfig.id;
-      const changedFields = [
-        ...(changes.name !== undefined ? ['name'] : []),
-        ...(keyChanged ? ['apiKey'] : []),
-        ...(changes.auth_config_id !== undefined ? ['authConfig'] : []),
-      ];
-      return ok({
-        changedFields,
-        write: (trx, version) =>
-          updateOrgConnection(trx, row.tenant_id, row.id, { ...changes, version }),
-      });
+        const secretContext = apiKeyContext(row.tenant_id, row.id);
+        const keyChanged = !storedKeyEquals(ctx, row, secretContext, cmd.apiKey);
+        const changes: OrgConnectionUpdate = {};
+        if (cmd.name !== row.name) changes.name = cmd.name;
+        // The new key is sealed only when written: a dry run never seals it.
+        if (keyChanged) changes.credential_id = randomUUID();
+        const sealedKey = () =>
+          keyChanged ? { api_key_enc: ctx.secrets.seal(cmd.apiKey, secretContext) } : {};
+        if (authConfig.id !== row.auth_config_id) changes.auth_config_id = authConfig.id;
+        const fieldChanges = [
+          ...(changes.name !== undefined ? [fieldChange('name', row.name, changes.name)] : []),
+          ...(keyChanged ? [secretFieldChange('apiKey')] : []),
+          ...(changes.auth_config_id !== undefined
+            ? [fieldChange('authConfig', row.auth_config_id, changes.auth_config_id)]
+            : []),
+        ];
+        return ok({
+          changes: fieldChanges,
+          write: (trx, version) =>
+            updateOrgConnection(trx, row.tenant_id, row.id, {
+              ...changes,
+              ...sealedKey(),
+              version,
+            }),
+          output: toOrgConnection,
+          preview: async (_trx, version) =>
+            toOrgConnection(
+              wouldBeRow(
+                row,
+                { ...changes, ...(keyChanged ? { api_key_enc: NOT_SEALED_IN_DRY_RUN } : {}) },
+                version,
+              ),
+            ),
+        });
+      },
     },
-  });
-  return result.ok ? ok(toOrgConnection(result.value)) : result;
+    options,
+  );
 }
 
 /**

@@ -1,10 +1,16 @@
 import { listAuditEvents } from '../../../db/queries/audit.js';
 import type { AuditEventRow } from '../../../db/tables/identity.js';
 import type { GatewayContext } from '../../context.js';
-import { ok, type Result } from '../../shared/result.js';
+import { fail, invalidInput, ok, type FieldChange, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import { LICENSED_RESOURCES } from '../licences.js';
-import { parsePage, readableTenants, toPage, type Page } from '../read-access.js';
+import {
+  authorizeTenantRead,
+  parsePage,
+  readableTenants,
+  toPage,
+  type Page,
+} from '../read-access.js';
 
 export interface AuditEvent {
   id: string;
@@ -15,6 +21,7 @@ export interface AuditEvent {
   resourceId: string;
   operation: string;
   changedFields: string[];
+  changes: FieldChange[];
   fromVersion: number;
   toVersion: number;
   requestId: string;
@@ -30,36 +37,82 @@ const toAuditEvent = (row: AuditEventRow): AuditEvent => ({
   resourceId: row.resource_id,
   operation: row.operation,
   changedFields: row.changed_fields,
+  changes: Array.isArray(row.changes) ? (row.changes as FieldChange[]) : [],
   fromVersion: row.from_version,
   toVersion: row.to_version,
   requestId: row.request_id,
   createdAt: row.created_at,
 });
 
+/** What `auditEvents` filters by; at least one of `resourceId` and `tenantId`. */
+export interface AuditEventQuery {
+  resourceId: string | null;
+  tenantId: string | null;
+  resourceType: string | null;
+  since: Date | null;
+  descending: boolean;
+}
+
 /**
- * A resource's audit trail, oldest first, from the tenants the caller may read; the events of
- * OES connections only from tenants that hold the OES licence (like every OES read).
+ * Audit events of one resource and/or one tenant, oldest (or newest) first, only from the
+ * tenants the caller may read: a named tenant it may not read is refused like any tenant
+ * read; a malformed or foreign resource id finds nothing. The events of OES connections come
+ * only from tenants that hold the OES licence (like every OES read).
  */
 export async function auditEventPage(
   ctx: GatewayContext,
-  resourceId: string,
+  query: AuditEventQuery,
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Result<Page<AuditEvent>>> {
-  const tenants = await readableTenants(ctx);
-  if (!tenants.ok) return tenants;
+  if (query.resourceId === null && query.tenantId === null) {
+    const principal = await ctx.principal();
+    if (!principal) {
+      return fail({ kind: 'Authentication', message: 'valid credentials are required' });
+    }
+    return fail(
+      invalidInput([
+        {
+          path: ['resourceId'],
+          code: 'REQUIRED',
+          message: 'give resourceId, tenantId or both',
+        },
+      ]),
+    );
+  }
+  let tenants: string[];
+  if (query.tenantId !== null) {
+    const access = await authorizeTenantRead(ctx, query.tenantId, ['tenantId']);
+    if (!access.ok) return access;
+    tenants = [query.tenantId];
+  } else {
+    const readable = await readableTenants(ctx);
+    if (!readable.ok) return readable;
+    tenants = readable.value;
+  }
   const page = parsePage(
     ctx,
-    { list: 'auditEvents', args: [resourceId.toLowerCase()] },
+    {
+      list: 'auditEvents',
+      args: [
+        query.resourceId?.toLowerCase() ?? null,
+        query.tenantId,
+        query.resourceType,
+        query.since?.toISOString() ?? null,
+        query.descending ? 'desc' : 'asc',
+      ],
+    },
     first,
     after,
   );
   if (!page.ok) return page;
-  if (!isUuid(resourceId)) return ok({ items: [], endCursor: null, hasNextPage: false });
+  if (query.resourceId !== null && !isUuid(query.resourceId)) {
+    return ok({ items: [], endCursor: null, hasNextPage: false });
+  }
   const rows = await listAuditEvents(
     ctx.db,
-    tenants.value,
-    resourceId.toLowerCase(),
+    tenants,
+    { ...query, resourceId: query.resourceId?.toLowerCase() ?? null },
     page.value,
     LICENSED_RESOURCES,
   );

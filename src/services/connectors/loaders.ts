@@ -17,6 +17,7 @@ import {
   toConnector,
   toConnectorConnection,
   toCredential,
+  type ConnectorConnection,
 } from './model.js';
 
 /**
@@ -51,6 +52,11 @@ export function createConnectorsLoaders(db: Kysely<Database>) {
       (row) => row.connection_id,
       (rows) => rows.map(toConnectionVariable),
     ),
+    /**
+     * Connections of this request's dry runs, by id, as they would be: a credential's
+     * `usages` shows these instead of the stored rows (which the dry run did not change).
+     */
+    wouldBeConnections: new Map<string, ConnectorConnection>(),
     /** Keyed by `(tenant, credential id)`: the connections that use the credential. */
     credentialUsages: tenantGroupLoader(
       (tenantId, ids) => credentialUsagesByCredentials(db, tenantId, ids),

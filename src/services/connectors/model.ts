@@ -26,6 +26,10 @@ export interface ConnectorConnection {
   version: number;
   createdAt: Date;
   updatedAt: Date;
+  /** The credential slots when they are not the stored ones: a dry run's would-be order. */
+  credentials?: ConnectionCredentials;
+  /** The variables when they are not the stored ones: a dry run's would-be list. */
+  variables?: ConnectionVariable[];
 }
 
 export type CredentialKind = 'action' | 'trigger';

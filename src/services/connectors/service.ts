@@ -13,12 +13,23 @@ import {
   slotsOfConnection,
   updateConnectionSlots,
   updateConnectorConnection as writeConnectorConnection,
+  type ConnectionSlotRow,
 } from '../../../db/queries/connectors.js';
 import type { ConnectorConnectionRow } from '../../../db/tables/connectors.js';
 import type { GatewayContext } from '../../context.js';
-import { conflict, fail, invalidInput, notFound, ok, type Result } from '../../shared/result.js';
+import {
+  conflict,
+  fail,
+  fieldChange,
+  invalidInput,
+  notFound,
+  ok,
+  type FieldChange,
+  type Result,
+  type MutationOutcome,
+} from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
-import { runMutation, type Change } from '../mutation.js';
+import { runMutation, wouldBeRow, type Change, type MutationOptions } from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
 import {
   planCredentialOrder,
@@ -28,7 +39,12 @@ import {
   type UpdateConnectorConnectionArgs,
   type UpdateConnectorConnectionCommand,
 } from './rules.js';
-import { toConnectorConnection, type ConnectorConnection } from './model.js';
+import {
+  toConnectionCredentials,
+  toConnectorConnection,
+  type ConnectionCredentials,
+  type ConnectorConnection,
+} from './model.js';
 
 /**
  * Renames a connector connection, reorders its action and trigger credentials and switches
@@ -40,27 +56,31 @@ import { toConnectorConnection, type ConnectorConnection } from './model.js';
 export async function updateConnectorConnection(
   ctx: GatewayContext,
   args: UpdateConnectorConnectionArgs,
-): Promise<Result<ConnectorConnection>> {
-  const result = await runMutation<ConnectorConnectionRow, UpdateConnectorConnectionCommand>(ctx, {
-    resourceType: 'ConnectorConnection',
-    operation: 'updateConnectorConnection',
-    resourceId: args.connectionId,
-    tenantId: args.organisationId,
-    permissions: ['connections:write'],
-    validate: () => validateUpdateConnectorConnection(args),
-    lock: (trx, [tenantId], cmd) =>
-      lockConnectorConnection(trx, tenantId, cmd.connectorId, cmd.connectionId),
-    notFound: async (trx, [tenantId], cmd) =>
-      (await connectorExists(trx, tenantId, cmd.connectorId))
-        ? notFound('ConnectorConnection', args.connectionId)
-        : notFound('Connector', args.connectorId),
-    expectedVersion: (cmd) => cmd.expectedVersion,
-    plan: planUpdate,
-  });
-  if (!result.ok) return result;
-  const connection = toConnectorConnection(result.value);
-  forgetConnection(ctx, connection);
-  return ok(connection);
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<ConnectorConnection>>> {
+  const result = await runMutation(
+    ctx,
+    {
+      resourceType: 'ConnectorConnection',
+      operation: 'updateConnectorConnection',
+      resourceId: args.connectionId,
+      scope: { tenantId: args.organisationId },
+      arguments: args,
+      permissions: ['connections:write'],
+      validate: () => validateUpdateConnectorConnection(args),
+      lock: (trx, [tenantId], cmd) =>
+        lockConnectorConnection(trx, tenantId, cmd.connectorId, cmd.connectionId),
+      notFound: async (trx, [tenantId], cmd) =>
+        (await connectorExists(trx, tenantId, cmd.connectorId))
+          ? notFound('ConnectorConnection', args.connectionId)
+          : notFound('Connector', args.connectorId),
+      expectedVersion: (cmd) => cmd.expectedVersion,
+      plan: planUpdate,
+    },
+    options,
+  );
+  if (result.ok) forgetConnection(ctx, result.value.value, result.value.validateOnly);
+  return result;
 }
 
 /**
@@ -73,12 +93,13 @@ async function planUpdate(
   trx: Transaction<Database>,
   row: ConnectorConnectionRow,
   cmd: UpdateConnectorConnectionCommand,
-): Promise<Result<Change<ConnectorConnectionRow>>> {
-  const changedFields: string[] = [];
+): Promise<Result<Change<ConnectorConnectionRow, ConnectorConnection>>> {
+  const changes: FieldChange[] = [];
 
   let slotUpdates: SlotUpdate[] = [];
+  let slots: ConnectionSlotRow[] = [];
   if (cmd.credentials) {
-    const slots = await slotsOfConnection(trx, row.tenant_id, row.id);
+    slots = await slotsOfConnection(trx, row.tenant_id, row.id);
     const requestedConfigIds = [...cmd.credentials.action, ...cmd.credentials.trigger].map(
       (s) => s.authSchemeConfigId,
     );
@@ -108,23 +129,37 @@ async function planUpdate(
         conflict('NAME_TAKEN', 'Another connection of this connector already has this name.'),
       );
     }
-    changedFields.push('name');
+    changes.push(fieldChange('name', row.name, cmd.name));
   }
-  if (slotUpdates.length > 0) changedFields.push('credentials');
+  if (slotUpdates.length > 0) {
+    changes.push(
+      fieldChange(
+        'credentials',
+        slotOrder(slots),
+        slotOrder(reorderedSlotRows(slots, slotUpdates)),
+      ),
+    );
+  }
 
   const variables = cmd.variables;
+  let variablesChange = false;
   if (variables) {
     const current = await connectionVariablesByConnections(trx, row.tenant_id, [row.id]);
-    if (!sameVariables(current, variables)) changedFields.push('variables');
+    variablesChange = !sameVariables(current, variables);
+    if (variablesChange) {
+      const asList = (list: readonly { name: string; value: string }[]) =>
+        list.map((v) => ({ name: v.name, value: v.value }));
+      changes.push(fieldChange('variables', asList(current), asList(variables)));
+    }
   }
 
   return ok({
-    changedFields,
+    changes,
     write: async (trx, version) => {
       if (slotUpdates.length > 0) {
         await updateConnectionSlots(trx, row.tenant_id, row.id, slotUpdates);
       }
-      if (variables && changedFields.includes('variables')) {
+      if (variables && variablesChange) {
         await replaceConnectionVariables(trx, row.tenant_id, row.id, variables);
       }
       return writeConnectorConnection(trx, row.tenant_id, row.id, {
@@ -132,16 +167,64 @@ async function planUpdate(
         version,
       });
     },
+    output: toConnectorConnection,
+    // Credentials and variables are the connection's own: the would-be lists, where they change.
+    preview: async (_trx, version) => {
+      const name = rename ? { name: cmd.name } : {};
+      const connection = toConnectorConnection(wouldBeRow(row, name, version));
+      if (slotUpdates.length > 0) connection.credentials = reorderedSlots(slots, slotUpdates);
+      if (variables && variablesChange) connection.variables = variables;
+      return connection;
+    },
   });
+}
+
+/** The slots as `updateConnectionSlots` would leave them, each kind in its new order. */
+function reorderedSlots(
+  slots: readonly ConnectionSlotRow[],
+  updates: readonly SlotUpdate[],
+): ConnectionCredentials {
+  return toConnectionCredentials(reorderedSlotRows(slots, updates));
+}
+
+function reorderedSlotRows(
+  slots: readonly ConnectionSlotRow[],
+  updates: readonly SlotUpdate[],
+): ConnectionSlotRow[] {
+  const byId = new Map(updates.map((u) => [u.id, u]));
+  const moved = slots.map((slot) => {
+    const update = byId.get(slot.id);
+    return update
+      ? { ...slot, position: update.position, auth_scheme_config_id: update.authSchemeConfigId }
+      : slot;
+  });
+  return moved.sort((a, b) => a.position - b.position);
+}
+
+/** A credential list as the audit records it: per kind, the slots in order with their configs. */
+function slotOrder(slots: readonly ConnectionSlotRow[]) {
+  const { action, trigger } = toConnectionCredentials(slots);
+  const entries = (list: typeof action) =>
+    list.map((s) => ({ id: s.id, authSchemeConfigId: s.authSchemeConfigId }));
+  return { action: entries(action), trigger: entries(trigger) };
 }
 
 /**
  * Drops what this request's loaders may hold about a connection that just changed (a request
- * can run several mutations), and primes the connection itself.
+ * can run several mutations), and primes the connection itself; after a dry run, remembers
+ * the would-be connection for the credentials' `usages`.
  */
-function forgetConnection(ctx: GatewayContext, connection: ConnectorConnection): void {
+function forgetConnection(
+  ctx: GatewayContext,
+  connection: ConnectorConnection,
+  wouldBe: boolean,
+): void {
   const key = { tenantId: connection.organisationId, id: connection.id };
-  ctx.loaders.connectorConnection.clear(key).prime(key, connection);
+  if (wouldBe) ctx.loaders.wouldBeConnections.set(connection.id, connection);
+  else ctx.loaders.wouldBeConnections.delete(connection.id);
+  // Only the connection's own scalar fields are primed (a dry run's lists stay on it).
+  const { credentials: _credentials, variables: _variables, ...stored } = connection;
+  ctx.loaders.connectorConnection.clear(key).prime(key, stored);
   ctx.loaders.connectionCredentials.clear(key);
   ctx.loaders.connectionVariables.clear(key);
   ctx.loaders.credentialUsages.clearAll();

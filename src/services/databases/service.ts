@@ -13,9 +13,25 @@ import type { DatabaseConnectionRow } from '../../../db/tables/databases.js';
 import type { GatewayContext } from '../../context.js';
 import { sealingContext } from '../../crypto/sealed-columns.js';
 import type { SecretContext } from '../../crypto/secret-box.js';
-import { conflict, fail, ok, type Result } from '../../shared/result.js';
+import {
+  conflict,
+  fail,
+  fieldChange,
+  ok,
+  secretFieldChange,
+  type FieldChange,
+  type Result,
+  type MutationOutcome,
+} from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
-import { runMutation, type Change } from '../mutation.js';
+import {
+  CALLER_TENANTS,
+  NOT_SEALED_IN_DRY_RUN,
+  runMutation,
+  wouldBeRow,
+  type Change,
+  type MutationOptions,
+} from '../mutation.js';
 import {
   authorizeTenantRead,
   parsePage,
@@ -62,42 +78,65 @@ const secretContext = (
 export async function patchDatabaseConnection(
   ctx: GatewayContext,
   args: PatchDatabaseConnectionArgs,
-): Promise<Result<DatabaseConnection>> {
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<DatabaseConnection>>> {
   try {
-    const result = await runMutation(ctx, {
-      resourceType: DATABASE_CONNECTION,
-      operation: 'patchDatabaseConnection',
-      resourceId: args.connectionId,
-      permissions: ['connections:write'],
-      validate: () => validatePatchDatabaseConnection(args),
-      lock: (trx, tenantIds, cmd) => lockDatabaseConnection(trx, tenantIds, cmd.connectionId),
-      expectedVersion: (cmd) => cmd.expectedVersion,
-      plan: async (trx, row, cmd): Promise<Result<Change<DatabaseConnectionRow>>> => {
-        const activeJobIds = await activeJobIdsOfConnection(trx, row.tenant_id, row.id);
-        if (activeJobIds.length > 0) {
-          return fail(
-            conflict(
-              'ACTIVE_JOBS',
-              `The connection is used by ${activeJobIds.length} queued or running job(s).`,
-              { activeJobIds },
-            ),
-          );
-        }
-        if (cmd.name !== undefined && cmd.name !== row.name) {
-          await lockConnectionName(trx, row.tenant_id, cmd.name);
-          if (await connectionNamedLike(trx, row.tenant_id, cmd.name, row.id)) {
-            return fail(nameTaken());
+    return await runMutation(
+      ctx,
+      {
+        resourceType: DATABASE_CONNECTION,
+        operation: 'patchDatabaseConnection',
+        resourceId: args.connectionId,
+        scope: CALLER_TENANTS,
+        arguments: args,
+        secretArguments: [
+          ['input', 'password'],
+          ['input', 'ssl', 'clientKey'],
+        ],
+        permissions: ['connections:write'],
+        validate: () => validatePatchDatabaseConnection(args),
+        lock: (trx, tenantIds, cmd) => lockDatabaseConnection(trx, tenantIds, cmd.connectionId),
+        expectedVersion: (cmd) => cmd.expectedVersion,
+        plan: async (
+          trx,
+          row,
+          cmd,
+        ): Promise<Result<Change<DatabaseConnectionRow, DatabaseConnection>>> => {
+          const activeJobIds = await activeJobIdsOfConnection(trx, row.tenant_id, row.id);
+          if (activeJobIds.length > 0) {
+            return fail(
+              conflict(
+                'ACTIVE_JOBS',
+                `The connection is used by ${activeJobIds.length} queued or running job(s).`,
+                { activeJobIds },
+              ),
+            );
           }
-        }
-        const { changes, changedFields } = diff(ctx, row, cmd);
-        return ok({
-          changedFields,
-          write: (t, version) =>
-            updateDatabaseConnection(t, row.tenant_id, row.id, { ...changes, version }),
-        });
+          if (cmd.name !== undefined && cmd.name !== row.name) {
+            await lockConnectionName(trx, row.tenant_id, cmd.name);
+            if (await connectionNamedLike(trx, row.tenant_id, cmd.name, row.id)) {
+              return fail(nameTaken());
+            }
+          }
+          const { changes, secrets, fieldChanges } = diff(ctx, row, cmd);
+          return ok({
+            changes: fieldChanges,
+            write: (t, version) =>
+              updateDatabaseConnection(t, row.tenant_id, row.id, {
+                ...changes,
+                ...sealSecrets(ctx, secrets),
+                version,
+              }),
+            output: toDatabaseConnection,
+            preview: async (_trx, version) =>
+              toDatabaseConnection(
+                wouldBeRow(row, { ...asStored(changes), ...unsealedSecrets(secrets) }, version),
+              ),
+          });
+        },
       },
-    });
-    return result.ok ? ok(toDatabaseConnection(result.value)) : result;
+      options,
+    );
   } catch (error) {
     // A writer that does not take the name lock (e.g. a direct insert) can still win the race;
     // the unique index then refuses our write. The transaction is already rolled back here.
@@ -109,24 +148,68 @@ export async function patchDatabaseConnection(
 const nameTaken = () =>
   conflict('NAME_TAKEN', 'Another database connection of this tenant already has this name.');
 
+/** A secret column's new value, in clear until it is written (and sealed) or previewed. */
+type SecretColumns = Partial<
+  Record<'password_enc' | 'ssl_client_key_enc', { value: string | null; context: SecretContext }>
+>;
+
+/** Seals the secrets a write stores (a dry run never calls this). */
+function sealSecrets(ctx: GatewayContext, secrets: SecretColumns): DatabaseConnectionUpdate {
+  const sealed: DatabaseConnectionUpdate = {};
+  for (const [column, secret] of Object.entries(secrets) as [
+    keyof SecretColumns,
+    SecretColumns[keyof SecretColumns],
+  ][]) {
+    if (secret)
+      sealed[column] =
+        secret.value === null ? null : ctx.secrets.seal(secret.value, secret.context);
+  }
+  return sealed;
+}
+
+/** Changed columns as a read returns them (the JSON columns are written as JSON text). */
+function asStored(changes: DatabaseConnectionUpdate): Partial<DatabaseConnectionRow> {
+  const { ssl, metadata, updated_at: _written, ...columns } = changes;
+  const parsed: Partial<DatabaseConnectionRow> = { ...columns };
+  if (ssl !== undefined) parsed.ssl = typeof ssl === 'string' ? JSON.parse(ssl) : ssl;
+  if (metadata !== undefined) {
+    parsed.metadata = typeof metadata === 'string' ? JSON.parse(metadata) : metadata;
+  }
+  return parsed;
+}
+
+/** The secret columns of a would-be row: set or cleared, never sealed. */
+function unsealedSecrets(secrets: SecretColumns): Partial<DatabaseConnectionRow> {
+  const columns: Partial<DatabaseConnectionRow> = {};
+  for (const [column, secret] of Object.entries(secrets) as [
+    keyof SecretColumns,
+    SecretColumns[keyof SecretColumns],
+  ][]) {
+    if (secret) columns[column] = secret.value === null ? null : NOT_SEALED_IN_DRY_RUN;
+  }
+  return columns;
+}
+
 /**
  * The columns a checked command changes, and their field names for the audit event, in the
- * input's field order. A secret is opened only to learn whether a replacement differs.
+ * input's field order. A secret is compared with the stored one (opened only to learn whether
+ * a replacement differs) and handed back in clear, to be sealed only when written.
  */
 function diff(
   ctx: GatewayContext,
   row: DatabaseConnectionRow,
   cmd: PatchDatabaseConnectionCommand,
-): { changes: DatabaseConnectionUpdate; changedFields: string[] } {
+): { changes: DatabaseConnectionUpdate; secrets: SecretColumns; fieldChanges: FieldChange[] } {
   const changes: DatabaseConnectionUpdate = {};
-  const changedFields: string[] = [];
-  const set = <K extends keyof DatabaseConnectionUpdate>(
+  const secrets: SecretColumns = {};
+  const fieldChanges: FieldChange[] = [];
+  const set = <K extends keyof DatabaseConnectionUpdate & keyof DatabaseConnectionRow>(
     field: string,
     column: K,
     value: DatabaseConnectionUpdate[K],
   ) => {
     changes[column] = value;
-    changedFields.push(field);
+    fieldChanges.push(fieldChange(field, row[column], value));
   };
 
   if (cmd.name !== undefined && cmd.name !== row.name) set('name', 'name', cmd.name);
@@ -145,7 +228,10 @@ function diff(
     cmd.password,
     secretContext(row, 'password_enc'),
   );
-  if (password) set('password', 'password_enc', password.sealed);
+  if (password) {
+    secrets.password_enc = password;
+    fieldChanges.push(secretFieldChange('password'));
+  }
   if (cmd.schema !== undefined && cmd.schema !== row.schema) set('schema', 'schema', cmd.schema);
 
   if (cmd.ssl !== undefined) {
@@ -166,32 +252,41 @@ function diff(
     );
     if (!sameSsl(stored, next) || key) {
       changes.ssl = Object.keys(next).length > 0 ? JSON.stringify(canonicalSsl(next)) : null;
-      if (key) changes.ssl_client_key_enc = key.sealed;
-      changedFields.push('ssl');
+      if (key) secrets.ssl_client_key_enc = key;
+      // The non-secret parts, and whether a client key is set (never the key).
+      const hasClientKey = key ? key.value !== null : row.ssl_client_key_enc !== null;
+      fieldChanges.push(
+        fieldChange(
+          'ssl',
+          { ...canonicalSsl(stored), hasClientKey: row.ssl_client_key_enc !== null },
+          { ...canonicalSsl(next), hasClientKey },
+        ),
+      );
     }
   }
 
   if (cmd.metadata !== undefined && !sameMap(readStoredMetadata(row.metadata), cmd.metadata)) {
-    set('metadata', 'metadata', JSON.stringify(cmd.metadata));
+    changes.metadata = JSON.stringify(cmd.metadata);
+    fieldChanges.push(fieldChange('metadata', readStoredMetadata(row.metadata), cmd.metadata));
   }
-  return { changes, changedFields };
+  return { changes, secrets, fieldChanges };
 }
 
 /**
  * What a tri-state secret input does to a sealed column: `undefined` (no change) when the
  * input is absent, clears an already empty secret, or equals the stored secret; otherwise
- * the new sealed value (or null to clear).
+ * the new value in clear (or null to clear), with the context to seal it under.
  */
 function secretChange(
   ctx: GatewayContext,
   sealed: string | null,
   next: string | null | undefined,
   context: SecretContext,
-): { sealed: string | null } | undefined {
+): { value: string | null; context: SecretContext } | undefined {
   if (next === undefined) return undefined;
-  if (next === null) return sealed === null ? undefined : { sealed: null };
+  if (next === null) return sealed === null ? undefined : { value: null, context };
   if (sealed !== null && ctx.secrets.compare(sealed, next, context) === 'same') return undefined;
-  return { sealed: ctx.secrets.seal(next, context) };
+  return { value: next, context };
 }
 
 const SSL_PARTS = ['enabled', 'mode', 'caCertificate', 'clientCertificate'] as const;

@@ -3,6 +3,7 @@ import type { Database } from '../../../db/database.js';
 import {
   appendConnectionClient,
   bumpNexusConnection,
+  connectionClientsByConnections,
   getConnectionClient,
   getNexusClient,
   getNexusConnection,
@@ -14,9 +15,17 @@ import {
 import type { NexusClientRow, NexusConnectionRow } from '../../../db/tables/nexus.js';
 import { hasPermission, type Permission, type Principal } from '../../auth/principal.js';
 import type { GatewayContext } from '../../context.js';
-import { fail, notFound, ok, type Failure, type Result } from '../../shared/result.js';
+import {
+  fail,
+  fieldChange,
+  notFound,
+  ok,
+  type Failure,
+  type Result,
+  type MutationOutcome,
+} from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
-import { runMutation } from '../mutation.js';
+import { runMutation, wouldBeRow, type MutationOptions } from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
 import {
   validateSetConnectionClientEnabled,
@@ -38,6 +47,8 @@ export interface NexusConnection {
   version: number;
   createdAt: Date;
   updatedAt: Date;
+  /** The client list when it is not the stored one: a dry run's would-be list. */
+  clients?: ConnectionClient[];
 }
 
 /** A client of a tenant (an application that uses the tenant's connections). */
@@ -88,60 +99,91 @@ export function toConnectionClient(row: NexusConnectionClientView): ConnectionCl
 export async function setConnectionClientEnabled(
   ctx: GatewayContext,
   args: SetConnectionClientEnabledArgs,
-): Promise<Result<ConnectionClientEnabled>> {
-  // `plan` reads the client inside the transaction; the payload reports what it found.
-  let planned: { client: NexusClient; enabled: boolean } | undefined;
-  const result = await runMutation(ctx, {
-    resourceType: NEXUS_CONNECTION,
-    operation: 'setConnectionClientEnabled',
-    resourceId: args.connectionId,
-    tenantId: args.tenantId,
-    permissions: CLIENT_WRITE_PERMISSIONS,
-    authorize: authorizeClientWrite,
-    validate: () => validateSetConnectionClientEnabled(args),
-    lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
-    expectedVersion: (cmd) => cmd.expectedVersion,
-    plan: async (trx, row, cmd) => {
-      // The client row is read FOR SHARE: the permission was decided before the transaction,
-      // and a decision by ownership is made again on this row, so an ownership change that
-      // committed in between is seen and none (nor a delete) can commit before this write.
-      const principal = await ctx.principal();
-      const client = await getNexusClient(trx, row.tenant_id, cmd.clientId, 'share');
-      const denied = principal
-        ? decideClientWrite(principal, row.tenant_id, client)
-        : clientWriteDenied();
-      if (denied) return fail(denied);
-      if (!client) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
-      planned = { client: { id: client.id, name: client.name }, enabled: cmd.enabled };
-      // Under the connection's FOR UPDATE lock: a concurrent call on this connection has
-      // either committed its entry (and READ COMMITTED shows it here) or not begun.
-      const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
-      const current = entry?.enabled ?? false;
-      if (current === cmd.enabled) return ok({ changedFields: [], write: async () => row });
-      return ok({
-        changedFields: ['clients'],
-        write: async (trx, version) => {
-          if (entry) {
-            await writeConnectionClientEnabled(
-              trx,
-              row.tenant_id,
-              row.id,
-              cmd.clientId,
-              cmd.enabled,
-            );
-          } else {
-            await appendConnectionClient(trx, row.tenant_id, row.id, cmd.clientId, cmd.enabled);
-          }
-          return bumpNexusConnection(trx, row.tenant_id, row.id, version);
-        },
-      });
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<ConnectionClientEnabled>>> {
+  const result = await runMutation(
+    ctx,
+    {
+      resourceType: NEXUS_CONNECTION,
+      operation: 'setConnectionClientEnabled',
+      resourceId: args.connectionId,
+      scope: { tenantId: args.tenantId },
+      arguments: args,
+      permissions: CLIENT_WRITE_PERMISSIONS,
+      authorize: authorizeClientWrite,
+      validate: () => validateSetConnectionClientEnabled(args),
+      lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
+      expectedVersion: (cmd) => cmd.expectedVersion,
+      plan: async (trx, row, cmd) => {
+        // The client row is read FOR SHARE: the permission was decided before the transaction,
+        // and a decision by ownership is made again on this row, so an ownership change that
+        // committed in between is seen and none (nor a delete) can commit before this write.
+        const principal = await ctx.principal();
+        const client = await getNexusClient(trx, row.tenant_id, cmd.clientId, 'share');
+        const denied = principal
+          ? decideClientWrite(principal, row.tenant_id, client)
+          : clientWriteDenied();
+        if (denied) return fail(denied);
+        if (!client) return fail(notFound(NEXUS_CLIENT, cmd.clientId));
+        // Under the connection's FOR UPDATE lock: a concurrent call on this connection has
+        // either committed its entry (and READ COMMITTED shows it here) or not begun.
+        const entry = await getConnectionClient(trx, row.tenant_id, row.id, cmd.clientId);
+        const current = entry?.enabled ?? false;
+        // The payload reports the client this plan found, with its state after the call.
+        const output = (stored: NexusConnectionRow): ConnectionClientEnabled => ({
+          connection: toNexusConnection(stored),
+          client: { id: client.id, name: client.name },
+          enabled: cmd.enabled,
+        });
+        if (current === cmd.enabled) {
+          const unchanged = async () => output(row);
+          return ok({ changes: [], write: async () => row, output, preview: unchanged });
+        }
+        return ok({
+          output,
+          // The list's change, told by the one entry it changes (or adds).
+          changes: [
+            fieldChange(
+              'clients',
+              { clientId: cmd.clientId, enabled: entry ? entry.enabled : null },
+              { clientId: cmd.clientId, enabled: cmd.enabled },
+            ),
+          ],
+          write: async (trx, version) => {
+            if (entry) {
+              await writeConnectionClientEnabled(
+                trx,
+                row.tenant_id,
+                row.id,
+                cmd.clientId,
+                cmd.enabled,
+              );
+            } else {
+              await appendConnectionClient(trx, row.tenant_id, row.id, cmd.clientId, cmd.enabled);
+            }
+            return bumpNexusConnection(trx, row.tenant_id, row.id, version);
+          },
+          // The would-be list is the connection's own: read in the transaction, changed here.
+          preview: async (trx, version) => {
+            const stored = await connectionClientsByConnections(trx, row.tenant_id, [row.id]);
+            const clients = stored.map(toConnectionClient);
+            const target = clients.find((c) => c.client.id === cmd.clientId);
+            if (target) target.enabled = cmd.enabled;
+            else
+              clients.push({ client: { id: client.id, name: client.name }, enabled: cmd.enabled });
+            const value = output(wouldBeRow(row, {}, version));
+            return { ...value, connection: { ...value.connection, clients } };
+          },
+        });
+      },
     },
-  });
-  if (!result.ok) return result;
-  if (!planned) throw new Error('setConnectionClientEnabled succeeded without a plan');
-  const connection = toNexusConnection(result.value);
-  ctx.loaders.nexusConnectionClients.clear({ tenantId: connection.tenantId, id: connection.id });
-  return ok({ connection, client: planned.client, enabled: planned.enabled });
+    options,
+  );
+  if (result.ok) {
+    const { connection } = result.value.value;
+    ctx.loaders.nexusConnectionClients.clear({ tenantId: connection.tenantId, id: connection.id });
+  }
+  return result;
 }
 
 /**
@@ -222,6 +264,7 @@ export async function connectionClients(
   ctx: GatewayContext,
   connection: NexusConnection,
 ): Promise<ConnectionClient[]> {
+  if (connection.clients) return connection.clients;
   const rows = await ctx.loaders.nexusConnectionClients.load({
     tenantId: connection.tenantId,
     id: connection.id,

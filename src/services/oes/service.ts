@@ -6,10 +6,10 @@ import {
 } from '../../../db/queries/oes.js';
 import type { OesConnectionUpdate } from '../../../db/tables/oes.js';
 import type { GatewayContext } from '../../context.js';
-import { ok, type Result } from '../../shared/result.js';
+import { fieldChange, ok, type Result, type MutationOutcome } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import { OES_CONNECTION, OES_ENTITLEMENT } from '../licences.js';
-import { runMutation } from '../mutation.js';
+import { runMutation, wouldBeRow, type MutationOptions } from '../mutation.js';
 import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
 import { toOesConnection, type OesConnection } from './model.js';
 import { validateUpdateOesConnection, type UpdateOesConnectionArgs } from './rules.js';
@@ -21,29 +21,38 @@ import { validateUpdateOesConnection, type UpdateOesConnectionArgs } from './rul
 export async function updateOesConnection(
   ctx: GatewayContext,
   args: UpdateOesConnectionArgs,
-): Promise<Result<OesConnection>> {
-  const result = await runMutation(ctx, {
-    resourceType: OES_CONNECTION,
-    operation: 'updateOesConnection',
-    resourceId: args.connectionId,
-    tenantId: args.enterpriseId,
-    permissions: ['connections:write'],
-    entitlement: OES_ENTITLEMENT,
-    validate: () => validateUpdateOesConnection(args),
-    lock: (trx, [tenantId], cmd) => lockOesConnection(trx, tenantId, cmd.connectionId),
-    expectedVersion: (cmd) => cmd.expectedVersion,
-    plan: async (_trx, row, cmd) => {
-      const changes: OesConnectionUpdate = {};
-      if (cmd.name !== undefined && cmd.name !== row.name) changes.name = cmd.name;
-      if (cmd.active !== undefined && cmd.active !== row.active) changes.active = cmd.active;
-      return ok({
-        changedFields: Object.keys(changes),
-        write: (trx, version) =>
-          writeOesConnection(trx, row.tenant_id, row.id, { ...changes, version }),
-      });
+  options: MutationOptions = {},
+): Promise<Result<MutationOutcome<OesConnection>>> {
+  return runMutation(
+    ctx,
+    {
+      resourceType: OES_CONNECTION,
+      operation: 'updateOesConnection',
+      resourceId: args.connectionId,
+      scope: { tenantId: args.enterpriseId },
+      arguments: args,
+      permissions: ['connections:write'],
+      entitlement: OES_ENTITLEMENT,
+      validate: () => validateUpdateOesConnection(args),
+      lock: (trx, [tenantId], cmd) => lockOesConnection(trx, tenantId, cmd.connectionId),
+      expectedVersion: (cmd) => cmd.expectedVersion,
+      plan: async (_trx, row, cmd) => {
+        const changes: OesConnectionUpdate = {};
+        if (cmd.name !== undefined && cmd.name !== row.name) changes.name = cmd.name;
+        if (cmd.active !== undefined && cmd.active !== row.active) changes.active = cmd.active;
+        return ok({
+          changes: (Object.keys(changes) as (keyof typeof changes)[]).map((field) =>
+            fieldChange(field, row[field as 'name' | 'active'], changes[field]),
+          ),
+          write: (trx, version) =>
+            writeOesConnection(trx, row.tenant_id, row.id, { ...changes, version }),
+          output: toOesConnection,
+          preview: async (_trx, version) => toOesConnection(wouldBeRow(row, changes, version)),
+        });
+      },
     },
-  });
-  return result.ok ? ok(toOesConnection(result.value)) : result;
+    options,
+  );
 }
 
 export async function oesConnectionPage(
