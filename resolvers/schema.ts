@@ -15,6 +15,16 @@ export async function buildGatewaySchema(): Promise<GraphQLSchema> {
     resolvers,
     validate: false,
     emitSchemaFile: false,
+    // type-graphql insists on a PubSub once a @Subscription exists; ours has its own
+    // `subscribe` (the change feed) and never publishes through type-graphql.
+    pubSub: {
+      publish: () => {
+        throw new Error('the gateway publishes changes through the database, not PubSub');
+      },
+      subscribe: () => {
+        throw new Error('the gateway subscribes to changes through the change feed');
+      },
+    },
   });
   callResolversDirectly(schema);
   return schema;

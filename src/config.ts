@@ -25,6 +25,10 @@ export interface Config {
   shutdownGraceMs: number;
   shutdownAnnounceMs: number;
   executor: 'graphql-jit' | 'graphql-js';
+  /** Safety-net poll of the change feed while anybody subscribes. */
+  changesPollMs: number;
+  /** How often an open WebSocket's credentials are checked again. */
+  credentialsRecheckMs: number;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     shutdownAnnounceMs: int('SHUTDOWN_ANNOUNCE_MS', 1_000, 0, 600_000),
     executor: executor as Config['executor'],
+    changesPollMs: int('CHANGES_POLL_MS', 1_000, 50, 60_000),
+    credentialsRecheckMs: int('CREDENTIALS_RECHECK_MS', 30_000, 100, 60_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -57,6 +57,11 @@ async function main(): Promise<void> {
     jwtSecret: config.jwtSecret,
     jwtPublicKey: config.jwtPublicKey,
     executor: config.executor,
+    listen: database.listen,
+    changes: {
+      pollMs: config.changesPollMs,
+      credentialsRecheckMs: config.credentialsRecheckMs,
+    },
   });
   const http = createHttpServer({ gateway, logger, ping: database.ping });
   await new Promise<void>((resolve) => http.server.listen(config.port, config.host, resolve));

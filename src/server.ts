@@ -7,14 +7,19 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { getVariableValues, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
+import type { Db } from '../db/connect.js';
 import type { Database } from '../db/database.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createJwtVerifier } from './auth/jwt.js';
+import { CursorCodec } from './changes/cursor.js';
+import { ChangeFeed } from './changes/feed.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { classifyError, formatGatewayError } from './errors.js';
 import { jitExecutor } from './executor.js';
+import { MAX_BODY_BYTES } from './http.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
+import { createLiveServer, type LiveServer } from './live.js';
 import type { Logger } from './logger.js';
 
 export interface GatewayOptions {
@@ -26,6 +31,10 @@ export interface GatewayOptions {
   jwtPublicKey?: string;
   /** `graphql-jit` (default) compiles each document once; `graphql-js` interprets it. */
   executor?: 'graphql-jit' | 'graphql-js';
+  /** The database's LISTEN (`Db.listen`); without it the change feed only polls. */
+  listen?: Db['listen'];
+  /** Live changes: safety-net poll, per-subscriber buffer bound, credential recheck interval. */
+  changes?: { pollMs?: number; bufferLimit?: number; credentialsRecheckMs?: number };
 }
 
 export interface Gateway {
@@ -33,6 +42,10 @@ export interface Gateway {
   schema: GraphQLSchema;
   /** Builds one request's context (the caller is authenticated on first use). */
   contextFor(request: { authorization?: string; requestId?: string }): Promise<GatewayContext>;
+  /** The process's feed of committed changes (`connectionChanges`). */
+  changes: ChangeFeed;
+  /** GraphQL over WebSocket; `http.ts` hands it the upgrade requests for `/graphql`. */
+  live: LiveServer;
 }
 
 /**
@@ -47,6 +60,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     secrets: new SecretBox(options.secretKeys),
     jwt: createJwtVerifier({ secret: options.jwtSecret, publicKeyPem: options.jwtPublicKey }),
   };
+  const contextFor = async (request: { authorization?: string; requestId?: string }) =>
+    createContext(deps, request);
+  const changes = new ChangeFeed({
+    db: options.db,
+    listen: options.listen,
+    cursors: new CursorCodec(options.secretKeys),
+    logger: options.logger,
+    pollMs: options.changes?.pollMs ?? 1_000,
+    bufferLimit: options.changes?.bufferLimit ?? 1_000,
+  });
+  await changes.start();
+  const live = createLiveServer({
+    schema,
+    feed: changes,
+    contextFor,
+    logger: options.logger,
+    production: options.production,
+    credentialsRecheckMs: options.changes?.credentialsRecheckMs ?? 30_000,
+    maxPayloadBytes: MAX_BODY_BYTES,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     ...(options.executor === 'graphql-js' ? { schema } : { gateway: jitExecutor(schema) }),
     introspection: !options.production,
@@ -67,10 +100,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       gatewayPlugin(schema, options.production),
+      // Apollo's drain pattern for a WebSocket server: stopping Apollo closes every socket.
+      { serverWillStart: async () => ({ drainServer: () => live.close() }) },
     ],
   });
   await apollo.start();
-  return { apollo, schema, contextFor: async (request) => createContext(deps, request) };
+  return { apollo, schema, contextFor, changes, live };
 }
 
 /**

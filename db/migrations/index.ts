@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initial from './2026_11_23_1800_initial.js';
+import * as changeFeed from './2026_11_30_0530_change_feed.js';
 
 /**
  * The migrations, by name. A static map instead of `FileMigrationProvider`: it works the same
@@ -8,6 +9,7 @@ import * as initial from './2026_11_23_1800_initial.js';
  */
 const migrations: Record<string, Migration> = {
   '2026_11_23_1800_initial': initial,
+  '2026_11_30_0530_change_feed': changeFeed,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -55,6 +55,10 @@ export interface AuditEventsTable {
   to_version: number;
   request_id: string;
   created_at: CreatedAt;
+  /** Written by the database (see the change-feed migration); read as text (`seq::text`). */
+  seq: Generated<string>;
+  /** The writing transaction's id (`xid8`), set by the database; read as text. */
+  xid: Generated<string>;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

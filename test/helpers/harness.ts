@@ -61,6 +61,7 @@ async function build(): Promise<Harness> {
     secretKeys: TEST_SECRET_KEYS,
     jwtSecret: TEST_JWT_SECRET,
     jwtPublicKey: publicKeyPem,
+    listen: database.listen,
   });
   return {
     database,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb, type DbOptions } from '../../db/connect.js';
-import { createGateway } from '../../src/server.js';
+import { createGateway, type GatewayOptions } from '../../src/server.js';
 import { getHarness, TEST_JWT_SECRET, TEST_SECRET_KEYS } from './harness.js';
 
 /** True when the suite runs against a PostgreSQL server (locks and races are real there). */
@@ -11,7 +11,10 @@ export const onServer = !!process.env.TEST_DATABASE_URL;
  * A second gateway on its own pool with its own bounds, for fault tests (tiny pools, short
  * lock timeouts); the caller closes it.
  */
-export async function isolatedGateway(options: Partial<DbOptions> = {}) {
+export async function isolatedGateway(
+  options: Partial<DbOptions> = {},
+  gatewayOptions: Partial<GatewayOptions> = {},
+) {
   const errors: Error[] = [];
   const database = await createDb({
     databaseUrl: process.env.TEST_DATABASE_URL,
@@ -28,6 +31,8 @@ export async function isolatedGateway(options: Partial<DbOptions> = {}) {
     production: false,
     secretKeys: TEST_SECRET_KEYS,
     jwtSecret: TEST_JWT_SECRET,
+    listen: database.listen,
+    ...gatewayOptions,
   });
   const exec = async (query: string, variables: Record<string, unknown>, token?: string) => {
     const contextValue = await gateway.contextFor({
