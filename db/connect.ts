@@ -39,6 +39,8 @@ export interface Db {
    * (the server's listener is a dedicated connection, re-opened after a loss).
    */
   listen(channel: string, handlers: ListenHandlers): Promise<Listener>;
+  /** The server pool's connections (undefined on PGlite, which has one session). */
+  poolStats(): { total: number; idle: number; waiting: number } | undefined;
   /** Runs `select 1`; resolves false instead of throwing when the database is unreachable. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -114,6 +116,11 @@ export async function createDb(options: DbOptions): Promise<Db> {
       kind: 'postgres',
       listen: async (channel, handlers) =>
         listenOnServer(url, options.applicationName ?? 'connection-gateway', channel, handlers),
+      poolStats: () => ({
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }),
       ping: () => pingDb(db),
       close: () => db.destroy(),
     };
@@ -134,6 +141,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
       handlers.connected();
       return { close: () => db.connection().execute(() => unlisten()) };
     },
+    poolStats: () => undefined,
     ping: () => pingDb(db),
     close: () => db.destroy(),
   };

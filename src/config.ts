@@ -29,6 +29,10 @@ export interface Config {
   changesPollMs: number;
   /** How often an open WebSocket's credentials are checked again. */
   credentialsRecheckMs: number;
+  /** Worker processes (server mode only). */
+  webConcurrency: number;
+  /** Port of the Prometheus `/metrics` endpoint; undefined = off. */
+  metricsPort: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -129,7 +133,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     executor: executor as Config['executor'],
     changesPollMs: int('CHANGES_POLL_MS', 1_000, 50, 60_000),
     credentialsRecheckMs: int('CREDENTIALS_RECHECK_MS', 30_000, 100, 60_000),
+    webConcurrency: int('WEB_CONCURRENCY', 1, 1, 64),
+    metricsPort: env.METRICS_PORT ? int('METRICS_PORT', 9464, 0, 65535) : undefined,
   };
+  if (config.webConcurrency > 1 && !databaseUrl) {
+    problems.push(
+      'WEB_CONCURRENCY above 1 needs DATABASE_URL: the embedded database belongs to one process',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -1,11 +1,15 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { register } from 'prom-client';
 import { migrateToLatest } from '../db/migrate.js';
 import { createDb } from '../db/connect.js';
 import { ConfigError, loadConfig } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { DEMO_KEYS, isEmpty, seedDemo } from './demo/seed-demo.js';
+import { answerMetricsRequests, listenMetrics, runPrimary } from './cluster.js';
 import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';
+import { createMetrics, serveMetrics } from './metrics.js';
 import { createGateway } from './server.js';
 
 /**
@@ -25,6 +29,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  if (cluster.isPrimary && config.webConcurrency > 1) return runPrimary(config, logger);
   if (config.secretKeyGenerated) {
     logger.warn(
       `generated a secrets key into ${config.dataDir}/secrets.key: keep it, secrets cannot be read without it`,
@@ -49,6 +54,10 @@ async function main(): Promise<void> {
     seeded = true;
   }
 
+  // Workers record into prom-client's default registry, which the primary aggregates.
+  const metrics = config.metricsPort !== undefined ? createMetrics(register) : undefined;
+  metrics?.watch({ pool: database.poolStats });
+  if (metrics && cluster.isWorker) answerMetricsRequests();
   const gateway = await createGateway({
     db: database.db,
     logger,
@@ -62,7 +71,10 @@ async function main(): Promise<void> {
       pollMs: config.changesPollMs,
       credentialsRecheckMs: config.credentialsRecheckMs,
     },
+    metrics,
   });
+  const metricsServer = metrics && cluster.isPrimary ? serveMetrics(metrics) : undefined;
+  if (metricsServer) await listenMetrics(metricsServer, config);
   const http = createHttpServer({ gateway, logger, ping: database.ping });
   await new Promise<void>((resolve) => http.server.listen(config.port, config.host, resolve));
   const address = http.server.address();
@@ -88,6 +100,7 @@ async function main(): Promise<void> {
       announceMs: signal === 'SIGTERM' ? config.shutdownAnnounceMs : 0,
       graceMs: config.shutdownGraceMs,
     });
+    metricsServer?.close();
     await gateway.apollo.stop();
     await database.close();
     logger.info('stopped');

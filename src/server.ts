@@ -20,6 +20,7 @@ import { jitExecutor } from './executor.js';
 import { MAX_BODY_BYTES } from './http.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import { createLiveServer, type LiveServer } from './live.js';
+import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 
 export interface GatewayOptions {
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   listen?: Db['listen'];
   /** Live changes: safety-net poll, per-subscriber buffer bound, credential recheck interval. */
   changes?: { pollMs?: number; bufferLimit?: number; credentialsRecheckMs?: number };
+  /** Prometheus metrics to record into (`METRICS_PORT`); absent = none recorded. */
+  metrics?: GatewayMetrics;
 }
 
 export interface Gateway {
@@ -69,7 +72,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger: options.logger,
     pollMs: options.changes?.pollMs ?? 1_000,
     bufferLimit: options.changes?.bufferLimit ?? 1_000,
+    onDelivered: options.metrics?.delivered,
+    onCut: options.metrics?.cut,
   });
+  options.metrics?.instrument(schema);
+  options.metrics?.watch({ subscriptions: () => changes.subscriberCount });
   await changes.start();
   const live = createLiveServer({
     schema,
@@ -100,6 +107,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       gatewayPlugin(schema, options.production),
+      ...(options.metrics ? [options.metrics.plugin()] : []),
       // Apollo's drain pattern for a WebSocket server: stopping Apollo closes every socket.
       { serverWillStart: async () => ({ drainServer: () => live.close() }) },
     ],

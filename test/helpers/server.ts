@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createDb, type DbOptions } from '../../db/connect.js';
 import { createGateway, type GatewayOptions } from '../../src/server.js';
-import { getHarness, TEST_JWT_SECRET, TEST_SECRET_KEYS } from './harness.js';
+import { getHarness, gql, TEST_JWT_SECRET, TEST_SECRET_KEYS, type GqlResult } from './harness.js';
 
 /** True when the suite runs against a PostgreSQL server (locks and races are real there). */
 export const onServer = !!process.env.TEST_DATABASE_URL;
@@ -143,4 +143,32 @@ export async function postGraphQL(
     status: res.status,
     body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: any }[] },
   };
+}
+
+let second: ReturnType<typeof isolatedGateway> | undefined;
+
+/**
+ * Where a race test sends its `i`-th request: always the harness's gateway, or alternately
+ * that one and a second gateway on the same database with its own pool (as a second process
+ * would be), so every race guarantee is also checked across gateways.
+ */
+export const GATEWAY_SPREADS: [string, (i: number) => typeof gql][] = [
+  ['one gateway', () => gql],
+  [
+    'two gateways',
+    (i) =>
+      i % 2 === 0
+        ? gql
+        : async (query, variables, token) => {
+            second ??= isolatedGateway();
+            return (await second).exec(query, variables ?? {}, token) as Promise<GqlResult>;
+          },
+  ],
+];
+
+/** Closes the second gateway of `GATEWAY_SPREADS`, if one was opened. */
+export async function closeSecondGateway(): Promise<void> {
+  const opened = second;
+  second = undefined;
+  await (await opened)?.close();
 }
