@@ -93,6 +93,12 @@ describe('WEB_CONCURRENCY', () => {
       expect(Number(line?.split(' ').at(-1))).toBe(20);
       expect(text).toMatch(/^cgw_subscriptions_open 4$/m);
       expect(text).toMatch(/^cgw_change_events_delivered_total 80$/m);
+      expect(text).toMatch(/^cgw_db_pool_connections\{state="in_use"\} \d+$/m);
+      expect(text).toMatch(/^cgw_db_pool_connections\{state="waiting"\} \d+$/m);
+      // Both workers answered: the pool has at least one idle connection in each.
+      expect(
+        Number(/^cgw_db_pool_connections\{state="idle"\} (\d+)$/m.exec(text)?.[1]),
+      ).toBeGreaterThanOrEqual(2);
 
       gw.proc.kill('SIGTERM');
       for (const c of clients) expect((await c.closed).code).toBe(1001);
