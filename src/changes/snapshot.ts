@@ -22,8 +22,3 @@ export function parseSnapshot(text: string): Snapshot | null {
   for (const x of xip) if (x < xmin || x >= xmax) return null;
   return { text, xmin, xmax, xip };
 }
-
-/** `pg_visible_in_snapshot`: had transaction `xid` finished when `snapshot` was taken? */
-export function visibleIn(xid: bigint, snapshot: Snapshot): boolean {
-  return xid < snapshot.xmin || (xid < snapshot.xmax && !snapshot.xip.has(xid));
-}
