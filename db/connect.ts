@@ -36,8 +36,27 @@ export interface DbOptions {
 export interface Db {
   db: Kysely<Database>;
   kind: 'pglite' | 'postgres';
+  /**
+   * `LISTEN`s on `channel`: `notify` gets each payload; `connected` is called each time the
+   * listening session is (re)established, after which notifications may have been missed
+   * (the server's listener is a dedicated connection, re-opened after a loss).
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener>;
+  /** The server pool's connections (undefined on PGlite, which has one session). */
+  poolStats(): { total: number; idle: number; waiting: number } | undefined;
   /** Runs `select 1`; resolves false instead of throwing when the database is unreachable. */
   ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  notify(payload: string): void;
+  connected(): void;
+  /** The listening connection failed (it is re-opened after `retryMs`). */
+  error(error: Error): void;
+}
+
+export interface Listener {
   close(): Promise<void>;
 }
 
@@ -94,9 +113,17 @@ export async function createDb(options: DbOptions): Promise<Db> {
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
     const db = new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool }), log });
+    const url = options.databaseUrl;
     return {
       db,
       kind: 'postgres',
+      listen: async (channel, handlers) =>
+        listenOnServer(url, options.applicationName ?? 'connection-gateway', channel, handlers),
+      poolStats: () => ({
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }),
       ping: () => pingDb(db),
       close: () => db.destroy(),
     };
@@ -106,7 +133,76 @@ export async function createDb(options: DbOptions): Promise<Db> {
   const pglite = new PGlite(options.dataDir);
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }), log });
-  return { db, kind: 'pglite', ping: () => pingDb(db), close: () => db.destroy() };
+  return {
+    db,
+    kind: 'pglite',
+    // PGlite has one session; LISTEN runs on it while no transaction holds it.
+    listen: async (channel, handlers) => {
+      const unlisten = await db
+        .connection()
+        .execute(() => pglite.listen(channel, (payload) => handlers.notify(payload)));
+      handlers.connected();
+      return { close: () => db.connection().execute(() => unlisten()) };
+    },
+    poolStats: () => undefined,
+    ping: () => pingDb(db),
+    close: () => db.destroy(),
+  };
+}
+
+/** How long the server listener waits before re-opening a lost connection. */
+const LISTEN_RETRY_MS = 1_000;
+
+/**
+ * A dedicated `pg.Client` (not a pooled one: a pooled client would drop its LISTEN when it
+ * is handed to a request) that listens on `channel` and re-connects after any loss (a
+ * terminated backend, a restart), calling `connected` each time it listens again.
+ */
+function listenOnServer(
+  url: string,
+  applicationName: string,
+  channel: string,
+  handlers: ListenHandlers,
+): Listener {
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const open = () => {
+    const attempt = new pg.Client({
+      connectionString: url,
+      application_name: `${applicationName}:listen`,
+    });
+    let lost = false;
+    const onLost = (error?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (error) handlers.error(error);
+      attempt.removeAllListeners('notification');
+      void attempt.end().catch(() => {});
+      if (client === attempt) client = undefined;
+      if (!closed) retry = setTimeout(open, LISTEN_RETRY_MS);
+    };
+    attempt.on('notification', (message) => handlers.notify(message.payload ?? ''));
+    attempt.on('error', (error) => onLost(error));
+    attempt.on('end', () => onLost());
+    attempt
+      .connect()
+      .then(() => attempt.query(`listen ${pg.escapeIdentifier(channel)}`))
+      .then(() => {
+        if (closed || lost) return void attempt.end().catch(() => {});
+        client = attempt;
+        handlers.connected();
+      })
+      .catch((error: Error) => onLost(error));
+  };
+  open();
+  return {
+    close: async () => {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => {});
+    },
+  };
 }
 
 async function pingDb(db: Kysely<Database>): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { appsResolvers } from './apps/index.js';
+import { ConnectionChangeResolver } from './changes/changes.resolver.js';
 import { connectorsResolvers } from './connectors/index.js';
 import { databasesResolvers } from './databases/index.js';
 import { IdentityResolver } from './identity/identity.resolver.js';
@@ -14,4 +15,5 @@ export const resolvers: NonEmptyArray<Function> = [
   ...appsResolvers,
   ...databasesResolvers,
   ...connectorsResolvers,
+  ConnectionChangeResolver,
 ];

@@ -22,6 +22,16 @@ export async function buildGatewaySchema(
     resolvers,
     validate: false,
     emitSchemaFile: false,
+    // type-graphql insists on a PubSub once a @Subscription exists; ours has its own
+    // `subscribe` (the change feed) and never publishes through type-graphql.
+    pubSub: {
+      publish: () => {
+        throw new Error('the gateway publishes changes through the database, not PubSub');
+      },
+      subscribe: () => {
+        throw new Error('the gateway subscribes to changes through the change feed');
+      },
+    },
   });
   if (options.callDirectly ?? true) callResolversDirectly(schema);
   describeRootTypes(schema);
@@ -53,9 +63,14 @@ export function directlyCalledFields(schema: GraphQLSchema): string[] {
 function describeRootTypes(schema: GraphQLSchema): void {
   const query = schema.getQueryType();
   const mutation = schema.getMutationType();
+  const subscription = schema.getSubscriptionType();
   if (query) {
     query.description =
       'Reads. Every query needs credentials (`Authorization: Bearer <API key or JWT>`) and connections:read in the tenant, except `viewer`. Failures are top-level errors with extensions.code: UNAUTHENTICATED, FORBIDDEN (not a member, no permission or no licence), BAD_USER_INPUT (a malformed tenant id, `first` out of range, a foreign cursor). A connection that does not exist, or that belongs to a tenant you cannot read, is null.';
+  }
+  if (subscription) {
+    subscription.description =
+      'Live changes, over GraphQL over WebSocket (protocol graphql-transport-ws) at /graphql, with `{ "authorization": "Bearer <token>" }` as the connection_init payload. Over HTTP a subscription is refused.';
   }
   if (mutation) {
     mutation.description =

@@ -30,6 +30,14 @@ export interface Config {
   shutdownGraceMs: number;
   shutdownAnnounceMs: number;
   executor: 'graphql-jit' | 'graphql-js';
+  /** Safety-net poll of the change feed while anybody subscribes. */
+  changesPollMs: number;
+  /** How often an open WebSocket's credentials are checked again. */
+  credentialsRecheckMs: number;
+  /** Worker processes (server mode only). */
+  webConcurrency: number;
+  /** Port of the Prometheus `/metrics` endpoint; undefined = off. */
+  metricsPort: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -153,7 +161,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     shutdownAnnounceMs: int('SHUTDOWN_ANNOUNCE_MS', 1_000, 0, 600_000),
     executor: executor as Config['executor'],
+    changesPollMs: int('CHANGES_POLL_MS', 1_000, 50, 60_000),
+    credentialsRecheckMs: int('CREDENTIALS_RECHECK_MS', 30_000, 100, 60_000),
+    webConcurrency: int('WEB_CONCURRENCY', 1, 1, 64),
+    metricsPort: env.METRICS_PORT ? int('METRICS_PORT', 9464, 0, 65535) : undefined,
   };
+  if (config.webConcurrency > 1 && !databaseUrl) {
+    problems.push(
+      'WEB_CONCURRENCY above 1 needs DATABASE_URL: the embedded database belongs to one process',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

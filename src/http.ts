@@ -2,9 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import { HeaderMap } from '@apollo/server';
 import type { Gateway } from './server.js';
+import { LIMITS } from './limits.js';
 import type { Logger } from './logger.js';
-
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpOptions {
   gateway: Gateway;
@@ -17,7 +16,8 @@ export interface HttpServer {
   server: Server;
   /**
    * Stops gracefully: `/readyz` turns 503 at once; for `announceMs` the server still accepts
-   * requests (so a load balancer sees the 503 and stops routing here); then it stops
+   * requests (so a load balancer sees the 503 and stops routing here); then it closes the
+   * WebSockets (1001, ending their subscriptions), stops
    * accepting, lets in-flight requests finish for up to `graceMs`, and closes.
    */
   drain(options: { announceMs: number; graceMs: number }): Promise<void>;
@@ -44,6 +44,15 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     } finally {
       if (--inFlight === 0) idle?.();
     }
+  });
+
+  // GraphQL over WebSocket shares the port and the path.
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql' || draining) {
+      socket.destroy();
+      return;
+    }
+    gateway.live.handleUpgrade(req, socket, head);
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -87,7 +96,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     }
     let body: unknown = undefined;
     if (req.method === 'POST') {
-      const raw = await readBody(req, MAX_BODY_BYTES);
+      const raw = await readBody(req, LIMITS.maxBodyBytes);
       if (raw === null)
         return sendGraphQLError(
           res,
@@ -136,6 +145,8 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     async drain({ announceMs, graceMs }) {
       draining = true;
       if (announceMs > 0) await new Promise((resolve) => setTimeout(resolve, announceMs));
+      // WebSockets first (close code 1001): an open one would keep `server.close` waiting.
+      await gateway.live.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const handlersDone = new Promise<void>((resolve) => {

@@ -34,6 +34,7 @@ export const LIMITS = {
    */
   maxNodes: 10_000,
   maxMutationFields: 5,
+  /** A request body (HTTP) or WebSocket message, in bytes, refused before it is parsed. */
   maxBodyBytes: 1024 * 1024,
 } as const;
 

@@ -1,12 +1,16 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { register } from 'prom-client';
 import { migrateToLatest } from '../db/migrate.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createDb } from '../db/connect.js';
 import { ConfigError, loadConfig } from './config.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { DEMO_KEYS, isEmpty, seedDemo } from './demo/seed-demo.js';
+import { answerMetricsRequests, listenMetrics, runPrimary } from './cluster.js';
 import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';
+import { createMetrics, serveMetrics } from './metrics.js';
 import { createGateway } from './server.js';
 import { startIdempotencyCleanup } from './services/idempotency.js';
 
@@ -27,6 +31,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  if (cluster.isPrimary && config.webConcurrency > 1) return runPrimary(config, logger);
   if (config.secretKeyGenerated) {
     logger.warn(
       `generated a secrets key into ${config.dataDir}/secrets.key: keep it, secrets cannot be read without it`,
@@ -51,6 +56,10 @@ async function main(): Promise<void> {
     seeded = true;
   }
 
+  // Workers record into prom-client's default registry, which the primary aggregates.
+  const metrics = config.metricsPort !== undefined ? createMetrics(register) : undefined;
+  metrics?.watch({ pool: database.poolStats });
+  if (metrics && cluster.isWorker) answerMetricsRequests();
   const gateway = await createGateway({
     // The composition root: the one place in src/ that imports the GraphQL layer.
     schema: await buildGatewaySchema({ callDirectly: config.executor !== 'graphql-js' }),
@@ -65,7 +74,15 @@ async function main(): Promise<void> {
     jwtAudience: config.jwtAudience,
     jwtClaims: config.jwtClaims,
     executor: config.executor,
+    listen: database.listen,
+    changes: {
+      pollMs: config.changesPollMs,
+      credentialsRecheckMs: config.credentialsRecheckMs,
+    },
+    metrics,
   });
+  const metricsServer = metrics && cluster.isPrimary ? serveMetrics(metrics) : undefined;
+  if (metricsServer) await listenMetrics(metricsServer, config);
   const http = createHttpServer({ gateway, logger, ping: database.ping });
   const stopCleanup = startIdempotencyCleanup(database.db, logger);
   await new Promise<void>((resolve) => http.server.listen(config.port, config.host, resolve));
@@ -93,6 +110,7 @@ async function main(): Promise<void> {
       graceMs: config.shutdownGraceMs,
     });
     stopCleanup();
+    metricsServer?.close();
     await gateway.apollo.stop();
     await database.close();
     logger.info('stopped');

@@ -7,14 +7,19 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { getVariableValues, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
+import type { Db } from '../db/connect.js';
 import type { Database } from '../db/database.js';
 import { createJwtVerifier, type ClaimsMapping } from './auth/jwt.js';
+import { CursorCodec } from './changes/cursor.js';
+import { ChangeFeed } from './changes/feed.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { CursorSigner } from './crypto/cursor-signer.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { classifyError, formatGatewayError, variableErrorMessage } from './errors.js';
 import { jitExecutor } from './executor.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
+import { createLiveServer, type LiveServer } from './live.js';
+import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { SANDBOX_DOCUMENT, SANDBOX_HEADERS } from './sandbox.js';
 
@@ -41,6 +46,12 @@ export interface GatewayOptions {
    * schema with `callDirectly: false` to go with it: the libraries' own paths throughout).
    */
   executor?: 'graphql-jit' | 'graphql-js';
+  /** The database's LISTEN (`Db.listen`); without it the change feed only polls. */
+  listen?: Db['listen'];
+  /** Live changes: safety-net poll, per-subscriber buffer bound, credential recheck interval. */
+  changes?: { pollMs?: number; bufferLimit?: number; credentialsRecheckMs?: number };
+  /** Prometheus metrics to record into (`METRICS_PORT`); absent = none recorded. */
+  metrics?: GatewayMetrics;
 }
 
 export interface Gateway {
@@ -48,6 +59,10 @@ export interface Gateway {
   schema: GraphQLSchema;
   /** Builds one request's context (the caller is authenticated on first use). */
   contextFor(request: { authorization?: string; requestId?: string }): Promise<GatewayContext>;
+  /** The process's feed of committed changes (`connectionChanges`). */
+  changes: ChangeFeed;
+  /** GraphQL over WebSocket; `http.ts` hands it the upgrade requests for `/graphql`. */
+  live: LiveServer;
 }
 
 /**
@@ -70,6 +85,30 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       claims: options.jwtClaims,
     }),
   };
+  const contextFor = async (request: { authorization?: string; requestId?: string }) =>
+    createContext(deps, request);
+  const changes = new ChangeFeed({
+    db: options.db,
+    listen: options.listen,
+    cursors: new CursorCodec(options.secretKeys),
+    logger: options.logger,
+    pollMs: options.changes?.pollMs ?? 1_000,
+    bufferLimit: options.changes?.bufferLimit ?? 1_000,
+    onDelivered: options.metrics?.delivered,
+    onCut: options.metrics?.cut,
+  });
+  options.metrics?.instrument(schema);
+  options.metrics?.watch({ subscriptions: () => changes.subscriberCount });
+  await changes.start();
+  const live = createLiveServer({
+    schema,
+    feed: changes,
+    contextFor,
+    logger: options.logger,
+    production: options.production,
+    credentialsRecheckMs: options.changes?.credentialsRecheckMs ?? 30_000,
+    maxPayloadBytes: LIMITS.maxBodyBytes,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     ...(options.executor === 'graphql-js' ? { schema } : { gateway: jitExecutor(schema) }),
     introspection: !options.production,
@@ -94,10 +133,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             headers: SANDBOX_HEADERS,
           }),
       gatewayPlugin(schema, options.production),
+      ...(options.metrics ? [options.metrics.plugin()] : []),
+      // Apollo's drain pattern for a WebSocket server: stopping Apollo closes every socket.
+      { serverWillStart: async () => ({ drainServer: () => live.close() }) },
     ],
   });
   await apollo.start();
-  return { apollo, schema, contextFor: async (request) => createContext(deps, request) };
+  return { apollo, schema, contextFor, changes, live };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initial from './2026_11_23_1800_initial.js';
 import * as idempotencyKeys from './2026_11_30_0500_idempotency_keys.js';
 import * as auditChanges from './2026_11_30_0510_audit_changes.js';
+import * as changeFeed from './2026_11_30_0530_change_feed.js';
 
 /**
  * The migrations, by name. A static map instead of `FileMigrationProvider`: it works the same
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_23_1800_initial': initial,
   '2026_11_30_0500_idempotency_keys': idempotencyKeys,
   '2026_11_30_0510_audit_changes': auditChanges,
+  '2026_11_30_0530_change_feed': changeFeed,
 };
 
 export const migrationProvider: MigrationProvider = {

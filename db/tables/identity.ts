@@ -57,6 +57,10 @@ export interface AuditEventsTable {
   /** `[{ field, from, to, secret }]`, written as JSON text. */
   changes: ColumnType<unknown, string | undefined, never>;
   created_at: CreatedAt;
+  /** Written by the database (see the change-feed migration); read as text (`seq::text`). */
+  seq: Generated<string>;
+  /** The writing transaction's id (`xid8`), set by the database; read as text. */
+  xid: Generated<string>;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

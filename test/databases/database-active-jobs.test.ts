@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { enqueueJob, lockDatabaseConnection, startJob } from '../../db/queries/databases.js';
 import { createDatabaseConnection } from '../../src/demo/builders.js';
 import { expectTypename, getHarness } from '../helpers/harness.js';
 import { addJob, dbSnapshot, dbWorld, patchDb } from '../helpers/databases.js';
+import { closeSecondGateway, GATEWAY_SPREADS } from '../helpers/server.js';
+
+afterAll(closeSecondGateway);
 
 const onServer = !!process.env.TEST_DATABASE_URL;
 
@@ -224,14 +227,15 @@ describe('concurrency (PostgreSQL server only)', () => {
   );
 
   it.skipIf(!onServer)(
-    'two concurrent renames of two connections to the same name: exactly one succeeds, the other is NAME_TAKEN',
+    'two concurrent renames of two connections to the same name (on one gateway, and on two): exactly one succeeds, the other is NAME_TAKEN',
     async () => {
-      for (let round = 0; round < 5; round++) {
+      for (let round = 0; round < 10; round++) {
+        const [, on] = GATEWAY_SPREADS[round % 2];
         const w = await dbWorld({ connections: 2 });
         const name = `contested-${round}`;
         const results = await Promise.all([
-          patchDb(w.connectionIds[0], { name }, w.admin),
-          patchDb(w.connectionIds[1], { name: name.toUpperCase() }, w.admin),
+          patchDb(w.connectionIds[0], { name }, w.admin, on(0)),
+          patchDb(w.connectionIds[1], { name: name.toUpperCase() }, w.admin, on(1)),
         ]);
         const kinds = results
           .map((r) => (r.__typename === 'ConflictError' ? r.reason : r.__typename))

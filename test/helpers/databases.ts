@@ -19,13 +19,17 @@ export const PATCH_DB = /* GraphQL */ `
   }
 `;
 
-/** Runs `patchDatabaseConnection`, asserts no top-level error, returns the union member. */
+/**
+ * Runs `patchDatabaseConnection` (through `run`, the harness's gateway by default), asserts no
+ * top-level error, returns the union member.
+ */
 export async function patchDb(
   connectionId: string,
   input: Record<string, unknown>,
   token?: string,
+  run: typeof gql = gql,
 ): Promise<Record<string, any>> {
-  const r = await gql(PATCH_DB, { connectionId, input }, token);
+  const r = await run(PATCH_DB, { connectionId, input }, token);
   expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
   return r.data!.patchDatabaseConnection;
 }

@@ -77,6 +77,7 @@ async function build(): Promise<Harness> {
     jwtSecret: TEST_JWT_SECRET,
     jwtPublicKey: publicKeyPem,
     executor: testExecutor,
+    listen: database.listen,
   });
   return {
     database,

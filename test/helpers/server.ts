@@ -5,12 +5,14 @@ import { buildGatewaySchema } from '../../resolvers/schema.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server.js';
 import {
   countStatements,
+  gql,
   gatewayWith,
   getHarness,
   TEST_JWT_SECRET,
   TEST_SECRET_KEYS,
   testExecutor,
   testSchema,
+  type GqlResult,
 } from './harness.js';
 
 /** True when the suite runs against a PostgreSQL server (locks and races are real there). */
@@ -20,7 +22,10 @@ export const onServer = !!process.env.TEST_DATABASE_URL;
  * A second gateway on its own pool with its own bounds, for fault tests (tiny pools, short
  * lock timeouts); the caller closes it.
  */
-export async function isolatedGateway(options: Partial<DbOptions> = {}) {
+export async function isolatedGateway(
+  options: Partial<DbOptions> = {},
+  gatewayOptions: Partial<GatewayOptions> = {},
+) {
   const errors: Error[] = [];
   const database = await createDb({
     databaseUrl: process.env.TEST_DATABASE_URL,
@@ -30,6 +35,8 @@ export async function isolatedGateway(options: Partial<DbOptions> = {}) {
   const { gateway, logs, exec, close } = await gatewayWith({
     db: database.db,
     jwtSecret: TEST_JWT_SECRET,
+    listen: database.listen,
+    ...gatewayOptions,
   });
   return {
     database,
@@ -190,4 +197,32 @@ export async function sendTo(
   );
   if (result.body.kind !== 'single') throw new Error('expected a single result');
   return { status: result.http.status, body: result.body.singleResult, statements };
+}
+
+let second: ReturnType<typeof isolatedGateway> | undefined;
+
+/**
+ * Where a race test sends its `i`-th request: always the harness's gateway, or alternately
+ * that one and a second gateway on the same database with its own pool (as a second process
+ * would be), so every race guarantee is also checked across gateways.
+ */
+export const GATEWAY_SPREADS: [string, (i: number) => typeof gql][] = [
+  ['one gateway', () => gql],
+  [
+    'two gateways',
+    (i) =>
+      i % 2 === 0
+        ? gql
+        : async (query, variables, token) => {
+            second ??= isolatedGateway();
+            return (await second).exec(query, variables ?? {}, token) as Promise<GqlResult>;
+          },
+  ],
+];
+
+/** Closes the second gateway of `GATEWAY_SPREADS`, if one was opened. */
+export async function closeSecondGateway(): Promise<void> {
+  const opened = second;
+  second = undefined;
+  await (await opened)?.close();
 }

@@ -1,6 +1,13 @@
 
       export type PossibleTypesResultData = {
   "possibleTypes": {
+    "AnyConnection": [
+      "ConnectorConnection",
+      "DatabaseConnection",
+      "NexusConnection",
+      "OesConnection",
+      "OrgConnection"
+    ],
     "Error": [
       "AuthenticationError",
       "ConflictError",
@@ -52,6 +59,13 @@
 };
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "AnyConnection": [
+      "ConnectorConnection",
+      "DatabaseConnection",
+      "NexusConnection",
+      "OesConnection",
+      "OrgConnection"
+    ],
     "Error": [
       "AuthenticationError",
       "ConflictError",

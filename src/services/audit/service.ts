@@ -28,7 +28,8 @@ export interface AuditEvent {
   createdAt: Date;
 }
 
-const toAuditEvent = (row: AuditEventRow): AuditEvent => ({
+/** The audit row as the API shows it. */
+export const toAuditEvent = (row: Omit<AuditEventRow, 'seq' | 'xid'>): AuditEvent => ({
   id: row.id,
   tenantId: row.tenant_id,
   actorId: row.actor_id,

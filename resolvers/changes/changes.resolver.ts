@@ -1,0 +1,91 @@
+import { GraphQLError } from 'graphql';
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  ID,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from 'type-graphql';
+import type { Change } from '../../src/changes/feed.js';
+import { liveSessionOf } from '../../src/changes/session.js';
+import type { GatewayContext } from '../../src/context.js';
+import { createLoaders, type Loaders } from '../../src/loaders.js';
+import { toAuditEvent } from '../../src/services/audit/service.js';
+import { connectionOfChange, subscribeToChanges } from '../../src/services/changes/service.js';
+import { unwrapQuery } from '../shared/query-result.js';
+import { AnyConnection, ConnectionChangeType, connectionKinds } from './changes.types.js';
+
+/** Close code for a subscriber cut off because it fell too far behind. */
+export const CLOSE_TOO_SLOW = 4008;
+
+interface ConnectionChangesArgs {
+  tenantId: string;
+  after?: string | null;
+}
+
+@Resolver(() => ConnectionChangeType)
+export class ConnectionChangeResolver {
+  @Subscription(() => ConnectionChangeType, {
+    description:
+      "Every committed change of the tenant's connections, once each, in commit order, over " +
+      'WebSocket (graphql-transport-ws). Needs connections:read (OES changes also the licence). ' +
+      '`after` resumes right after the change whose cursor it is; without it delivery starts ' +
+      'with the next change. A malformed `after` is BAD_USER_INPUT; a subscriber more than ' +
+      '1,000 changes behind is disconnected (close code 4008) and resumes with `after`.',
+    subscribe: async ({
+      args,
+      context,
+    }: SubscribeResolverData<unknown, ConnectionChangesArgs, GatewayContext>) => {
+      const { tenantId, after } = args;
+      const live = liveSessionOf(context);
+      if (!live)
+        throw new GraphQLError('Subscriptions are served over WebSocket at /graphql.', {
+          extensions: { code: 'BAD_REQUEST' },
+        });
+      const result = await subscribeToChanges(context, live, tenantId, after, (error) =>
+        live.close(CLOSE_TOO_SLOW, error.message),
+      );
+      const subscription = unwrapQuery(result);
+      if (!subscription) throw new Error('subscribing returned nothing');
+      return subscription;
+    },
+  })
+  connectionChanges(
+    @Root() change: Change,
+    @Arg('tenantId', () => ID, {
+      description:
+        'The tenant whose changes to receive: a tenant where the caller holds connections:read (else FORBIDDEN; no credentials: UNAUTHENTICATED). OES changes reach only a tenant with the OES licence.',
+    })
+    _tenantId: string,
+    @Arg('after', () => String, {
+      nullable: true,
+      description:
+        'A ConnectionChange.cursor this gateway issued for this tenant: replays every change committed after that one, then goes on live, with no gap and no duplicate. Absent: start with the next change. Any other string: BAD_USER_INPUT.',
+    })
+    _after: string | null,
+    @Ctx() ctx: GatewayContext,
+  ): ConnectionChangeType {
+    // One context serves the whole subscription; each change is read afresh, so it gets
+    // fresh per-request loaders (a loader caches what it read).
+    (ctx as { loaders: Loaders }).loaders = createLoaders(ctx.db);
+    return { cursor: change.cursor, event: toAuditEvent(change.row), row: change.row };
+  }
+
+  @FieldResolver(() => AnyConnection, {
+    nullable: true,
+    description:
+      'The connection as it is when the change is delivered (null when it no longer exists).',
+  })
+  async connection(
+    @Root() change: ConnectionChangeType,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<object | null> {
+    const found = unwrapQuery(await connectionOfChange(ctx, change.row));
+    if (!found) return null;
+    connectionKinds.set(found.value, found.kind);
+    return found.value;
+  }
+}

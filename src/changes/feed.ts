@@ -1,0 +1,349 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Listener, ListenHandlers } from '../../db/connect.js';
+import {
+  CHANGES_CHANNEL,
+  changesBetween,
+  currentSnapshot,
+  type ChangeRow,
+} from '../../db/queries/changes.js';
+import type { Logger } from '../logger.js';
+import type { ChangePosition, CursorCodec } from './cursor.js';
+import { parseSnapshot, type Snapshot } from './snapshot.js';
+
+/** One committed change as a subscriber receives it. */
+export interface Change {
+  row: ChangeRow;
+  /** Resumes right after this change. */
+  cursor: string;
+}
+
+/** Ends a subscription whose consumer fell more than `bufferLimit` changes behind. */
+export class SubscriberTooSlowError extends Error {
+  constructor(limit: number) {
+    super(`the subscriber fell more than ${limit} changes behind; resume with \`after\``);
+  }
+}
+
+export interface ChangeFeedOptions {
+  db: Kysely<Database>;
+  /** LISTENs for commit notifications; without it the feed only polls. */
+  listen?: (channel: string, handlers: ListenHandlers) => Promise<Listener>;
+  cursors: CursorCodec;
+  logger: Logger;
+  /** Safety-net poll while anybody subscribes (a notification is only a hint). */
+  pollMs: number;
+  /** Changes a subscriber may have waiting before it is cut off. */
+  bufferLimit: number;
+  /** Called for every change handed to a subscriber and for every subscriber cut off. */
+  onDelivered?(count: number): void;
+  onCut?(): void;
+}
+
+const READ_PAGE = 1_000;
+const REPLAY_PAGE = 500;
+
+/**
+ * The process's view of committed changes, read from the audit table (the outbox).
+ *
+ * The feed holds a position: the PostgreSQL snapshot `P` of its last read. A read ("batch")
+ * opens a REPEATABLE READ transaction, takes its snapshot `P'` and reads the events of every
+ * transaction that had not committed in `P` and has in `P'` (`changesBetween`), then hands
+ * them, in `seq` order, to the subscribers of their tenant, and moves to `P'`. Snapshots, not
+ * sequence numbers, decide: a transaction that took a smaller `seq` but commits later is
+ * simply not visible in `P'` and is read by the batch whose snapshot first sees it. So every
+ * committed event is read by exactly one batch, none is skipped and none is read twice, and a
+ * rolled-back one is never visible. Within one resource, `seq` order is version order (the
+ * row is locked while its event is written), and a later version commits after an earlier
+ * one, so it is never in an earlier batch.
+ *
+ * A batch runs when a commit notification arrives (`LISTEN`), when the listening connection
+ * comes back (notifications may have been lost meanwhile), and on a timer while anybody
+ * subscribes; batches never overlap, and with nobody subscribed nothing is read at all.
+ *
+ * A new subscriber joins at the end of the next batch, whose snapshot is taken after the
+ * subscription arrived: it receives every later batch. With `after`, it first replays, from
+ * the table, everything between the cursor's position and that snapshot.
+ */
+export class ChangeFeed {
+  private position: Snapshot | undefined;
+  private readonly active = new Set<ChangeSubscription>();
+  private pending: ChangeSubscription[] = [];
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private listener: Listener | undefined;
+  private stopped = false;
+
+  constructor(readonly options: ChangeFeedOptions) {}
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.timer.unref();
+    if (this.options.listen) {
+      this.listener = await this.options.listen(CHANGES_CHANNEL, {
+        notify: () => this.wake(),
+        connected: () => this.wake(),
+        error: (error) =>
+          this.options.logger.warn({ err: error }, 'change listener lost; reconnecting'),
+      });
+    }
+  }
+
+  /** Ends every subscription and stops listening. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const subscription of [...this.active, ...this.pending]) subscription.end();
+    this.active.clear();
+    this.pending = [];
+    await this.listener?.close();
+    await this.running;
+  }
+
+  /** Open subscriptions (joined or about to join). */
+  get subscriberCount(): number {
+    return this.active.size + this.pending.length;
+  }
+
+  /** Subscriptions that joined: every change committed from now on reaches them. */
+  get joinedCount(): number {
+    return this.active.size;
+  }
+
+  /**
+   * A subscription to one tenant's changes that `accepts` lets through, from the next
+   * batch on, or from `after` (a position this gateway issued for that tenant).
+   */
+  subscribe(request: {
+    tenantId: string;
+    after?: ChangePosition;
+    accepts(row: ChangeRow): boolean;
+    onCut?(error: SubscriberTooSlowError): void;
+  }): ChangeSubscription {
+    const subscription = new ChangeSubscription(this, request);
+    if (this.stopped) subscription.end();
+    else {
+      this.pending.push(subscription);
+      this.wake();
+    }
+    return subscription;
+  }
+
+  /** @internal */
+  remove(subscription: ChangeSubscription): void {
+    this.active.delete(subscription);
+    this.pending = this.pending.filter((s) => s !== subscription);
+  }
+
+  /** Runs a batch now, or right after the running one. */
+  wake(): void {
+    if (this.stopped || (this.active.size === 0 && this.pending.length === 0)) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => (this.running = undefined));
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.batch();
+      } catch (error) {
+        // The position did not move: the next notification or poll reads the same range.
+        this.options.logger.warn({ err: error }, 'reading changes failed; will retry');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async batch(): Promise<void> {
+    const joining = this.pending;
+    this.pending = [];
+    try {
+      const from = this.position;
+      const tenantIds = [...new Set([...this.active].map((s) => s.tenantId))];
+      const { snapshot, rows } = await this.options.db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          const snapshot = await currentSnapshot(trx);
+          const rows: ChangeRow[] = [];
+          if (from && tenantIds.length > 0) {
+            for (let afterSeq = '0'; ;) {
+              const page = await changesBetween(trx, {
+                tenantIds,
+                lo: from.text,
+                hi: snapshot,
+                afterSeq,
+                limit: READ_PAGE,
+              });
+              rows.push(...page);
+              if (page.length < READ_PAGE) break;
+              afterSeq = page[page.length - 1].seq;
+            }
+          }
+          return { snapshot, rows };
+        });
+      const to = parseSnapshot(snapshot);
+      if (!to) throw new Error(`unexpected snapshot text ${snapshot}`);
+      if (from) {
+        for (const row of rows) {
+          const change = {
+            row,
+            cursor: this.options.cursors.encode({
+              tenantId: row.tenant_id,
+              lo: from,
+              hi: to,
+              seq: BigInt(row.seq),
+            }),
+          };
+          for (const subscription of this.active) subscription.push(change);
+        }
+      }
+      this.position = to;
+      for (const subscription of joining) {
+        if (subscription.closed) continue;
+        this.active.add(subscription);
+        subscription.begin(to);
+      }
+    } catch (error) {
+      this.pending.unshift(...joining.filter((s) => !s.closed));
+      throw error;
+    }
+  }
+}
+
+type Replay = { lo: Snapshot; hi: Snapshot; afterSeq: bigint };
+
+/**
+ * One subscriber's stream: replayed changes first (when resuming), then live ones from a
+ * bounded buffer. An async iterator, as graphql-js's `subscribe` wants.
+ */
+export class ChangeSubscription implements AsyncIterableIterator<Change> {
+  readonly tenantId: string;
+  closed = false;
+  private readonly queue: Change[] = [];
+  private replays: Replay[] = [];
+  private replayed: Change[] = [];
+  private started = false;
+  private failure: Error | undefined;
+  private waiter: { resolve(): void } | undefined;
+
+  constructor(
+    private readonly feed: ChangeFeed,
+    private readonly request: {
+      tenantId: string;
+      after?: ChangePosition;
+      accepts(row: ChangeRow): boolean;
+      onCut?(error: SubscriberTooSlowError): void;
+    },
+  ) {
+    this.tenantId = request.tenantId;
+  }
+
+  /** @internal The feed's batch ending at `snapshot` was the last one before this one joined. */
+  begin(snapshot: Snapshot): void {
+    const after = this.request.after;
+    if (after) {
+      // Phase 1: the rest of the cursor's own range; phase 2: everything after it up to the
+      // join. Both are bounded by snapshots, so nothing committed later slips in twice.
+      this.replays = [
+        { lo: after.lo, hi: after.hi, afterSeq: after.seq },
+        { lo: after.hi, hi: snapshot, afterSeq: 0n },
+      ];
+    }
+    this.started = true;
+    this.wakeReader();
+  }
+
+  /** @internal A live change of some tenant. */
+  push(change: Change): void {
+    if (this.closed || change.row.tenant_id !== this.tenantId) return;
+    if (!this.request.accepts(change.row)) return;
+    const { bufferLimit } = this.feed.options;
+    if (this.queue.length >= bufferLimit) {
+      const error = new SubscriberTooSlowError(bufferLimit);
+      this.fail(error);
+      this.feed.options.onCut?.();
+      this.request.onCut?.(error);
+      return;
+    }
+    this.queue.push(change);
+    this.wakeReader();
+  }
+
+  /** Ends the stream normally (shutdown). */
+  end(): void {
+    this.closed = true;
+    this.feed.remove(this);
+    this.wakeReader();
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    this.end();
+  }
+
+  async next(): Promise<IteratorResult<Change>> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.closed) return { done: true, value: undefined };
+      if (this.started) {
+        const change = this.replayed.shift() ?? (await this.nextReplayed()) ?? this.queue.shift();
+        if (change) {
+          this.feed.options.onDelivered?.(1);
+          return { done: false, value: change };
+        }
+        if (this.closed || this.failure) continue;
+      }
+      await new Promise<void>((resolve) => (this.waiter = { resolve }));
+    }
+  }
+
+  /** Reads the next page of the replay, if one is left. */
+  private async nextReplayed(): Promise<Change | undefined> {
+    while (this.replays.length > 0 && this.replayed.length === 0) {
+      const replay = this.replays[0];
+      const rows = await changesBetween(this.feed.options.db, {
+        tenantIds: [this.tenantId],
+        lo: replay.lo.text,
+        hi: replay.hi.text,
+        afterSeq: replay.afterSeq.toString(),
+        limit: REPLAY_PAGE,
+      });
+      if (rows.length < REPLAY_PAGE) this.replays.shift();
+      else replay.afterSeq = BigInt(rows[rows.length - 1].seq);
+      for (const row of rows) {
+        if (!this.request.accepts(row)) continue;
+        this.replayed.push({
+          row,
+          cursor: this.feed.options.cursors.encode({
+            tenantId: this.tenantId,
+            lo: replay.lo,
+            hi: replay.hi,
+            seq: BigInt(row.seq),
+          }),
+        });
+      }
+    }
+    return this.replayed.shift();
+  }
+
+  async return(): Promise<IteratorResult<Change>> {
+    this.end();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private wakeReader(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.resolve();
+  }
+}

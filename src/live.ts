@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ChangeFeed } from './changes/feed.js';
+import { attachLiveSession } from './changes/session.js';
+import type { GatewayContext } from './context.js';
+import { classifyError, formatGatewayError } from './errors.js';
+import { costError, LIMITS, limitRules, operationCost } from './limits.js';
+import type { Logger } from './logger.js';
+
+export interface LiveServerOptions {
+  schema: GraphQLSchema;
+  feed: ChangeFeed;
+  contextFor(request: { authorization?: string; requestId?: string }): Promise<GatewayContext>;
+  logger: Logger;
+  production: boolean;
+  /** How often an open socket's credentials are checked again (revoked key, expired JWT). */
+  credentialsRecheckMs: number;
+  /** Largest WebSocket message accepted (the HTTP body cap). */
+  maxPayloadBytes: number;
+}
+
+export interface LiveServer {
+  /** Takes over an HTTP upgrade request for `/graphql`. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Open sockets. */
+  readonly socketCount: number;
+  /**
+   * Closes every socket with 1001 (going away), ending their subscriptions, and stops the
+   * change feed. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+/** Close code when a socket's credentials stop being valid. */
+export const CLOSE_CREDENTIALS_INVALID = CloseCode.Forbidden;
+
+type ConnectionParams = { authorization?: unknown } | undefined;
+type Extra = { recheck?: NodeJS.Timeout };
+
+/**
+ * GraphQL over WebSocket (`graphql-transport-ws`, the `graphql-ws` library on `ws`) at the
+ * HTTP server's `/graphql`, for subscriptions only. The credentials come from the
+ * `connection_init` payload (`{ authorization: "Bearer …" }`) and go through the same context
+ * factory, API keys and JWTs as HTTP; a socket that presented valid credentials is checked
+ * again every `credentialsRecheckMs` and closed (4403) once they stop being valid. Operations
+ * are parsed and validated with the HTTP side's limits and cost bound; errors are masked and
+ * redacted by the same `formatGatewayError`; graphql-js's `subscribe` runs them.
+ */
+export function createLiveServer(options: LiveServerOptions): LiveServer {
+  const { schema, logger, production } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const validationRules = [...specifiedRules, ...limitRules()];
+
+  const format = (error: GraphQLError, requestId: string) => {
+    if (classifyError(error) !== 'client')
+      logger.error({ err: error.originalError ?? error, requestId }, 'subscription failed');
+    const formatted = formatGatewayError(error.toJSON(), error, production);
+    return { ...formatted, extensions: { ...formatted.extensions, requestId } };
+  };
+  const requestIds = new WeakMap<object, string>();
+  const requestIdOf = (contextValue: unknown): string =>
+    (typeof contextValue === 'object' && contextValue !== null
+      ? requestIds.get(contextValue)
+      : undefined) ?? randomUUID();
+
+  const server = useServer<ConnectionParams, Extra>(
+    {
+      onConnect: async (ctx) => {
+        const authorization = authorizationOf(ctx.connectionParams);
+        if (!authorization) return true;
+        const caller = await (await options.contextFor({ authorization })).principal();
+        if (!caller) return true; // each subscription then answers UNAUTHENTICATED
+        const socket = ctx.extra.socket;
+        ctx.extra.recheck = setInterval(() => {
+          void options
+            .contextFor({ authorization })
+            .then((c) => c.principal())
+            .then(
+              (principal) => {
+                if (principal === null)
+                  socket.close(CLOSE_CREDENTIALS_INVALID, 'credentials revoked or expired');
+              },
+              // The database is away: keep the socket, check again later.
+              (error: unknown) => logger.warn({ err: error }, 'credential recheck failed'),
+            );
+        }, options.credentialsRecheckMs);
+        ctx.extra.recheck.unref();
+        return true;
+      },
+      onClose: (ctx) => clearInterval(ctx.extra.recheck),
+      onSubscribe: async (ctx, _id, payload) => {
+        const requestId = randomUUID();
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: LIMITS.maxTokens });
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(schema, document, validationRules);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation)
+          return [
+            new GraphQLError('Unable to identify the operation.', {
+              extensions: { code: 'BAD_REQUEST' },
+            }),
+          ];
+        if (operation.operation !== 'subscription')
+          return [
+            new GraphQLError(
+              'Only subscriptions are served over WebSocket; send queries and mutations over HTTP.',
+              { extensions: { code: 'BAD_REQUEST' } },
+            ),
+          ];
+        const variables = payload.variables ?? undefined;
+        const cost = operationCost(schema, document, variables, payload.operationName ?? undefined);
+        if (cost > LIMITS.maxCost) return [costError(cost)];
+        const socket: WebSocket = ctx.extra.socket;
+        const contextValue = attachLiveSession(
+          await options.contextFor({
+            authorization: authorizationOf(ctx.connectionParams),
+            requestId,
+          }),
+          { feed: options.feed, close: (code, reason) => socket.close(code, reason) },
+        );
+        requestIds.set(contextValue, requestId);
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: variables,
+          contextValue,
+        };
+      },
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!result.errors) return;
+        const requestId = requestIdOf(args.contextValue);
+        return { ...result, errors: result.errors.map((e) => format(e, requestId)) };
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        const requestId = randomUUID();
+        return errors.map((e) => format(e, requestId));
+      },
+    },
+    wss,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    handleUpgrade(request, socket, head) {
+      if (closing) {
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    },
+    get socketCount() {
+      return wss.clients.size;
+    },
+    close() {
+      closing ??= (async () => {
+        await server.dispose();
+        await options.feed.stop();
+      })();
+      return closing;
+    },
+  };
+}
+
+function authorizationOf(params: ConnectionParams): string | undefined {
+  const value = params?.authorization;
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,98 @@
+import { connectorIdOfConnection, type ChangeRow } from '../../../db/queries/changes.js';
+import type { ChangeSubscription, SubscriberTooSlowError } from '../../changes/feed.js';
+import type { LiveSession } from '../../changes/session.js';
+import type { GatewayContext } from '../../context.js';
+import { fail, invalidInput, ok, type Result } from '../../shared/result.js';
+import { ORG_CONNECTION_RESOURCE } from '../apps/model.js';
+import { orgConnectionById } from '../apps/service.js';
+import { connectorConnectionById } from '../connectors/service.js';
+import { DATABASE_CONNECTION, databaseConnectionById } from '../databases/service.js';
+import { NEXUS_CONNECTION, nexusConnectionById } from '../nexus/service.js';
+import { LICENSED_RESOURCES, OES_CONNECTION } from '../licences.js';
+import { oesConnectionById } from '../oes/service.js';
+import { authorizeTenantRead } from '../read-access.js';
+
+export const CONNECTOR_CONNECTION = 'ConnectorConnection';
+
+/**
+ * Opens a subscription to a tenant's committed changes: signed in, `connections:read` in the
+ * tenant, and a valid `after` (a cursor issued for this tenant). Changes of OES connections
+ * reach it only when the tenant holds the OES licence.
+ */
+export async function subscribeToChanges(
+  ctx: GatewayContext,
+  live: LiveSession,
+  tenantId: string,
+  after: string | null | undefined,
+  onCut: (error: SubscriberTooSlowError) => void,
+): Promise<Result<ChangeSubscription>> {
+  const access = await authorizeTenantRead(ctx, tenantId, ['tenantId']);
+  if (!access.ok) return access;
+  let position;
+  if (after != null) {
+    position = live.feed.options.cursors.decode(after, tenantId) ?? undefined;
+    if (!position)
+      return fail(
+        invalidInput([
+          {
+            path: ['after'],
+            code: 'INVALID_CURSOR',
+            message: 'is not a cursor this API issued for this tenant',
+          },
+        ]),
+      );
+  }
+  // Changes of a licensed resource type reach only a tenant that holds the licence.
+  const entitlements = await ctx.loaders.entitlements.load(tenantId);
+  const unlicensed = new Set(
+    LICENSED_RESOURCES.filter((r) => !entitlements.includes(r.entitlement)).map(
+      (r) => r.resourceType,
+    ),
+  );
+  return ok(
+    live.feed.subscribe({
+      tenantId,
+      after: position,
+      accepts: (row) => !unlicensed.has(row.resource_type),
+      onCut,
+    }),
+  );
+}
+
+/**
+ * The connection a change is about, as it is now (read with the subscriber's rights; null
+ * when it no longer exists). `kind` is the event's resource type, the GraphQL type name.
+ */
+export async function connectionOfChange(
+  ctx: GatewayContext,
+  row: ChangeRow,
+): Promise<Result<{ kind: string; value: object } | null>> {
+  const tenantId = row.tenant_id;
+  const id = row.resource_id;
+  let result: Result<object | null>;
+  switch (row.resource_type) {
+    case OES_CONNECTION:
+      result = await oesConnectionById(ctx, tenantId, id);
+      break;
+    case NEXUS_CONNECTION:
+      result = await nexusConnectionById(ctx, tenantId, id);
+      break;
+    case ORG_CONNECTION_RESOURCE:
+      result = await orgConnectionById(ctx, tenantId, id);
+      break;
+    case DATABASE_CONNECTION:
+      result = await databaseConnectionById(ctx, id);
+      break;
+    case CONNECTOR_CONNECTION: {
+      const connectorId = await connectorIdOfConnection(ctx.db, tenantId, id);
+      result = connectorId
+        ? await connectorConnectionById(ctx, tenantId, connectorId, id)
+        : ok(null);
+      break;
+    }
+    default:
+      throw new Error(`a change event names an unknown resource type ${row.resource_type}`);
+  }
+  if (!result.ok) return result;
+  return ok(result.value ? { kind: row.resource_type, value: result.value } : null);
+}

@@ -1,0 +1,271 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertAuditEvent } from '../../db/queries/audit.js';
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { JWT_CLOCK_TOLERANCE_S } from '../../src/auth/jwt.js';
+import type { Gateway } from '../../src/server.js';
+import { getHarness, gql, newApiKey, TEST_JWT_SECRET } from '../helpers/harness.js';
+import {
+  connectLive,
+  secondGateway,
+  serve,
+  waitForSubscribers,
+  type LiveClient,
+} from '../helpers/live.js';
+import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
+
+/**
+ * `connectionChanges` end to end: mutations through gateway A (the harness's), subscribers
+ * on gateway B (another pool and listening connection on the same database), over a real
+ * WebSocket.
+ */
+let b: { gateway: Gateway; close(): Promise<void> };
+let served: Awaited<ReturnType<typeof serve>>;
+const clients: LiveClient[] = [];
+
+beforeAll(async () => {
+  b = await secondGateway({ changes: { credentialsRecheckMs: 200 } });
+  served = await serve(b.gateway);
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await served.close();
+  await b.close();
+});
+
+async function live(token?: string) {
+  const client = await connectLive(served.url, token);
+  clients.push(client);
+  return client;
+}
+
+const rename = (w: Awaited<ReturnType<typeof oesWorld>>, name: string, expectedVersion?: number) =>
+  gql(
+    UPDATE_OES,
+    {
+      enterpriseId: w.tenantId,
+      connectionId: w.connectionId,
+      input: { name, ...(expectedVersion ? { expectedVersion } : {}) },
+    },
+    w.admin,
+  );
+
+describe('connectionChanges', () => {
+  it('delivers a change made on another gateway: the event, its fields and the connection', async () => {
+    const w = await oesWorld();
+    const joined = b.gateway.changes.joinedCount;
+    const sub = (await live(w.viewer)).subscribe({ tenantId: w.tenantId });
+    await waitForSubscribers(b.gateway, joined + 1);
+
+    const result = await rename(w, 'Renamed once');
+    expect(result.data?.updateOesConnection.__typename).toBe('UpdateOesConnectionSuccess');
+
+    const [change] = await sub.waitFor(1);
+    expect(change.event).toMatchObject({
+      tenantId: w.tenantId,
+      resourceType: 'OesConnection',
+      resourceId: w.connectionId,
+      operation: 'updateOesConnection',
+      changedFields: ['name'],
+      fromVersion: 1,
+      toVersion: 2,
+    });
+    expect(change.connection).toEqual({
+      __typename: 'OesConnection',
+      id: w.connectionId,
+      name: 'Renamed once',
+      active: true,
+      version: 2,
+      partner: { name: 'Venue' },
+    });
+    expect(typeof change.cursor).toBe('string');
+  });
+
+  it('never delivers a rolled-back or refused change', async () => {
+    const w = await oesWorld();
+    const joined = b.gateway.changes.joinedCount;
+    const sub = (await live(w.admin)).subscribe({ tenantId: w.tenantId });
+    await waitForSubscribers(b.gateway, joined + 1);
+
+    // Rolled back: the row is written and then the transaction throws.
+    const { database } = await getHarness();
+    await expect(
+      database.db.transaction().execute(async (trx) => {
+        await insertAuditEvent(trx, auditRow(w.tenantId, w.connectionId, 'rolledBack'));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    // Refused: a version mismatch and a caller without write permission.
+    expect((await rename(w, 'x', 7)).data?.updateOesConnection.__typename).toBe('ConflictError');
+    const denied = await gql(
+      UPDATE_OES,
+      { enterpriseId: w.tenantId, connectionId: w.connectionId, input: { name: 'y' } },
+      w.viewer,
+    );
+    expect(denied.data?.updateOesConnection.__typename).toBe('PermissionDeniedError');
+    await rename(w, 'Committed');
+
+    await sub.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sub.received.map((c) => c.event.operation)).toEqual(['updateOesConnection']);
+    expect(sub.received[0].connection?.name).toBe('Committed');
+  });
+
+  it('resumes with after: exactly the changes committed after that one, then live', async () => {
+    const w = await oesWorld();
+    const client = await live(w.viewer);
+    const joined = b.gateway.changes.joinedCount;
+    const first = client.subscribe({ tenantId: w.tenantId });
+    await waitForSubscribers(b.gateway, joined + 1);
+    await rename(w, 'v2');
+    await rename(w, 'v3');
+    const [, second] = await first.waitFor(2);
+    client.close();
+
+    await rename(w, 'v4');
+    await rename(w, 'v5');
+    const resumed = (await live(w.viewer)).subscribe({
+      tenantId: w.tenantId,
+      after: second.cursor,
+    });
+    await resumed.waitFor(2);
+    await rename(w, 'v6');
+    await resumed.waitFor(3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(resumed.received.map((c) => c.event.toVersion)).toEqual([4, 5, 6]);
+    // The cursor of a replayed change resumes as exactly as a live one.
+    const again = (await live(w.viewer)).subscribe({
+      tenantId: w.tenantId,
+      after: resumed.received[0].cursor,
+    });
+    await again.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(again.received.map((c) => c.event.toVersion)).toEqual([5, 6]);
+  });
+
+  it('refuses: no credentials, another tenant, no read permission, a malformed or foreign after', async () => {
+    const w = await oesWorld();
+    const other = await oesWorld();
+    const noRead = await newApiKey(w.tenantId, ['connections:write']);
+    const refusal = async (
+      token: string | undefined,
+      variables: { tenantId: string; after?: string },
+    ) => {
+      const sub = (await live(token)).subscribe(variables);
+      await sub.ended;
+      return sub.errors.map((e) => e.extensions?.code);
+    };
+    expect(await refusal(undefined, { tenantId: w.tenantId })).toEqual(['UNAUTHENTICATED']);
+    expect(await refusal('cgw_unknown_key', { tenantId: w.tenantId })).toEqual(['UNAUTHENTICATED']);
+    expect(await refusal(w.viewer, { tenantId: other.tenantId })).toEqual(['FORBIDDEN']);
+    expect(await refusal(noRead, { tenantId: w.tenantId })).toEqual(['FORBIDDEN']);
+    expect(await refusal(w.viewer, { tenantId: w.tenantId, after: 'not-a-cursor' })).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+
+    // A genuine cursor of another tenant is refused too.
+    const joined = b.gateway.changes.joinedCount;
+    const sub = (await live(other.viewer)).subscribe({ tenantId: other.tenantId });
+    await waitForSubscribers(b.gateway, joined + 1);
+    await rename(other, 'other tenant');
+    const [change] = await sub.waitFor(1);
+    expect(await refusal(w.viewer, { tenantId: w.tenantId, after: change.cursor })).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    // And an edited one.
+    const edited = change.cursor.replace(/^./, (c) => (c === 'W' ? 'X' : 'W'));
+    expect(await refusal(other.viewer, { tenantId: other.tenantId, after: edited })).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+  });
+
+  it('keeps tenants apart and OES changes from a tenant without the licence', async () => {
+    const w = await oesWorld();
+    const other = await oesWorld();
+    const joined = b.gateway.changes.joinedCount;
+    const mine = (await live(w.viewer)).subscribe({ tenantId: w.tenantId });
+    const theirs = (await live(other.viewer)).subscribe({ tenantId: other.tenantId });
+    await waitForSubscribers(b.gateway, joined + 2);
+    await rename(w, 'mine');
+    await rename(other, 'theirs');
+    await mine.waitFor(1);
+    await theirs.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mine.received.map((c) => c.event.tenantId)).toEqual([w.tenantId]);
+    expect(theirs.received.map((c) => c.event.tenantId)).toEqual([other.tenantId]);
+
+    // The licence is withdrawn: replaying from before the change no longer shows it, while
+    // a change of another kind still arrives.
+    const cursor = mine.received[0].cursor;
+    await rename(w, 'second');
+    await mine.waitFor(2);
+    const { database } = await getHarness();
+    await database.db
+      .deleteFrom('tenant_entitlements')
+      .where('tenant_id', '=', w.tenantId)
+      .execute();
+    await database.db.transaction().execute(async (trx) => {
+      await insertAuditEvent(trx, {
+        ...auditRow(w.tenantId, randomUUID(), 'patchDatabaseConnection'),
+        resource_type: 'DatabaseConnection',
+      });
+    });
+    const replay = (await live(w.viewer)).subscribe({ tenantId: w.tenantId, after: cursor });
+    await replay.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(replay.received.map((c) => [c.event.resourceType, c.connection])).toEqual([
+      ['DatabaseConnection', null],
+    ]);
+  });
+
+  it('closes the socket once the API key is revoked or the JWT expires', async () => {
+    const w = await oesWorld();
+    const keyClient = await live(w.viewer);
+    keyClient.subscribe({ tenantId: w.tenantId });
+    const { database } = await getHarness();
+    const hash = (await import('../../src/auth/api-keys.js')).hashApiKey(w.viewer);
+    await database.db
+      .updateTable('api_keys')
+      .set({ revoked_at: new Date() } as never)
+      .where('key_hash', '=', hash)
+      .execute();
+    const revoked = await Promise.race([
+      keyClient.closed,
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 5_000)),
+    ]);
+    expect(revoked).toEqual({ code: 4403, reason: 'credentials revoked or expired' });
+
+    const jwt = await new SignJWT({
+      memberships: [{ tenantId: w.tenantId, permissions: ['connections:read'] }],
+    })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(`p-${randomUUID()}`)
+      // Accepted for about 2 more seconds: `exp` is checked with the gateway's clock tolerance.
+      .setExpirationTime(Math.floor(Date.now() / 1000) - JWT_CLOCK_TOLERANCE_S + 2)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const jwtClient = await live(jwt);
+    jwtClient.subscribe({ tenantId: w.tenantId });
+    const expired = await Promise.race([
+      jwtClient.closed,
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 6_000)),
+    ]);
+    expect(expired).toEqual({ code: 4403, reason: 'credentials revoked or expired' });
+  });
+});
+
+function auditRow(tenantId: string, resourceId: string, operation: string) {
+  return {
+    id: randomUUID(),
+    tenant_id: tenantId,
+    actor_id: 'test',
+    actor_kind: 'api_key',
+    resource_type: 'OesConnection',
+    resource_id: resourceId,
+    operation,
+    changed_fields: ['name'],
+    from_version: 1,
+    to_version: 2,
+    request_id: randomUUID(),
+  };
+}
