@@ -74,6 +74,9 @@ export async function idempotent<Out>(
       return ok(restoreResult<Out>(found.result));
     }
     const result = await run(trx);
+    // An AuthenticationError (e.g. not a member of the tenant) is never recorded: a retry with
+    // other credentials runs again.
+    if (!result.ok && result.error.kind === 'Authentication') return ok(result);
     await saveIdempotencyKey(trx, {
       principal_id: principal.id,
       key,

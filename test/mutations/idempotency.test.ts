@@ -130,6 +130,16 @@ describe.each(MUTATION_CASES)('$field with idempotencyKey', (c) => {
       await runCase(c, w.change, '', { idempotencyKey: anonymous }),
       'AuthenticationError',
     );
+    // Not a member of the named tenant (patchDatabaseConnection names none).
+    const stranger = await anotherPrincipal((await c.world()).tenantId);
+    const notMember = newKey();
+    if (c.field !== 'patchDatabaseConnection') {
+      expectTypename(
+        await runCase(c, w.change, stranger, { idempotencyKey: notMember }),
+        'AuthenticationError',
+      );
+    }
+    expect(await keyRows(notMember)).toHaveLength(0);
     const dry = newKey();
     const dryRun = expectTypename(
       await runCase(c, w.change, w.token, { idempotencyKey: dry, validateOnly: true }),
