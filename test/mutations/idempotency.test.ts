@@ -213,6 +213,21 @@ describe('idempotency keys: scope and canonical arguments', () => {
     expect(await tenantSnapshot(d.tenantId)).toEqual(before);
   });
 
+  it('a replay gives back a map that looks like the stored form of a date as it was', async () => {
+    const w = await db.world();
+    const key = newKey();
+    const args = {
+      connectionId: w.connectionId,
+      input: { metadata: { $cgwDate: '2020-01-01T00:00:00.000Z' } },
+    };
+    const first = expectTypename(
+      await runCase(db, args, w.token, { idempotencyKey: key }),
+      db.success,
+    );
+    expect(first.connection.metadata).toEqual({ $cgwDate: '2020-01-01T00:00:00.000Z' });
+    expect(await runCase(db, args, w.token, { idempotencyKey: key })).toEqual(first);
+  });
+
   it('metadata key order does not make other arguments; another secret does', async () => {
     const w = await db.world();
     const key = newKey();
