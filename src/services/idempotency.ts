@@ -74,6 +74,9 @@ export async function idempotent<Out>(
       return ok(restoreResult<Out>(found.result));
     }
     const result = await run(trx);
+    // An AuthenticationError (e.g. not a member of the tenant) is never recorded: a retry with
+    // other credentials runs again.
+    if (!result.ok && result.error.kind === 'Authentication') return ok(result);
     await saveIdempotencyKey(trx, {
       principal_id: principal.id,
       key,
@@ -116,8 +119,15 @@ export function requestHash(secrets: SecretBox, op: IdempotentOperation): string
     .digest('base64url');
 }
 
-/** A `Date` inside a stored result (JSON has none). */
+/** A `Date` inside a stored result (JSON has none): `{ "$cgwDate": "<ISO>" }`. */
 const DATE_TAG = '$cgwDate';
+/** Wraps a plain object that would read as a tagged date (a user's map with that one key). */
+const OBJECT_TAG = '$cgwObject';
+const looksTagged = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === DATE_TAG || keys[0] === OBJECT_TAG);
+};
 
 /** The JSON text of a result, dates tagged so they come back as dates. */
 function storedResult(result: Result<MutationOutcome<unknown>>): string {
@@ -126,7 +136,8 @@ function storedResult(result: Result<MutationOutcome<unknown>>): string {
     : { ok: false, error: result.error };
   return JSON.stringify(stored, function (this: Record<string, unknown>, key, value) {
     const raw = this[key];
-    return raw instanceof Date ? { [DATE_TAG]: raw.toISOString() } : value;
+    if (raw instanceof Date) return { [DATE_TAG]: raw.toISOString() };
+    return key !== OBJECT_TAG && looksTagged(value) ? { [OBJECT_TAG]: value } : value;
   });
 }
 
@@ -144,6 +155,10 @@ function reviveDates(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const entries = Object.entries(value);
   if (entries.length === 1 && entries[0][0] === DATE_TAG) return new Date(entries[0][1] as string);
+  if (entries.length === 1 && entries[0][0] === OBJECT_TAG) {
+    const wrapped = entries[0][1] as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(wrapped).map(([k, v]) => [k, reviveDates(v)]));
+  }
   return Object.fromEntries(entries.map(([k, v]) => [k, reviveDates(v)]));
 }
 

@@ -124,6 +124,12 @@ export interface MutationDefinition<Row extends VersionedRow, Cmd, Out> {
    */
   notFound?(trx: Transaction<Database>, tenantIds: string[], cmd: Cmd): Promise<Failure>;
   expectedVersion(cmd: Cmd): number | null | undefined;
+  /**
+   * Attaches the connection's own nested lists as they are now (read in the transaction),
+   * for a result that is stored to be replayed later (an idempotent call): the replay then
+   * shows them as they were right after the first call.
+   */
+  withOwnLists?(trx: Transaction<Database>, out: Out): Promise<Out>;
   /** The service's own rules, then the diff; a failure rolls everything back. */
   plan(trx: Transaction<Database>, row: Row, cmd: Cmd): Promise<Result<Change<Row, Out>>>;
 }
@@ -250,7 +256,11 @@ async function execute<Row extends VersionedRow, Cmd, Out>(
     });
     return done(change.output(written), changedFields);
   };
-  if (keyTrx) return steps(keyTrx);
+  if (keyTrx) {
+    const result = await steps(keyTrx);
+    if (!result.ok || !def.withOwnLists) return result;
+    return ok({ ...result.value, value: await def.withOwnLists(keyTrx, result.value.value) });
+  }
   // A dry run rolls back even its success: no write, no version, no audit event.
   return inTransaction(ctx.db, steps, { name: def.operation, rollback: validateOnly });
 }

@@ -72,6 +72,8 @@ describe.each(MUTATION_CASES)('$field with idempotencyKey', (c) => {
     expect(retry.changedFields).toEqual(first.changedFields);
     const { name, updatedAt } = first.connection;
     expect(retry.connection).toMatchObject({ name, updatedAt, version: 2 });
+    // Its own nested lists too (Nexus's clients: the later call disabled `web`).
+    w.expectChanged(retry.connection, 2);
     expect(await auditEvents(w.connectionId)).toHaveLength(2);
   });
 
@@ -128,6 +130,16 @@ describe.each(MUTATION_CASES)('$field with idempotencyKey', (c) => {
       await runCase(c, w.change, '', { idempotencyKey: anonymous }),
       'AuthenticationError',
     );
+    // Not a member of the named tenant (patchDatabaseConnection names none).
+    const stranger = await anotherPrincipal((await c.world()).tenantId);
+    const notMember = newKey();
+    if (c.field !== 'patchDatabaseConnection') {
+      expectTypename(
+        await runCase(c, w.change, stranger, { idempotencyKey: notMember }),
+        'AuthenticationError',
+      );
+    }
+    expect(await keyRows(notMember)).toHaveLength(0);
     const dry = newKey();
     const dryRun = expectTypename(
       await runCase(c, w.change, w.token, { idempotencyKey: dry, validateOnly: true }),
@@ -201,6 +213,21 @@ describe('idempotency keys: scope and canonical arguments', () => {
     expect(await tenantSnapshot(d.tenantId)).toEqual(before);
   });
 
+  it('a replay gives back a map that looks like the stored form of a date as it was', async () => {
+    const w = await db.world();
+    const key = newKey();
+    const args = {
+      connectionId: w.connectionId,
+      input: { metadata: { $cgwDate: '2020-01-01T00:00:00.000Z' } },
+    };
+    const first = expectTypename(
+      await runCase(db, args, w.token, { idempotencyKey: key }),
+      db.success,
+    );
+    expect(first.connection.metadata).toEqual({ $cgwDate: '2020-01-01T00:00:00.000Z' });
+    expect(await runCase(db, args, w.token, { idempotencyKey: key })).toEqual(first);
+  });
+
   it('metadata key order does not make other arguments; another secret does', async () => {
     const w = await db.world();
     const key = newKey();
@@ -249,6 +276,48 @@ describe.runIf(onServer)('idempotency keys on the server', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('the cleanup skips a key a request holds, and never waits for it', async () => {
+    const [oes] = MUTATION_CASES;
+    const w = await oes.world();
+    const held = newKey();
+    const free = newKey();
+    expectTypename(await runCase(oes, w.change, w.token, { idempotencyKey: held }), oes.success);
+    expectTypename(
+      await runCase(oes, w.otherChange, w.token, { idempotencyKey: free }),
+      oes.success,
+    );
+    await expire(held);
+    await expire(free);
+    const other = await isolatedGateway({ poolSize: 2 });
+    const { database } = await getHarness();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = other.database.db.transaction().execute(async (trx) => {
+      await trx
+        .selectFrom('idempotency_keys')
+        .select('key')
+        .where('key', '=', held)
+        .forUpdate()
+        .execute();
+      locked();
+      await released;
+    });
+    try {
+      await isLocked;
+      const started = Date.now();
+      await deleteExpiredKeys(database.db);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await keyRows(free)).toHaveLength(0);
+      expect(await keyRows(held)).toHaveLength(1);
+    } finally {
+      release();
+      await holder;
+      await other.close();
     }
   });
 

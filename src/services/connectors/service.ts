@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import {
   authSchemeConfigsOfConnector,
+  connectionCredentialsByConnections,
   connectionNameTaken,
   connectionVariablesByConnections,
   connectorExists,
@@ -41,6 +42,7 @@ import {
 } from './rules.js';
 import {
   toConnectionCredentials,
+  toConnectionVariable,
   toConnectorConnection,
   type ConnectionCredentials,
   type ConnectorConnection,
@@ -76,6 +78,18 @@ export async function updateConnectorConnection(
           : notFound('Connector', args.connectorId),
       expectedVersion: (cmd) => cmd.expectedVersion,
       plan: planUpdate,
+      withOwnLists: async (trx, connection) => {
+        const { organisationId: tenantId, id } = connection;
+        const [slots, variables] = [
+          await connectionCredentialsByConnections(trx, tenantId, [id]),
+          await connectionVariablesByConnections(trx, tenantId, [id]),
+        ];
+        return {
+          ...connection,
+          credentials: toConnectionCredentials(slots),
+          variables: variables.map(toConnectionVariable),
+        };
+      },
     },
     options,
   );

@@ -113,6 +113,14 @@ export async function setConnectionClientEnabled(
       authorize: authorizeClientWrite,
       validate: () => validateSetConnectionClientEnabled(args),
       lock: (trx, [tenantId], cmd) => lockNexusConnection(trx, tenantId, cmd.connectionId),
+      withOwnLists: async (trx, value: ConnectionClientEnabled) => {
+        const { tenantId, id } = value.connection;
+        const rows = await connectionClientsByConnections(trx, tenantId, [id]);
+        return {
+          ...value,
+          connection: { ...value.connection, clients: rows.map(toConnectionClient) },
+        };
+      },
       expectedVersion: (cmd) => cmd.expectedVersion,
       plan: async (trx, row, cmd) => {
         // The client row is read FOR SHARE: the permission was decided before the transaction,
