@@ -34,7 +34,10 @@ import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createGateway } from '../src/server.js';
 import { createBaseline } from './baseline-server.js';
 import { countingPool, normalizeSql } from './counting.js';
+import { measureEmbeddedStarts, type EmbeddedStart } from './embedded-start.js';
 import { cpuMsOf, runLoad, type LoadResult } from './load.js';
+import { serverEnv, START_PROD_FLAGS } from './start-flags.js';
+import { PROBE_NODE_ARGS, readProbe, type ProbeSample } from './memory.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import {
   markdownTable,
@@ -55,15 +58,21 @@ const BENCH = path.join(ROOT, 'bench');
 const BUILD = path.join(BENCH, '.build');
 const RESULTS = path.join(BENCH, 'results');
 /**
- * The node flags the gateway's start scripts run it with (`package.json`: a larger young
- * generation, see README "Performance"). Both servers get the same flags, so the comparison
- * stays one of code; `--server-node-args` replaces them for both.
+ * The node flags the gateway's start script runs it with (`package.json` `start:prod`; see
+ * README "Memory"). Both servers get the same flags, so the comparison stays one of code;
+ * `--server-node-args` replaces them for both.
  */
-const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=64'];
+const GATEWAY_NODE_FLAGS = START_PROD_FLAGS;
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@/cgw_bench?host=/var/run/postgresql';
 
 /** The issue's targets, printed next to the results (information; the bench does not fail on them). */
 const TARGETS = { mutationRatio: 0.75, mutationCpuRatio: 1.7, readRatio: 0.5 };
+/** Memory targets (MB): a server's peak RSS during each scenario at c=64, the embedded start. */
+const MEMORY_TARGETS = {
+  serverPeakRssMbC64: 200,
+  embeddedReadyRssMb: 300,
+  embeddedRestartReadyMs: 3000,
+};
 
 // --- options --------------------------------------------------------------------------------
 
@@ -79,8 +88,10 @@ interface Options {
   databaseUrl: string;
   /** Profile the gateway (`node --cpu-prof`) per scenario instead of measuring rounds. */
   profile: boolean;
-  /** Extra `node` flags for both server processes (e.g. `--max-semi-space-size=64`). */
+  /** Extra `node` flags for both server processes (e.g. `--max-semi-space-size=16`). */
   serverNodeArgs: string[];
+  /** Measure the embedded `npm start` (first start and restart) before the rest. */
+  embedded: boolean;
 }
 
 function usage(message?: string): never {
@@ -88,7 +99,8 @@ function usage(message?: string): never {
   console.error(`usage: npm run bench -- [--quick] [--rounds N] [--duration S] [--warmup S]
                         [--concurrency 1,16,64] [--read-concurrency 16]
                         [--only updateOesConnection,patchDatabaseConnection,orgConnections,connectorConnections]
-                        [--time-limit S] [--profile] [--server-node-args "--flag …"]
+                        [--time-limit S] [--profile] [--server-node-args "--flag …"] [--no-embedded]
+  --no-embedded: skip the embedded npm start's memory and time figures
   --profile: instead of the rounds, run each scenario at c=16 against a fresh gateway started
              with node --cpu-prof, and print where its CPU time goes (bench/results/profiles/)
 env: BENCH_DATABASE_URL (default ${DEFAULT_DATABASE_URL}); the database is dropped and recreated.`);
@@ -109,6 +121,7 @@ function parseOptions(argv: string[]): Options {
     databaseUrl: process.env.BENCH_DATABASE_URL || DEFAULT_DATABASE_URL,
     profile: false,
     serverNodeArgs: [...GATEWAY_NODE_FLAGS],
+    embedded: true,
   };
   const list = (v: string) =>
     v
@@ -127,6 +140,9 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--profile':
         options.profile = true;
+        break;
+      case '--no-embedded':
+        options.embedded = false;
         break;
       case '--server-node-args':
         options.serverNodeArgs = value().split(/\s+/).filter(Boolean);
@@ -200,10 +216,10 @@ function startServer(
   nodeArgs: string[] = [],
   timeoutMs = 60_000,
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [...nodeArgs, script], {
+  const child = spawn(process.execPath, [...PROBE_NODE_ARGS, ...nodeArgs, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   children.add(child);
   let output = '';
@@ -443,6 +459,18 @@ async function main(): Promise<number> {
       `mutations at c=${options.mutationConcurrency.join('/')}, reads at c=${options.readConcurrency.join('/')}`,
   );
 
+  // 0. the embedded start, while the machine is still quiet
+  let embedded: EmbeddedStart[] = [];
+  if (options.embedded && !options.profile) {
+    log('embedded npm start: a first start on a fresh DATA_DIR, then a restart');
+    embedded = await measureEmbeddedStarts();
+    for (const e of embedded)
+      log(
+        `  ${e.start}: ready in ${e.readyMs} ms (CPU ${e.readyCpuMs} ms), RSS ${e.readyRssMb} MB once ready, ` +
+          `${e.settledRssMb} MB 2 s later, peak ${e.peakRssMb} MB`,
+      );
+  }
+
   // 1. build and seed at the same time
   const building = build();
   log(`seeding ${options.databaseUrl.replace(/:[^:@/]*@/, ':***@')}`);
@@ -477,14 +505,7 @@ async function main(): Promise<number> {
   log(`built in ${built.ms} ms`);
 
   // 3. the two servers
-  const env = {
-    DATABASE_URL: options.databaseUrl,
-    SECRETS_KEY: secretKey.toString('base64'),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-  };
+  const env = serverEnv(options.databaseUrl, secretKey);
   const nodeArgs = options.serverNodeArgs;
   if (nodeArgs.length) log(`both servers run with node ${nodeArgs.join(' ')}`);
   const gatewayServer = await startServer(
@@ -504,6 +525,10 @@ async function main(): Promise<number> {
   const pids: Record<Target, number> = {
     gateway: gatewayServer.child.pid!,
     baseline: baselineServer.child.pid!,
+  };
+  const idle: Record<Target, ProbeSample> = {
+    gateway: await readProbe(gatewayServer.child, false),
+    baseline: await readProbe(baselineServer.child, false),
   };
   const urlOf = (target: Target, scenario: Scenario) =>
     target === 'gateway' ? gatewayServer.url : `${baselineServer.url}${scenario.baselinePath}`;
@@ -594,6 +619,13 @@ async function main(): Promise<number> {
     }
   }
   const benchPid = process.pid;
+  const serverOf = (target: Target) => (target === 'gateway' ? gatewayServer : baselineServer);
+  const memoryOfRuns: {
+    scenario: ScenarioId;
+    concurrency: number;
+    target: Target;
+    memory: ProbeSample;
+  }[] = [];
   for (let round = 0; round < options.rounds; round++) {
     log(`round ${round + 1} of ${options.rounds}`);
     for (const { scenario, concurrency } of pairs) {
@@ -618,10 +650,12 @@ async function main(): Promise<number> {
           const warm = await load(options.warmupSec);
           warmupFailures += warm.errors + warm.non2xx + warm.badResponses;
         }
+        await readProbe(serverOf(target).child, true);
         const machineBefore = machineTicks();
         const benchBefore = cpuMsOf(benchPid);
         const result: LoadResult = await load(options.durationSec);
         const benchCpu = cpuMsOf(benchPid) - benchBefore;
+        const memory = await readProbe(serverOf(target).child, false);
         const machineAfter = machineTicks();
         const machineBusyPct =
           (100 * (machineAfter.busy - machineBefore.busy)) /
@@ -637,10 +671,11 @@ async function main(): Promise<number> {
           machineBusyPct,
           benchCpuMsPerRequest: result.requests ? benchCpu / result.requests : NaN,
         });
+        memoryOfRuns.push({ scenario: scenario.id, concurrency, target, memory });
         const failures = result.errors + result.non2xx + result.badResponses;
         line.push(
           `${target} ${Math.round(result.rps)} req/s p50 ${result.p50Ms.toFixed(2)} p99 ${result.p99Ms.toFixed(2)} ms ` +
-            `cpu ${result.cpuMsPerRequest.toFixed(3)} ms/req${failures ? ` FAILURES ${failures}` : ''}`,
+            `cpu ${result.cpuMsPerRequest.toFixed(3)} ms/req rss ${Math.round(memory.peakRssMb)} MB${failures ? ` FAILURES ${failures}` : ''}`,
         );
         if (result.badSample)
           log(`  ${scenario.id} ${target}: unexpected answer ${result.badSample}`);
@@ -700,6 +735,12 @@ async function main(): Promise<number> {
       0,
     ) + warmupFailures;
 
+  const {
+    rows: memoryRows,
+    summaryLine: memorySummary,
+    ...memory
+  } = summarizeMemory(memoryOfRuns, idle, embedded);
+
   const round3 = (v: number | null) =>
     v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000;
   const c16 = weakest(16, 'ratio');
@@ -730,6 +771,7 @@ async function main(): Promise<number> {
     },
     errors,
     problems,
+    memory,
     targets: TARGETS,
     meetsTargets: {
       mutationRatioC16: c16.value !== null && c16.value >= TARGETS.mutationRatio,
@@ -808,12 +850,15 @@ async function main(): Promise<number> {
         ? `; connectorConnections ${unavailable.connectorConnections}`
         : ''),
     `errors: ${errors} (must be 0)`,
+    memorySummary,
     ...problems.map((p) => `PROBLEM: ${p}`),
   ];
   const heading =
     `${options.quick ? 'Quick' : 'Full'} bench, ${startedAt.toISOString()}: ${options.rounds} round(s) × ${options.durationSec} s, ` +
     `ratios are medians of per-round gateway ÷ baseline`;
-  console.log(`\n${heading}\n\n${textTable(TABLE_HEADER, rows)}\n\n${summaryLines.join('\n')}\n`);
+  console.log(
+    `\n${heading}\n\n${textTable(TABLE_HEADER, rows)}\n\n${textTable(MEMORY_HEADER, memoryRows)}\n\n${summaryLines.join('\n')}\n`,
+  );
 
   mkdirSync(RESULTS, { recursive: true });
   const markdown = [
@@ -823,6 +868,12 @@ async function main(): Promise<number> {
       '. `ratio` = gateway req/s ÷ baseline req/s; `CPU ratio` = gateway CPU ms/req ÷ baseline CPU ms/req; `stmts/req` = SQL statements per request (BEGIN/COMMIT included); `errors` = connection errors, timeouts and answers that are not the expected success.',
     '',
     markdownTable(TABLE_HEADER, rows),
+    '',
+    '## Memory',
+    '',
+    "Peak RSS (the kernel's VmHWM, reset before each measured run) and peak V8 heap used (sampled every 50 ms) of each server process during each scenario, the largest over the rounds; `idle` is right after start. The embedded rows are `npm start` on a fresh `DATA_DIR` and its restart (time from spawn to `/readyz` 200).",
+    '',
+    markdownTable(MEMORY_HEADER, memoryRows),
     '',
     ...summaryLines.map((l) => `- ${l}`),
     '',
@@ -904,6 +955,108 @@ async function profileServers(
   }
   console.log(`\n${report.join('\n\n')}\n`);
   log(`profiles in bench/results/profiles/ (open a .cpuprofile in Chrome DevTools or speedscope)`);
+}
+
+const MEMORY_HEADER = [
+  'scenario',
+  'c',
+  'when',
+  'gateway peak RSS MB',
+  'gateway peak heap MB',
+  'baseline peak RSS MB',
+  'baseline peak heap MB',
+];
+
+/**
+ * Per scenario and concurrency: each server's peak RSS and peak heap used, the largest over
+ * the rounds; the idle figures right after start; the embedded start; the memory targets.
+ */
+function summarizeMemory(
+  runs: { scenario: ScenarioId; concurrency: number; target: Target; memory: ProbeSample }[],
+  idle: Record<Target, ProbeSample>,
+  embedded: EmbeddedStart[],
+) {
+  const keys = [...new Set(runs.map((r) => `${r.scenario}|${r.concurrency}`))];
+  const peak = (target: Target, key: string) => {
+    const of = runs.filter((r) => r.target === target && `${r.scenario}|${r.concurrency}` === key);
+    return {
+      peakRssMb: Math.max(...of.map((r) => r.memory.peakRssMb)),
+      peakHeapUsedMb: Math.max(...of.map((r) => r.memory.peakHeapUsedMb)),
+    };
+  };
+  const scenarios = keys.map((key) => {
+    const [scenario, concurrency] = key.split('|');
+    return {
+      scenario: scenario as ScenarioId,
+      concurrency: Number(concurrency),
+      gateway: peak('gateway', key),
+      baseline: peak('baseline', key),
+    };
+  });
+  const c64 = scenarios.filter((s) => s.concurrency === 64);
+  const maxOf = (target: Target) =>
+    c64.length ? Math.max(...c64.map((s) => s[target].peakRssMb)) : null;
+  const peakRssC64 = { gateway: maxOf('gateway'), baseline: maxOf('baseline') };
+  const idleOf = (m: ProbeSample) => ({ rssMb: m.rssMb, heapUsedMb: m.heapUsedMb });
+  const worstReadyRss = embedded.length ? Math.max(...embedded.map((e) => e.readyRssMb)) : null;
+  const worstSettledRss = embedded.length ? Math.max(...embedded.map((e) => e.settledRssMb)) : null;
+  const restart = embedded.find((e) => e.start === 'restart');
+  const meetsTargets = {
+    serverPeakRssC64:
+      peakRssC64.gateway !== null && peakRssC64.gateway <= MEMORY_TARGETS.serverPeakRssMbC64,
+    embeddedReadyRss:
+      worstReadyRss !== null &&
+      worstSettledRss !== null &&
+      Math.max(worstReadyRss, worstSettledRss) <= MEMORY_TARGETS.embeddedReadyRssMb,
+    embeddedRestartReady:
+      restart !== undefined && restart.readyMs <= MEMORY_TARGETS.embeddedRestartReadyMs,
+  };
+  const mb = (v: number) => String(Math.round(v));
+  const rows = [
+    [
+      '(idle)',
+      '',
+      'after start',
+      mb(idle.gateway.rssMb),
+      mb(idle.gateway.heapUsedMb),
+      mb(idle.baseline.rssMb),
+      mb(idle.baseline.heapUsedMb),
+    ],
+    ...scenarios.map((s) => [
+      s.scenario,
+      String(s.concurrency),
+      'during',
+      mb(s.gateway.peakRssMb),
+      mb(s.gateway.peakHeapUsedMb),
+      mb(s.baseline.peakRssMb),
+      mb(s.baseline.peakHeapUsedMb),
+    ]),
+    ...embedded.map((e) => [
+      'embedded npm start',
+      '',
+      `${e.start}: ready ${e.readyMs} ms, 2 s later`,
+      `${e.readyRssMb}, ${e.settledRssMb} (peak ${e.peakRssMb})`,
+      '—',
+      '—',
+      '—',
+    ]),
+  ];
+  const f = (v: number | null) => (v === null ? '—' : String(Math.round(v)));
+  const summaryLine =
+    `memory: gateway peak RSS at c=64 ${f(peakRssC64.gateway)} MB (baseline ${f(peakRssC64.baseline)} MB; target ≤ ${MEMORY_TARGETS.serverPeakRssMbC64})` +
+    (embedded.length
+      ? `; embedded npm start RSS once ready ${embedded.map((e) => `${e.start} ${e.readyRssMb}/${e.settledRssMb}`).join(', ')} MB (target ≤ ${MEMORY_TARGETS.embeddedReadyRssMb}), restart ready in ${restart?.readyMs ?? '—'} ms (target ≤ ${MEMORY_TARGETS.embeddedRestartReadyMs})`
+      : '');
+  return {
+    targets: MEMORY_TARGETS,
+    meetsTargets,
+    peakRssC64,
+    idle: { gateway: idleOf(idle.gateway), baseline: idleOf(idle.baseline) },
+    scenarios,
+    embedded,
+    rows,
+    summaryLine,
+  };
 }
 
 function roundTarget(t: ScenarioSummary['gateway']) {

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import {
   Kysely,
   PGliteAdapter,
@@ -129,9 +127,9 @@ export async function createDb(options: DbOptions): Promise<Db> {
     };
   }
 
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const pglite = new PGlite(options.dataDir);
-  await pglite.waitReady;
+  // Loaded only here: a gateway on a server never loads PGlite's code (about 2 MB).
+  const { openPGlite } = await import('./pglite-open.js');
+  const pglite = await openPGlite(options.dataDir);
   const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }), log });
   return {
     db,

@@ -49,6 +49,8 @@ const definedFields = (record: Record<string, unknown>) =>
 export function prepared<Args extends unknown[], Row>(
   build: (db: Kysely<Database>, ...args: Args) => Buildable<Row>,
 ): (db: Kysely<Database>, ...args: Args) => Promise<Row[]> {
+  // Bound: one template per shape, and the shapes are the field sets the calling code passes
+  // (fixed in the code, never chosen by a request).
   const templates = new Map<string, Template>();
   return async (db, ...args) => {
     let shape = '';

@@ -10,6 +10,8 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
  * plugins and error formatting stay Apollo's.
  */
 export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
+  // Bound: an entry lives only while Apollo's document store (an LRU of 30 MiB, its default)
+  // holds the document; inside, one compiled query per operation of that document.
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
   const compile = (document: DocumentNode, operationName: string | null) => {
     let byName = compiled.get(document);

@@ -140,11 +140,21 @@ const pageEstimator: ComplexityEstimator = ({ args, childComplexity, field }) =>
   return 1 + first * childComplexity;
 };
 
-/** Per document: the variables that set a page size, and the costs already estimated. */
+/**
+ * Per document: the variables that set a page size, and the costs already estimated.
+ * Bounds: the WeakMap holds an entry only while Apollo's document store (an LRU of 30 MiB, its
+ * default) keeps the document; each entry holds at most {@link MAX_COSTS_PER_DOCUMENT} costs,
+ * since the values of page-size variables are the caller's to choose (any Int).
+ */
+export const MAX_COSTS_PER_DOCUMENT = 100;
 const costCache = new WeakMap<
   DocumentNode,
   { pageSizeVariables: string[]; costs: Map<string, number> }
 >();
+
+/** How many estimates are cached for `document` (for tests of the bound). */
+export const cachedCostCount = (document: DocumentNode): number =>
+  costCache.get(document)?.costs.size ?? 0;
 
 /**
  * The estimated cost of the operation, with its variables (so `first: $n` counts as `n`).
@@ -185,7 +195,7 @@ export function operationCost(
         );
       throw error;
     }
-    entry.costs.set(key, cost);
+    if (entry.costs.size < MAX_COSTS_PER_DOCUMENT) entry.costs.set(key, cost);
   }
   return cost;
 }

@@ -13,6 +13,7 @@ type Batch<Row> = (tenantId: string, ids: readonly string[]) => Promise<Row[]>;
  * in one tenant, so it still loads each kind of nested object with one batch statement.
  */
 export class TenantLoader<T> {
+  // Bound: lives for one request (the loaders are per request), one entry per tenant it reads.
   private readonly byTenant = new Map<string, DataLoader<string, T>>();
 
   constructor(private readonly batch: Batch<T>) {}

@@ -1,0 +1,50 @@
+/**
+ * The parent's side of `memory-probe.cjs`: the node flag that preloads it into a server, and
+ * one read of it over the IPC channel.
+ */
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `node` flags that preload the probe (the child needs stdio `'ipc'`). */
+export const PROBE_NODE_ARGS = [
+  '-r',
+  path.join(path.dirname(fileURLToPath(import.meta.url)), 'memory-probe.cjs'),
+];
+
+export interface ProbeSample {
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  /** Since the last reset: the kernel's peak RSS (VmHWM) and the largest sampled heapUsed. */
+  peakRssMb: number;
+  peakHeapUsedMb: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number };
+}
+
+let nextId = 0;
+
+/**
+ * Asks the probe in `child` for its figures; `reset` starts a new peak and delay window; `gc`
+ * runs a full collection first when the child runs with `--expose-gc` (heap used = live heap).
+ */
+export function readProbe(child: ChildProcess, reset: boolean, gc = false, timeoutMs = 5_000) {
+  const id = ++nextId;
+  return new Promise<ProbeSample>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`the memory probe (pid ${child.pid}) did not answer in ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (message: unknown) => {
+      const m = message as (ProbeSample & { probe?: string; id?: number }) | null;
+      if (m?.probe !== 'sample' || m.id !== id) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      const { probe: _probe, id: _id, ...sample } = m;
+      resolve(sample);
+    };
+    child.on('message', onMessage);
+    child.send({ probe: 'read', id, reset, gc });
+  });
+}
