@@ -1,5 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initial from './2026_11_23_1800_initial.js';
+import * as apiKeyMemberships from './2026_11_30_0600_api_key_memberships.js';
+import * as keyChecksAndReadiness from './2026_11_30_0610_key_checks_and_readiness.js';
 
 /**
  * The migrations, by name. A static map instead of `FileMigrationProvider`: it works the same
@@ -8,6 +10,8 @@ import * as initial from './2026_11_23_1800_initial.js';
  */
 const migrations: Record<string, Migration> = {
   '2026_11_23_1800_initial': initial,
+  '2026_11_30_0600_api_key_memberships': apiKeyMemberships,
+  '2026_11_30_0610_key_checks_and_readiness': keyChecksAndReadiness,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -83,9 +83,9 @@ export async function newTenant(entitlements: string[] = []): Promise<string> {
   return id;
 }
 
-/** Creates a principal with an API key and one membership; returns the key. */
+/** Creates a principal with an API key with these rights in one tenant (or several); returns the key. */
 export async function newApiKey(
-  tenantId: string,
+  tenantId: string | string[],
   permissions: Permission[],
   options: { principalId?: string; expiresAt?: Date | null } = {},
 ): Promise<string> {
@@ -95,7 +95,7 @@ export async function newApiKey(
   await createPrincipalWithKey(database.db, {
     principalId,
     key,
-    memberships: [{ tenantId, permissions }],
+    memberships: [tenantId].flat().map((t) => ({ tenantId: t, permissions })),
     expiresAt: options.expiresAt,
   });
   return key;

@@ -97,10 +97,10 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gateway did not start:\n${output.join('')}`)),
-      30_000,
-    );
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${output.join('')}`));
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       output.push(String(chunk));
       const match = /ready at (http:\/\/[^/\s]+)\/graphql/.exec(output.join(''));
