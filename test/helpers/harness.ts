@@ -18,6 +18,13 @@ import { createGateway, type Gateway } from '../../src/server.js';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-of-at-least-thirty-two-bytes!!';
 export const TEST_SECRET_KEYS = [{ id: 'test1', key: Buffer.alloc(32, 7) }];
+/**
+ * `SECRETS_KEY` for gateway processes on the test database: the same keys under the same ids,
+ * so their start-up key check opens what the in-process harness sealed.
+ */
+export const TEST_SECRETS_KEY_ENV = TEST_SECRET_KEYS.map(
+  (k) => `${k.id}:${k.key.toString('base64')}`,
+).join(',');
 
 export interface Harness {
   database: Db;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/auth/api-keys.js';
-import { TEST_SECRET_KEYS, gql, newTenant } from '../helpers/harness.js';
+import { TEST_SECRETS_KEY_ENV, gql, newTenant } from '../helpers/harness.js';
 import { runTs, tempDataDir } from '../helpers/processes.js';
 import { onServer, postGraphQL, spawnGateway } from '../helpers/server.js';
 
 /** `apikey:create`, `apikey:list` and `apikey:revoke`, run as the processes npm runs. */
-const SECRETS_KEY = TEST_SECRET_KEYS[0].key.toString('base64');
+const SECRETS_KEY = TEST_SECRETS_KEY_ENV;
 const serverEnv = () => ({ DATABASE_URL: process.env.TEST_DATABASE_URL!, SECRETS_KEY });
 const VIEWER = '{ viewer { id memberships { tenantId permissions } } }';
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../db/connect.js';
-import { TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { TEST_SECRETS_KEY_ENV } from '../helpers/harness.js';
 import { freshServerDatabase, runTs, tempDataDir } from '../helpers/processes.js';
 import { onServer, postGraphQL, spawnGateway } from '../helpers/server.js';
 
@@ -10,7 +10,7 @@ import { onServer, postGraphQL, spawnGateway } from '../helpers/server.js';
  * into an empty embedded database outside production, and `seed:demo` refuses a server
  * without its explicit flag and production always.
  */
-const SECRETS_KEY = TEST_SECRET_KEYS[0].key.toString('base64');
+const SECRETS_KEY = TEST_SECRETS_KEY_ENV;
 const VIEWER = '{ viewer { id } }';
 
 async function viewerOf(base: string, key: string) {

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DATA_DIR_LOCK_STALE_MS } from '../../src/data-dir-lock.js';
-import { TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { TEST_SECRETS_KEY_ENV } from '../helpers/harness.js';
 import { runTs, tempDataDir } from '../helpers/processes.js';
 import { onServer, spawnGateway } from '../helpers/server.js';
 
 /** Mistakes at start end in one clear line and a non-zero exit code, never a stack trace. */
-const SECRETS_KEY = TEST_SECRET_KEYS[0].key.toString('base64');
+const SECRETS_KEY = TEST_SECRETS_KEY_ENV;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 
