@@ -1,8 +1,10 @@
 import type {
   ApiKeysTable,
   AuditEventsTable,
-  MembershipsTable,
+  ApiKeyMembershipsTable,
   PrincipalsTable,
+  ReadinessProbeTable,
+  SecretKeyChecksTable,
   TenantEntitlementsTable,
   TenantsTable,
 } from './tables/identity.js';
@@ -35,8 +37,10 @@ export interface Database {
   tenants: TenantsTable;
   tenant_entitlements: TenantEntitlementsTable;
   principals: PrincipalsTable;
-  memberships: MembershipsTable;
   api_keys: ApiKeysTable;
+  api_key_memberships: ApiKeyMembershipsTable;
+  secret_key_checks: SecretKeyChecksTable;
+  readiness_probe: ReadinessProbeTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   oes_partners: OesPartnersTable;

@@ -1,13 +1,8 @@
-import { createDb } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { loadConfig } from '../src/config.js';
+import { openConfiguredDatabase, runCli } from './cli.js';
 
 /** `npm run migrate`: applies pending migrations to the configured database. */
-const config = loadConfig();
-const database = await createDb({
-  databaseUrl: config.databaseUrl,
-  dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata`,
+runCli('npm run migrate', async () => {
+  const { database, applied } = await openConfiguredDatabase();
+  await database.close();
+  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
 });
-const applied = await migrateToLatest(database.db);
-console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
-await database.close();

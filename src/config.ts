@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ClaimsMapping } from './auth/jwt.js';
@@ -47,6 +47,7 @@ export class ConfigError extends Error {
   }
 }
 
+const NODE_ENVS = ['development', 'production', 'test'];
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -67,7 +68,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return value;
   };
 
-  const nodeEnv = env.NODE_ENV ?? 'development';
+  const nodeEnv = env.NODE_ENV || 'development';
+  if (!NODE_ENVS.includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be one of ${NODE_ENVS.join(', ')} (got "${env.NODE_ENV}")`);
+  }
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must start with postgres:// or postgresql://');
@@ -124,14 +128,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   } else {
     const file = path.join(dataDir, 'secrets.key');
-    if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
-      writeFileSync(file, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-      secretKeyGenerated = true;
+    const pgdata = path.join(dataDir, 'pgdata');
+    if (!existsSync(file) && existsSync(pgdata) && readdirSync(pgdata).length > 0) {
+      // A new key would open none of the database's secrets: never make one silently.
+      problems.push(
+        `${file} is missing, but ${pgdata} holds a database whose secrets it sealed: restore the key file (or set SECRETS_KEY)`,
+      );
+    } else {
+      if (!existsSync(file)) {
+        mkdirSync(dataDir, { recursive: true });
+        try {
+          // 'wx': two first starts at once never overwrite each other's key.
+          writeFileSync(file, `k1:${randomBytes(32).toString('base64')}\n`, {
+            mode: 0o600,
+            flag: 'wx',
+          });
+          secretKeyGenerated = true;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'EEXIST') throw error;
+        }
+      }
+      const parsed = parseSecretKeys(readFileSync(file, 'utf8').trim());
+      if (typeof parsed === 'string') problems.push(`${file}: ${parsed}`);
+      else secretKeys = parsed;
     }
-    const parsed = parseSecretKeys(readFileSync(file, 'utf8').trim());
-    if (typeof parsed === 'string') problems.push(`${file}: ${parsed}`);
-    else secretKeys = parsed;
   }
 
   const executor = env.GATEWAY_EXECUTOR || 'graphql-jit';

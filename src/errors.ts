@@ -28,13 +28,26 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '08001',
   '08004',
   '53300',
+  // storage: disk full, I/O error, other system errors
+  '53100',
+  '58000',
+  '58030',
 ]);
+
+/**
+ * A file the database could not open or write: PostgreSQL (and PGlite, whose files are the
+ * process's own) reports EACCES/EPERM as SQLSTATE 42501 `could not open file "…"`, which
+ * otherwise means a missing grant. A data directory that turned unwritable is an outage.
+ */
+const FILE_ACCESS =
+  /^could not (open|create|write|extend|read|fsync|remove|rename|access)\b.*\b(file|directory)\b/i;
 
 /** True for a database fault a retry may cure: timeouts, lock waits, a lost or refused connection. */
 export function isTransientDbError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_SQLSTATES.has(code)) return true;
+  if (code === '42501' && FILE_ACCESS.test(error.message)) return true;
   if (
     typeof code === 'string' &&
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)

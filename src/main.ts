@@ -4,23 +4,29 @@ import { register } from 'prom-client';
 import { migrateToLatest } from '../db/migrate.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createDb } from '../db/connect.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { verifySecretKeys } from './crypto/key-check.js';
 import { SecretBox } from './crypto/secret-box.js';
-import { DEMO_KEYS, isEmpty, seedDemo } from './demo/seed-demo.js';
 import { answerMetricsRequests, listenMetrics, runPrimary } from './cluster.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { DEMO_KEYS, hasDemoData, isEmpty, seedDemo } from './demo/seed-demo.js';
 import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';
 import { createMetrics, serveMetrics } from './metrics.js';
+import { readinessProbe } from './readiness.js';
 import { createGateway } from './server.js';
 import { startIdempotencyCleanup } from './services/idempotency.js';
+import { describeStartupError } from './startup-errors.js';
+
+let config: Config | undefined;
 
 /**
- * Starts the gateway: configuration → database (PGlite in `DATA_DIR`, or `DATABASE_URL`) →
- * migrations → demo data when the database is empty → Apollo → HTTP. SIGTERM/SIGINT drain
- * in-flight requests, then close the pool.
+ * Starts the gateway: configuration → the data directory's lock (embedded mode) → database
+ * (PGlite in `DATA_DIR`, or `DATABASE_URL`) → migrations → the secrets keys checked against
+ * the database → demo data (only into an empty embedded database outside production) →
+ * Apollo → HTTP. SIGTERM/SIGINT drain in-flight requests, then close the pool.
  */
 async function main(): Promise<void> {
-  let config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -38,9 +44,18 @@ async function main(): Promise<void> {
     );
   }
 
+  if (!config.databaseUrl) {
+    await lockDataDir(config.dataDir, (error) => {
+      // Another process took the directory: stop before two writers corrupt it.
+      logger.fatal({ err: error }, `lost the lock on ${config!.dataDir}; stopping`);
+      process.exit(1);
+    });
+  }
+
+  const pgdata = config.databaseUrl ? undefined : `${config.dataDir}/pgdata`;
   const database = await createDb({
     databaseUrl: config.databaseUrl,
-    dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pgdata`,
+    dataDir: pgdata,
     poolSize: config.poolSize,
     statementTimeoutMs: config.statementTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
@@ -49,9 +64,13 @@ async function main(): Promise<void> {
       logger.warn({ err: error }, 'database client error (the pool replaces the client)'),
   });
   await migrateToLatest(database.db);
+  await verifySecretKeys(database.db, config.secretKeys);
 
+  // The published demo keys must never open a real deployment: demo data only ever goes
+  // into an empty embedded database, and never in production.
+  const demoAllowed = database.kind === 'pglite' && !config.production;
   let seeded = false;
-  if (await isEmpty(database.db)) {
+  if (demoAllowed && (await isEmpty(database.db))) {
     await seedDemo(database.db, new SecretBox(config.secretKeys));
     seeded = true;
   }
@@ -83,9 +102,22 @@ async function main(): Promise<void> {
   });
   const metricsServer = metrics && cluster.isPrimary ? serveMetrics(metrics) : undefined;
   if (metricsServer) await listenMetrics(metricsServer, config);
-  const http = createHttpServer({ gateway, logger, ping: database.ping });
+  const http = createHttpServer({
+    gateway,
+    logger,
+    ping: readinessProbe({ db: database.db, dataDir: pgdata }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.server.once('error', reject);
+    http.server.listen(config!.port, config!.host, () => {
+      http.server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (error) => {
+    await database.close();
+    throw error;
+  });
   const stopCleanup = startIdempotencyCleanup(database.db, logger);
-  await new Promise<void>((resolve) => http.server.listen(config.port, config.host, resolve));
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
@@ -94,7 +126,7 @@ async function main(): Promise<void> {
     `Connection Gateway ready at ${url} (${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL server'})`,
   );
   if (seeded) console.log('Loaded the demo data.');
-  if (!config.production) {
+  if (demoAllowed && (await hasDemoData(database.db))) {
     console.log('Demo API keys (send as "Authorization: Bearer <key>"):');
     for (const k of DEMO_KEYS)
       console.log(`  ${k.key.padEnd(28)} ${k.tenant}: ${k.permissions.join(', ')}`);
@@ -106,8 +138,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'draining');
     await http.drain({
-      announceMs: signal === 'SIGTERM' ? config.shutdownAnnounceMs : 0,
-      graceMs: config.shutdownGraceMs,
+      announceMs: signal === 'SIGTERM' ? config!.shutdownAnnounceMs : 0,
+      graceMs: config!.shutdownGraceMs,
     });
     stopCleanup();
     metricsServer?.close();
@@ -121,6 +153,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error('gateway failed to start:', error instanceof Error ? error.message : error);
+  console.error(`gateway failed to start: ${describeStartupError(error, config)}`);
   process.exit(1);
 });

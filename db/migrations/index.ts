@@ -3,6 +3,8 @@ import * as initial from './2026_11_23_1800_initial.js';
 import * as idempotencyKeys from './2026_11_30_0500_idempotency_keys.js';
 import * as auditChanges from './2026_11_30_0510_audit_changes.js';
 import * as changeFeed from './2026_11_30_0530_change_feed.js';
+import * as apiKeyMemberships from './2026_11_30_0600_api_key_memberships.js';
+import * as keyChecksAndReadiness from './2026_11_30_0610_key_checks_and_readiness.js';
 
 /**
  * The migrations, by name. A static map instead of `FileMigrationProvider`: it works the same
@@ -14,6 +16,8 @@ const migrations: Record<string, Migration> = {
   '2026_11_30_0500_idempotency_keys': idempotencyKeys,
   '2026_11_30_0510_audit_changes': auditChanges,
   '2026_11_30_0530_change_feed': changeFeed,
+  '2026_11_30_0600_api_key_memberships': apiKeyMemberships,
+  '2026_11_30_0610_key_checks_and_readiness': keyChecksAndReadiness,
 };
 
 export const migrationProvider: MigrationProvider = {

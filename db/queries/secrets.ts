@@ -51,3 +51,23 @@ export async function replaceSealedCell(
   );
   return (result.numAffectedRows ?? 0n) > 0n;
 }
+
+/** The stored key checks (`secret_key_checks`), one per secrets-key id that ever sealed. */
+export async function keyChecks(
+  db: Kysely<Database>,
+): Promise<{ key_id: string; sealed: string }[]> {
+  return db.selectFrom('secret_key_checks').select(['key_id', 'sealed']).execute();
+}
+
+/** Records the check of one key id unless it is already there (the first one stays). */
+export async function insertKeyCheck(
+  db: Kysely<Database>,
+  keyId: string,
+  sealed: string,
+): Promise<void> {
+  await db
+    .insertInto('secret_key_checks')
+    .values({ key_id: keyId, sealed })
+    .onConflict((oc) => oc.column('key_id').doNothing())
+    .execute();
+}

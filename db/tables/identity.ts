@@ -26,10 +26,24 @@ export interface PrincipalsTable {
   created_at: CreatedAt;
 }
 
-export interface MembershipsTable {
-  principal_id: string;
+/** The rights of one API key in one tenant: a key's rights are its own, never its principal's. */
+export interface ApiKeyMembershipsTable {
+  api_key_id: string;
   tenant_id: string;
   permissions: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+/** A known value sealed with one secrets key (by id): proves at start that the key is the same. */
+export interface SecretKeyChecksTable {
+  key_id: string;
+  sealed: string;
+  created_at: CreatedAt;
+}
+
+/** One row that `/readyz` rewrites to prove the database takes writes. */
+export interface ReadinessProbeTable {
+  id: number;
+  probed_at: Timestamp;
 }
 
 export interface ApiKeysTable {
@@ -66,7 +80,7 @@ export interface AuditEventsTable {
 export type TenantRow = Selectable<TenantsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type NewApiKeyRow = Insertable<ApiKeysTable>;
-export type MembershipRow = Selectable<MembershipsTable>;
+export type ApiKeyMembershipRow = Selectable<ApiKeyMembershipsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 

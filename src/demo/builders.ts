@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { insertApiKey, insertPrincipal, upsertMembership } from '../../db/queries/identity.js';
+import { insertApiKey, insertPrincipal } from '../../db/queries/identity.js';
 import { hashApiKey } from '../auth/api-keys.js';
 import type { Permission } from '../auth/principal.js';
 import { sealingContext } from '../crypto/sealed-columns.js';
@@ -48,13 +48,6 @@ export async function createPrincipalWithKey(
   },
 ): Promise<{ key: string; keyId: string }> {
   await insertPrincipal(db, { id: p.principalId, name: p.name ?? p.principalId });
-  for (const m of p.memberships) {
-    await upsertMembership(db, {
-      principalId: p.principalId,
-      tenantId: m.tenantId,
-      permissions: m.permissions,
-    });
-  }
   const keyId = p.keyId ?? randomUUID();
   await insertApiKey(db, {
     id: keyId,
@@ -62,6 +55,7 @@ export async function createPrincipalWithKey(
     name: `${p.name ?? p.principalId} key`,
     keyHash: hashApiKey(p.key),
     expiresAt: p.expiresAt ?? null,
+    memberships: p.memberships,
   });
   return { key: p.key, keyId };
 }

@@ -231,9 +231,7 @@ describe('orgConnection', () => {
 describe('one request over two organisations', () => {
   it('loads each organisation’s nested objects from that organisation only, one batch each', async () => {
     const [a, b] = [await listWorld(3, 1), await listWorld(2, 1)];
-    const principalId = `p-${randomUUID()}`;
-    const key = await newApiKey(a.tenantId, ['connections:read'], { principalId });
-    await newApiKey(b.tenantId, ['connections:read'], { principalId });
+    const key = await newApiKey([a.tenantId, b.tenantId], ['connections:read']);
     const BOTH = /* GraphQL */ `
       query Both($a: ID!, $b: ID!) {
         a: orgConnections(organisationId: $a) {

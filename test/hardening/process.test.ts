@@ -12,12 +12,12 @@ import {
   createPrincipalWithKey,
   createTenant,
 } from '../../src/demo/builders.js';
-import { TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { TEST_SECRETS_KEY_ENV } from '../helpers/harness.js';
 import { oesSnapshot, oesWorld, UPDATE_OES } from '../helpers/oes.js';
 import { holdRowLock, onServer, postGraphQL, spawnGateway } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const SECRETS_KEY = TEST_SECRET_KEYS[0].key.toString('base64');
+const SECRETS_KEY = TEST_SECRETS_KEY_ENV;
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

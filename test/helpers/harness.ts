@@ -20,6 +20,13 @@ import { createGateway, type Gateway, type GatewayOptions } from '../../src/serv
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-of-at-least-thirty-two-bytes!!';
 export const TEST_SECRET_KEYS = [{ id: 'test1', key: Buffer.alloc(32, 7) }];
+/**
+ * `SECRETS_KEY` for gateway processes on the test database: the same keys under the same ids,
+ * so their start-up key check opens what the in-process harness sealed.
+ */
+export const TEST_SECRETS_KEY_ENV = TEST_SECRET_KEYS.map(
+  (k) => `${k.id}:${k.key.toString('base64')}`,
+).join(',');
 
 export interface Harness {
   database: Db;
@@ -100,9 +107,9 @@ export async function newTenant(entitlements: string[] = []): Promise<string> {
   return id;
 }
 
-/** Creates a principal with an API key and one membership; returns the key. */
+/** Creates a principal with an API key with these rights in one tenant (or several); returns the key. */
 export async function newApiKey(
-  tenantId: string,
+  tenantId: string | string[],
   permissions: Permission[],
   options: { principalId?: string; expiresAt?: Date | null } = {},
 ): Promise<string> {
@@ -112,7 +119,7 @@ export async function newApiKey(
   await createPrincipalWithKey(database.db, {
     principalId,
     key,
-    memberships: [{ tenantId, permissions }],
+    memberships: [tenantId].flat().map((t) => ({ tenantId: t, permissions })),
     expiresAt: options.expiresAt,
   });
   return key;
