@@ -9,7 +9,7 @@ import {
   gatewayWith,
   getHarness,
   TEST_JWT_SECRET,
-  TEST_SECRET_KEYS,
+  TEST_SECRETS_KEY_ENV,
   type GqlResult,
 } from '../helpers/harness.js';
 import {
@@ -390,7 +390,7 @@ describe.skipIf(!onServer)('the gateway process with an identity provider', () =
     const idp = await startIdp([key]);
     const gw = await spawnGateway({
       DATABASE_URL: process.env.TEST_DATABASE_URL!,
-      SECRETS_KEY: TEST_SECRET_KEYS[0].key.toString('base64'),
+      SECRETS_KEY: TEST_SECRETS_KEY_ENV,
       JWT_JWKS_URL: idp.url,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { TEST_SECRETS_KEY_ENV } from '../helpers/harness.js';
 import { connectLive } from '../helpers/live.js';
 import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
 import { onServer, postGraphQL, spawnGateway } from '../helpers/server.js';
 
-const SECRETS_KEY = TEST_SECRET_KEYS[0].key.toString('base64');
+const SECRETS_KEY = TEST_SECRETS_KEY_ENV;
 
 describe.skipIf(!onServer)('live changes in the gateway process', () => {
   it('delivers over the real port, and SIGTERM closes open subscriptions with 1001, then exits 0', async () => {
