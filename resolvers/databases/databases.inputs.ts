@@ -2,6 +2,8 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, InputType, Int } from 'type-graphql';
 import { DatabaseEngine, DatabaseSslMode } from './databases.types.js';
 import { EXPECTED_VERSION } from '../shared/descriptions.js';
+import type { FieldsOf, Same } from '../shared/input.js';
+import type { PatchField, SslPart } from '../../src/services/databases/rules.js';
 
 @InputType('DatabaseSslInput', {
   description:
@@ -115,3 +117,11 @@ export class PatchDatabaseConnectionInput {
   @Field(() => Int, { nullable: true, description: EXPECTED_VERSION })
   expectedVersion?: number | null;
 }
+
+// The input classes carry exactly the fields the rules' lists name (`PATCH_FIELDS`,
+// `SSL_PARTS`): a field added to one and not the other does not compile.
+const sameFields: [
+  Same<FieldsOf<PatchDatabaseConnectionInput>, PatchField | 'expectedVersion'>,
+  Same<FieldsOf<DatabaseSslInput>, SslPart>,
+] = [true, true];
+void sameFields;

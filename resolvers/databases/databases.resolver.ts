@@ -7,6 +7,7 @@ import {
   databaseConnectionPage,
   patchDatabaseConnection,
 } from '../../src/services/databases/service.js';
+import { PATCH_FIELDS, SSL_PARTS } from '../../src/services/databases/rules.js';
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
@@ -24,21 +25,6 @@ import {
   PatchDatabaseConnectionSuccess,
 } from './databases.types.js';
 import { MUTATION_INPUT, QUERY_CONNECTION_ID, QUERY_TENANT } from '../shared/descriptions.js';
-
-const PATCH_FIELDS = [
-  'name',
-  'type',
-  'host',
-  'port',
-  'databaseName',
-  'username',
-  'password',
-  'schema',
-  'ssl',
-  'metadata',
-  'expectedVersion',
-] as const;
-const SSL_FIELDS = ['enabled', 'mode', 'caCertificate', 'clientCertificate', 'clientKey'] as const;
 
 @Resolver(() => DatabaseConnectionType)
 export class DatabaseConnectionResolver {
@@ -67,12 +53,12 @@ export class DatabaseConnectionResolver {
     idempotencyKey: string | null,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof PatchDatabaseConnectionResult> {
-    const fields = inputFields(input, PATCH_FIELDS);
+    const fields = inputFields(input, [...PATCH_FIELDS, 'expectedVersion'] as const);
     const result = await patchDatabaseConnection(
       ctx,
       {
         connectionId,
-        input: { ...fields, ssl: fields.ssl ? inputFields(fields.ssl, SSL_FIELDS) : fields.ssl },
+        input: { ...fields, ssl: fields.ssl ? inputFields(fields.ssl, SSL_PARTS) : fields.ssl },
       },
       { validateOnly, idempotencyKey },
     );

@@ -10,6 +10,7 @@ import type {
   DatabaseEngine as DatabaseEngineValue,
   DatabaseSslMode as DatabaseSslModeValue,
 } from '../../src/services/databases/rules.js';
+import type { Same } from '../shared/input.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
@@ -74,7 +75,6 @@ registerEnumType(DatabaseJobStatus, {
 });
 
 // The GraphQL enums and the domain's string unions must name the same values.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameValues: [
   Same<`${DatabaseEngine}`, DatabaseEngineValue>,
   Same<`${DatabaseSslMode}`, DatabaseSslModeValue>,

@@ -26,31 +26,69 @@ export const METADATA_MAX_ENTRIES = 50;
 export const METADATA_KEY_MAX = 100;
 export const METADATA_VALUE_MAX = 2000;
 
+/**
+ * The parts of `ssl`, written once: the GraphQL input, the resolver, the rules and the stored
+ * JSON all take them from here (the compiler checks the input class against it). The client
+ * key is a secret and is sealed in its own column; the others are stored as JSON.
+ */
+export const SSL_PARTS = [
+  'enabled',
+  'mode',
+  'caCertificate',
+  'clientCertificate',
+  'clientKey',
+] as const;
+export type SslPart = (typeof SSL_PARTS)[number];
+/** The SSL parts stored in the `ssl` JSON column (everything but the sealed client key). */
+export const STORED_SSL_PARTS = SSL_PARTS.filter(
+  (part): part is Exclude<SslPart, 'clientKey'> => part !== 'clientKey',
+);
+
 /** `ssl` as sent: each part absent (keep), `null` (clear) or a value (replace). */
-export interface DatabaseSslArgs {
-  enabled?: boolean | null;
-  mode?: string | null;
-  caCertificate?: string | null;
-  clientCertificate?: string | null;
-  clientKey?: string | null;
+export type DatabaseSslArgs = { [K in SslPart]?: SslArgTypes[K] | null };
+interface SslArgTypes {
+  enabled: boolean;
+  mode: string;
+  caCertificate: string;
+  clientCertificate: string;
+  clientKey: string;
+}
+
+/**
+ * The fields `patchDatabaseConnection` can change, written once: the resolver copies exactly
+ * these from the input, the rules require at least one, and the compiler checks the GraphQL
+ * input class against this list (`databases.types.ts`). Each is sent as `PatchArgTypes` says.
+ */
+export const PATCH_FIELDS = [
+  'name',
+  'type',
+  'host',
+  'port',
+  'databaseName',
+  'username',
+  'password',
+  'schema',
+  'ssl',
+  'metadata',
+] as const;
+export type PatchField = (typeof PATCH_FIELDS)[number];
+interface PatchArgTypes {
+  name: string;
+  type: string;
+  host: string;
+  port: number;
+  databaseName: string;
+  username: string;
+  password: string;
+  schema: string;
+  ssl: DatabaseSslArgs;
+  metadata: Record<string, unknown>;
 }
 
 /** The arguments of `patchDatabaseConnection`, absent fields left out, explicit nulls kept. */
 export interface PatchDatabaseConnectionArgs {
   connectionId: string;
-  input: {
-    name?: string | null;
-    type?: string | null;
-    host?: string | null;
-    port?: number | null;
-    databaseName?: string | null;
-    username?: string | null;
-    password?: string | null;
-    schema?: string | null;
-    ssl?: DatabaseSslArgs | null;
-    metadata?: Record<string, unknown> | null;
-    expectedVersion?: number | null;
-  };
+  input: { [K in PatchField]?: PatchArgTypes[K] | null } & { expectedVersion?: number | null };
 }
 
 /** The checked SSL patch: `undefined` keeps a part, `null` clears it. */
@@ -83,19 +121,6 @@ export interface PatchDatabaseConnectionCommand {
 
 /** Names another system compares byte for byte: trimmed and checked, never normalised. */
 const IDENTIFIER = { max: IDENTIFIER_MAX, nfc: false };
-
-const PATCHABLE = [
-  'name',
-  'type',
-  'host',
-  'port',
-  'databaseName',
-  'username',
-  'password',
-  'schema',
-  'ssl',
-  'metadata',
-] as const;
 
 /**
  * Checks every input of `patchDatabaseConnection` and reports all problems together, with
@@ -153,11 +178,11 @@ export function validatePatchDatabaseConnection(
       input.metadata === null ? {} : checkMetadata(at('metadata'), input.metadata, errors);
   }
 
-  if (!PATCHABLE.some((field) => input[field] !== undefined)) {
+  if (!PATCH_FIELDS.some((field) => input[field] !== undefined)) {
     errors.push({
       path: ['input'],
       code: 'NOTHING_TO_UPDATE',
-      message: `give at least one of ${PATCHABLE.join(', ')}`,
+      message: `give at least one of ${PATCH_FIELDS.join(', ')}`,
     });
   }
   checkExpectedVersion(at('expectedVersion'), input.expectedVersion, errors);

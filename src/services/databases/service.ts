@@ -48,6 +48,7 @@ import {
   type StoredSsl,
 } from './model.js';
 import {
+  STORED_SSL_PARTS,
   validatePatchDatabaseConnection,
   type PatchDatabaseConnectionArgs,
   type PatchDatabaseConnectionCommand,
@@ -238,7 +239,7 @@ function diff(
     const stored = readStoredSsl(row.ssl);
     const next: StoredSsl = cmd.ssl === null ? {} : { ...stored };
     if (cmd.ssl !== null) {
-      for (const part of ['enabled', 'mode', 'caCertificate', 'clientCertificate'] as const) {
+      for (const part of STORED_SSL_PARTS) {
         const value = cmd.ssl[part];
         if (value === null) delete next[part];
         else if (value !== undefined) (next as Record<string, unknown>)[part] = value;
@@ -289,16 +290,14 @@ function secretChange(
   return { value: next, context };
 }
 
-const SSL_PARTS = ['enabled', 'mode', 'caCertificate', 'clientCertificate'] as const;
-
 function canonicalSsl(ssl: StoredSsl): StoredSsl {
   const out: Record<string, unknown> = {};
-  for (const part of SSL_PARTS) if (ssl[part] !== undefined) out[part] = ssl[part];
+  for (const part of STORED_SSL_PARTS) if (ssl[part] !== undefined) out[part] = ssl[part];
   return out as StoredSsl;
 }
 
 function sameSsl(a: StoredSsl, b: StoredSsl): boolean {
-  return SSL_PARTS.every((part) => a[part] === b[part]);
+  return STORED_SSL_PARTS.every((part) => a[part] === b[part]);
 }
 
 function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
