@@ -1,9 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayClient } from '../../examples/client/client.js';
 import {
+  CheckDatabaseConnectionDocument,
+  ConnectionChangesDocument,
   ConnectorConnectionsPageDocument,
   DatabaseConnectionsPageDocument,
   NexusConnectionsPageDocument,
@@ -11,6 +16,7 @@ import {
   OrgConnectionsPageDocument,
   PatchDatabaseConnectionDocument,
   ReplaceOrgConnectionDocument,
+  SaveDatabaseConnectionDocument,
   SetConnectionClientEnabledDocument,
   UpdateConnectorConnectionDocument,
   UpdateOesConnectionDocument,
@@ -21,6 +27,7 @@ import { appsWorld } from '../helpers/apps.js';
 import { connectorWorld } from '../helpers/connectors.js';
 import { addJob, dbWorld } from '../helpers/databases.js';
 import { getHarness } from '../helpers/harness.js';
+import { waitForSubscribers } from '../helpers/live.js';
 import { nexusWorld } from '../helpers/nexus.js';
 import { oesWorld } from '../helpers/oes.js';
 
@@ -272,5 +279,96 @@ describe('the example client (Apollo Client, generated documents and possibleTyp
       variables: { organisationId: con.tenantId, connectorId: con.connectorId },
     });
     expect(cachedPage!.connectorConnections.items[0].name).toBe('Main store, renamed');
+  });
+
+  it('runs the dry run (kept out of the cache), the safe retry and the subscription', async () => {
+    const dbs = await dbWorld();
+    const client = createGatewayClient({ uri, token: dbs.admin });
+    const page = await client.query({
+      query: DatabaseConnectionsPageDocument,
+      variables: { tenantId: dbs.tenantId },
+    });
+    const before = page.data!.databaseConnections.items[0];
+
+    // The dry run answers with the would-be connection, and leaves the cache as it was.
+    const check = await client.mutate({
+      mutation: CheckDatabaseConnectionDocument,
+      variables: { connectionId: dbs.connectionId, input: { port: 6543 } },
+      fetchPolicy: 'no-cache',
+    });
+    expect(check.data!.patchDatabaseConnection).toMatchObject({
+      __typename: 'PatchDatabaseConnectionSuccess',
+      validateOnly: true,
+      changedFields: ['port'],
+      connection: { port: 6543, version: before.version + 1 },
+    });
+    const cached = client.readQuery({
+      query: DatabaseConnectionsPageDocument,
+      variables: { tenantId: dbs.tenantId },
+    });
+    expect(cached!.databaseConnections.items[0]).toMatchObject({ port: before.port });
+
+    // A live subscriber (Apollo Client over graphql-ws) sees the save once, retried or not.
+    const { gateway } = await getHarness();
+    const subscribersBefore = gateway.changes.joinedCount;
+    const wsClient = createClient({
+      url: uri.replace('http:', 'ws:'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${dbs.admin}` },
+    });
+    const live = new ApolloClient({
+      link: new GraphQLWsLink(wsClient),
+      cache: new InMemoryCache(),
+    });
+    const received: { cursor: string; toVersion: number; port: unknown }[] = [];
+    const subscription = live
+      .subscribe({ query: ConnectionChangesDocument, variables: { tenantId: dbs.tenantId } })
+      .subscribe((result) => {
+        const change = result.data!.connectionChanges;
+        const connection = change.connection;
+        received.push({
+          cursor: change.cursor,
+          toVersion: change.event.toVersion,
+          port: connection?.__typename === 'DatabaseConnection' ? connection.port : null,
+        });
+      });
+    try {
+      // Delivery starts with the changes committed after the subscription joined the feed.
+      await waitForSubscribers(gateway, subscribersBefore + 1);
+      const save = () =>
+        client.mutate({
+          mutation: SaveDatabaseConnectionDocument,
+          variables: {
+            connectionId: dbs.connectionId,
+            input: { port: 6543 },
+            idempotencyKey: 'save-1',
+          },
+        });
+      const first = await save();
+      const retry = await save();
+      expect(retry.data).toEqual(first.data);
+      expect(first.data!.patchDatabaseConnection).toMatchObject({
+        __typename: 'PatchDatabaseConnectionSuccess',
+        changedFields: ['port'],
+        connection: { port: 6543, version: before.version + 1 },
+      });
+      // The saved connection updated the cached page, without a refetch.
+      const after = client.readQuery({
+        query: DatabaseConnectionsPageDocument,
+        variables: { tenantId: dbs.tenantId },
+      });
+      expect(after!.databaseConnections.items[0]).toMatchObject({ port: 6543 });
+
+      const deadline = Date.now() + 10_000;
+      while (received.length < 1 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate would arrive now
+      expect(received).toEqual([
+        { cursor: expect.any(String), toVersion: before.version + 1, port: 6543 },
+      ]);
+    } finally {
+      subscription.unsubscribe();
+      await wsClient.dispose();
+    }
   });
 });
