@@ -32,7 +32,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const SQL = {
   apiKey:
-    'select "k"."id", "k"."principal_id", "k"."expires_at", "k"."revoked_at", "m"."tenant_id", "m"."permissions" from "api_keys" as "k" left join "memberships" as "m" on "m"."principal_id" = "k"."principal_id" where "k"."key_hash" = $1',
+    'select "k"."id", "k"."principal_id", "k"."expires_at", "k"."revoked_at", "m"."tenant_id", "m"."permissions" from "api_keys" as "k" left join "api_key_memberships" as "m" on "m"."api_key_id" = "k"."id" where "k"."key_hash" = $1',
   entitlements:
     'select "tenant_id", "entitlement" from "tenant_entitlements" where "tenant_id" = any($1)',
   begin: 'start transaction isolation level read committed',

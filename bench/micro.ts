@@ -1,10 +1,13 @@
 /**
- * `npx tsx bench/micro.ts [--seed] [--only gateway|baseline] [--n N] [--c C] [--scenario id]`:
+ * `npx tsx bench/micro.ts [--seed] [--only gateway|baseline] [--n N] [--c C] [--scenario id]
+ * [--idempotency-key]`:
  * the gateway's and the baseline's request handling in one process, without HTTP, on a
  * PostgreSQL server (`MICRO_DATABASE_URL`, default database `cgw_micro` on the local socket).
  * It prints the process CPU time per request of each, alternating, so one change to the
  * gateway can be measured in a minute with far less noise than the full bench. The CPU of
- * PostgreSQL itself is not in these numbers; the socket writes to it are.
+ * PostgreSQL itself is not in these numbers; the socket writes to it are. `--idempotency-key`
+ * sends every gateway mutation with a fresh `idempotencyKey` (the cost of a safe retry's first
+ * call: the key's lock, lookup and record).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -64,8 +67,27 @@ async function main() {
   const only = option('only', '');
   const rounds = Number(option('rounds', '4'));
 
-  const viaGateway = async () => {
+  const withKey = flag('idempotency-key');
+  if (withKey && scenario.kind !== 'mutation') throw new Error('--idempotency-key: mutations only');
+  /** The scenario's next request, with a fresh `idempotencyKey` under `--idempotency-key`. */
+  const nextRequest = () => {
     const request = scenario.next();
+    if (!withKey) return request;
+    const { query, variables } = JSON.parse(request.body) as {
+      query: string;
+      variables: Record<string, unknown>;
+    };
+    const keyed = query
+      .replace(/\(\$/, '($idempotencyKey: String, $')
+      .replace('input: $input)', 'input: $input, idempotencyKey: $idempotencyKey)');
+    const idempotencyKey = randomBytes(12).toString('hex');
+    return {
+      ...request,
+      body: JSON.stringify({ query: keyed, variables: { ...variables, idempotencyKey } }),
+    };
+  };
+  const viaGateway = async () => {
+    const request = nextRequest();
     const headers = new HeaderMap();
     headers.set('content-type', 'application/json');
     headers.set('authorization', request.authorization);

@@ -129,15 +129,18 @@ export async function seedBenchDatabase(options: SeedOptions): Promise<Fixture> 
       [tenantIds],
     );
     await q(
-      `insert into memberships (principal_id, tenant_id, permissions)
-       select 'bench-admin-' || t, t, '{connections:read,connections:write,client.write.all}' from unnest($1::text[]) t`,
-      [tenantIds],
-    );
-    await q(
       `insert into api_keys (id, principal_id, name, key_hash)
        select gen_random_uuid(), 'bench-admin-' || t, 'bench admin key', h
        from unnest($1::text[], $2::text[]) as k(t, h)`,
       [tenantIds, keys.map(hashApiKey)],
+    );
+    // A key's rights are its own (api_key_memberships): each admin key, in its tenant.
+    await q(
+      `insert into api_key_memberships (api_key_id, tenant_id, permissions)
+       select k.id, substr(k.principal_id, length('bench-admin-') + 1),
+              '{connections:read,connections:write,client.write.all}'
+       from api_keys k where k.principal_id = any(select 'bench-admin-' || t from unnest($1::text[]) t)`,
+      [tenantIds],
     );
 
     // Every list table gets distinct, increasing created_at values (keyset pagination order).
