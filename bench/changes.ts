@@ -1,0 +1,246 @@
+/**
+ * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10]`: the live change feed
+ * under load. Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
+ * a fresh database of the local PostgreSQL server (`BENCH_CHANGES_DATABASE_URL`, default
+ * `cgw_bench_changes` on the local socket, dropped and recreated), opens N `connectionChanges`
+ * subscribers on one tenant over WebSocket, and runs `updateOesConnection` at concurrency c on
+ * that tenant's connections from this process for the given time.
+ *
+ * For every change and every subscriber it records the delay from the mutation's response to
+ * the change's delivery (a lower bound of commit → delivery: the commit happens before the
+ * response is sent) and from the request's start (an upper bound). It checks that every
+ * subscriber received every committed change exactly once, and writes
+ * `bench/results/changes.json`. Target: p99 ≤ 50 ms on this machine.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import { WebSocket } from 'ws';
+import { createDb } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import {
+  createOesConnection,
+  createOesPartner,
+  createPrincipalWithKey,
+  createTenant,
+} from '../src/demo/builders.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const SUBSCRIBERS = option('subscribers', 100);
+const CONCURRENCY = option('c', 16);
+const SECONDS = option('seconds', 10);
+const CONNECTIONS = 200;
+const ROOT = path.resolve(import.meta.dirname, '..');
+const databaseUrl =
+  process.env.BENCH_CHANGES_DATABASE_URL ??
+  'postgresql://postgres@/cgw_bench_changes?host=/var/run/postgresql';
+
+async function recreateDatabase(): Promise<void> {
+  // `postgresql://user@host/name?…` (a socket URL has no host, which URL cannot parse).
+  const match = /^(postgres(?:ql)?:\/\/[^/]*\/)([^?]+)(.*)$/.exec(databaseUrl);
+  if (!match) throw new Error(`cannot read the database name from ${databaseUrl}`);
+  const [, prefix, name, query] = match;
+  const admin = new pg.Client({ connectionString: `${prefix}postgres${query}` });
+  await admin.connect();
+  await admin.query(`drop database if exists "${name}" with (force)`);
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+}
+
+async function seed() {
+  const { db, close } = await createDb({ databaseUrl });
+  await migrateToLatest(db);
+  const tenantId = 'bench-live';
+  await createTenant(db, { id: tenantId, entitlements: ['oes'] });
+  const { key } = await createPrincipalWithKey(db, {
+    principalId: 'bench-live-admin',
+    key: `cgw_bench_${randomBytes(16).toString('hex')}`,
+    memberships: [{ tenantId, permissions: ['connections:read', 'connections:write'] }],
+  });
+  const partnerId = await createOesPartner(db, { tenantId, name: 'venue' });
+  const connectionIds: string[] = [];
+  for (let i = 0; i < CONNECTIONS; i++)
+    connectionIds.push(await createOesConnection(db, { tenantId, partnerId, name: `c${i}` }));
+  await close();
+  return { tenantId, key, connectionIds };
+}
+
+function startGateway(secretKey: Buffer): Promise<{ base: string; stop: () => Promise<void> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: databaseUrl,
+      SECRETS_KEY: `k1:${secretKey.toString('base64')}`,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += String(chunk);
+      const match = /ready at (http:\/\/[^/\s]+)\/graphql/.exec(out);
+      if (match)
+        resolve({
+          base: match[1],
+          stop: async () => {
+            proc.kill('SIGTERM');
+            await exited;
+          },
+        });
+    });
+    void exited.then(() => reject(new Error(`gateway exited:\n${out}`)));
+  });
+}
+
+const UPDATE = `mutation($e: ID!, $c: ID!, $n: String!) {
+  updateOesConnection(enterpriseId: $e, connectionId: $c, input: { name: $n }) {
+    __typename ... on UpdateOesConnectionSuccess { connection { version } }
+  }
+}`;
+const SUBSCRIBE = `subscription($t: ID!) {
+  connectionChanges(tenantId: $t) { event { resourceId toVersion } }
+}`;
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+async function main() {
+  const secretKey = randomBytes(32);
+  await recreateDatabase();
+  const world = await seed();
+  const gateway = await startGateway(secretKey);
+  try {
+    // change key `${resourceId}@${version}` → when its request started and got its answer
+    const sent = new Map<string, { start: number; answered: number }>();
+    const received = Array.from({ length: SUBSCRIBERS }, () => new Map<string, number>());
+    const clients = [];
+    let joined = 0;
+    for (let s = 0; s < SUBSCRIBERS; s++) {
+      const client = createClient({
+        url: `${gateway.base.replace('http:', 'ws:')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${world.key}` },
+        on: { connected: () => void joined++ },
+      });
+      clients.push(client);
+      client.subscribe<{ connectionChanges: { event: { resourceId: string; toVersion: number } } }>(
+        { query: SUBSCRIBE, variables: { t: world.tenantId } },
+        {
+          next: ({ data }) => {
+            const { resourceId, toVersion } = data!.connectionChanges.event;
+            const key = `${resourceId}@${toVersion}`;
+            if (received[s].has(key)) throw new Error(`duplicate ${key} at subscriber ${s}`);
+            received[s].set(key, performance.now());
+          },
+          error: (error) => console.error('subscriber', s, error),
+          complete: () => {},
+        },
+      );
+    }
+    while (joined < SUBSCRIBERS) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 1_000)); // every subscription has joined the feed
+
+    const versions = new Map(world.connectionIds.map((id) => [id, 1]));
+    const free = [...world.connectionIds];
+    const deadline = performance.now() + SECONDS * 1_000;
+    let errors = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < deadline) {
+          // Each worker takes a connection no other worker is changing, so versions are known.
+          const id = free.shift()!;
+          const start = performance.now();
+          const res = await fetch(`${gateway.base}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${world.key}` },
+            body: JSON.stringify({
+              query: UPDATE,
+              variables: { e: world.tenantId, c: id, n: `n-${randomUUID()}` },
+            }),
+          });
+          const body = (await res.json()) as any;
+          const answered = performance.now();
+          const version = body.data?.updateOesConnection?.connection?.version;
+          if (version !== versions.get(id)! + 1) errors++;
+          else {
+            versions.set(id, version);
+            sent.set(`${id}@${version}`, { start, answered });
+          }
+          free.push(id);
+        }
+      }),
+    );
+    // Let the last changes arrive.
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    const afterAnswer: number[] = [];
+    const afterStart: number[] = [];
+    let missing = 0;
+    let extra = 0;
+    for (const got of received) {
+      for (const [key, at] of got) {
+        const s = sent.get(key);
+        if (!s) {
+          extra++;
+          continue;
+        }
+        afterAnswer.push(Math.max(0, at - s.answered));
+        afterStart.push(at - s.start);
+      }
+      for (const key of sent.keys()) if (!got.has(key)) missing++;
+    }
+    afterAnswer.sort((a, b) => a - b);
+    afterStart.sort((a, b) => a - b);
+    const result = {
+      when: new Date().toISOString(),
+      subscribers: SUBSCRIBERS,
+      concurrency: CONCURRENCY,
+      seconds: SECONDS,
+      changes: sent.size,
+      mutationsPerSecond: sent.size / SECONDS,
+      deliveries: afterAnswer.length,
+      errors,
+      missing,
+      extra,
+      delayAfterResponseMs: {
+        p50: percentile(afterAnswer, 0.5),
+        p99: percentile(afterAnswer, 0.99),
+        max: afterAnswer.at(-1),
+      },
+      delayAfterRequestStartMs: {
+        p50: percentile(afterStart, 0.5),
+        p99: percentile(afterStart, 0.99),
+        max: afterStart.at(-1),
+      },
+      targetP99Ms: 50,
+      meetsTarget: percentile(afterAnswer, 0.99) <= 50 && missing === 0 && extra === 0,
+    };
+    mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(
+      path.join(ROOT, 'bench/results/changes.json'),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    console.log(JSON.stringify(result, null, 2));
+    await Promise.all(clients.map((c) => c.dispose()));
+    if (errors || missing || extra) process.exitCode = 1;
+  } finally {
+    await gateway.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
