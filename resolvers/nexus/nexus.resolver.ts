@@ -5,9 +5,8 @@ import {
   nexusConnectionById,
   nexusConnectionPage,
   setConnectionClientEnabled,
-  type ConnectionClient,
-  type NexusConnection,
 } from '../../src/services/nexus/service.js';
+import type { ConnectionClient, NexusConnection } from '../../src/services/nexus/model.js';
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';

@@ -4,7 +4,7 @@ import type {
   ConnectionClientEnabled,
   NexusClient,
   NexusConnection,
-} from '../../src/services/nexus/service.js';
+} from '../../src/services/nexus/model.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
