@@ -57,7 +57,7 @@ const ORG_CONNECTIONS = `query BenchOrgConnections($organisationId: ID!, $first:
   }
 }`;
 
-/** `connectorConnections(first: 100)` with every nested field SPEC.md names. */
+/** `connectorConnections(first: 100)` with every nested field docs/contract.md names. */
 const CONNECTOR_CONNECTIONS = `query BenchConnectorConnections($organisationId: ID!, $first: Int) {
   connectorConnections(organisationId: $organisationId, first: $first) {
     items {

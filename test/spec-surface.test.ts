@@ -3,7 +3,7 @@ import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 /**
- * SPEC.md's names and shapes are fixed: every operation, argument, input field and object
+ * docs/contract.md's names and shapes are fixed: every operation, argument, input field and object
  * field it lists must exist in schema.graphql with the type it gives. This document asks for
  * all of them; if anything was renamed or dropped it no longer validates.
  */
@@ -284,12 +284,12 @@ const SPEC_DOCUMENT = /* GraphQL */ `
   }
 `;
 
-describe("SPEC.md's GraphQL surface", () => {
-  it('every name and shape SPEC.md fixes is in schema.graphql', () => {
+describe("docs/contract.md's GraphQL surface", () => {
+  it('every name and shape docs/contract.md fixes is in schema.graphql', () => {
     expect(validate(schema, parse(SPEC_DOCUMENT)).map((e) => e.message)).toEqual([]);
   });
 
-  it('inputs carry exactly the fields SPEC.md lists (plus additions), with its types', () => {
+  it('inputs carry exactly the fields docs/contract.md lists (plus additions), with its types', () => {
     const inputFields = (name: string) => {
       const type = schema.getType(name) as import('graphql').GraphQLInputObjectType;
       return Object.fromEntries(

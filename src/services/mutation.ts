@@ -135,7 +135,7 @@ export interface MutationDefinition<Row extends VersionedRow, Cmd, Out> {
 }
 
 /**
- * The one path every mutation takes, in the order SPEC.md fixes:
+ * The one path every mutation takes, in the order docs/contract.md fixes:
  * credentials → input → membership → permission → licence → existence (row locked
  * `FOR UPDATE`) → `expectedVersion` → the service's rules → write only what changed,
  * bump `version`, write the audit event. All of it in one READ COMMITTED transaction that

@@ -17,7 +17,7 @@ import { getHarness, gql, newApiKey, newTenant, TEST_JWT_SECRET } from '../helpe
 
 /**
  * Every operation × every kind of caller × own, foreign and random ids gives exactly the
- * outcome of SPEC.md's check order (credentials → input → membership → permission → licence →
+ * outcome of docs/contract.md's check order (credentials → input → membership → permission → licence →
  * existence), and a foreign id is answered exactly like a random one.
  */
 type Principal = 'admin' | 'viewer' | 'owner' | 'other' | 'anonymous' | 'expiredJwt' | 'revokedKey';
