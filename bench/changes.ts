@@ -8,7 +8,8 @@
  *
  * For every change and every subscriber it records the delay from the mutation's response to
  * the change's delivery (a lower bound of commit → delivery: the commit happens before the
- * response is sent) and from the request's start (an upper bound). It checks that every
+ * response is sent) and from the request's start (an upper bound), and the mutations' rate
+ * with the subscribers against the same load run first with nobody subscribed. It checks that every
  * subscriber received every committed change exactly once, and writes
  * `bench/results/changes.json`. Target: p99 ≤ 50 ms on this machine.
  */
@@ -122,8 +123,44 @@ async function main() {
   const world = await seed();
   const gateway = await startGateway(secretKey);
   try {
-    // change key `${resourceId}@${version}` → when its request started and got its answer
-    const sent = new Map<string, { start: number; answered: number }>();
+    const versions = new Map(world.connectionIds.map((id) => [id, 1]));
+    const free = [...world.connectionIds];
+    /** Mutations at CONCURRENCY for SECONDS: each change's request start and answer time. */
+    const runLoad = async () => {
+      // change key `${resourceId}@${version}` → when its request started and got its answer
+      const sent = new Map<string, { start: number; answered: number }>();
+      const deadline = performance.now() + SECONDS * 1_000;
+      let errors = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (performance.now() < deadline) {
+            // Each worker takes a connection no other worker is changing, so versions are known.
+            const id = free.shift()!;
+            const start = performance.now();
+            const res = await fetch(`${gateway.base}/graphql`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${world.key}` },
+              body: JSON.stringify({
+                query: UPDATE,
+                variables: { e: world.tenantId, c: id, n: `n-${randomUUID()}` },
+              }),
+            });
+            const body = (await res.json()) as any;
+            const answered = performance.now();
+            const version = body.data?.updateOesConnection?.connection?.version;
+            if (version !== versions.get(id)! + 1) errors++;
+            else {
+              versions.set(id, version);
+              sent.set(`${id}@${version}`, { start, answered });
+            }
+            free.push(id);
+          }
+        }),
+      );
+      return { sent, errors };
+    };
+    // The same load with nobody subscribed first: what subscribers cost the mutations.
+    const alone = await runLoad();
     const received = Array.from({ length: SUBSCRIBERS }, () => new Map<string, number>());
     const clients = [];
     let joined = 0;
@@ -152,36 +189,7 @@ async function main() {
     while (joined < SUBSCRIBERS) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 1_000)); // every subscription has joined the feed
 
-    const versions = new Map(world.connectionIds.map((id) => [id, 1]));
-    const free = [...world.connectionIds];
-    const deadline = performance.now() + SECONDS * 1_000;
-    let errors = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < deadline) {
-          // Each worker takes a connection no other worker is changing, so versions are known.
-          const id = free.shift()!;
-          const start = performance.now();
-          const res = await fetch(`${gateway.base}/graphql`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${world.key}` },
-            body: JSON.stringify({
-              query: UPDATE,
-              variables: { e: world.tenantId, c: id, n: `n-${randomUUID()}` },
-            }),
-          });
-          const body = (await res.json()) as any;
-          const answered = performance.now();
-          const version = body.data?.updateOesConnection?.connection?.version;
-          if (version !== versions.get(id)! + 1) errors++;
-          else {
-            versions.set(id, version);
-            sent.set(`${id}@${version}`, { start, answered });
-          }
-          free.push(id);
-        }
-      }),
-    );
+    const { sent, errors } = await runLoad();
     // Let the last changes arrive.
     await new Promise((r) => setTimeout(r, 2_000));
 
@@ -210,6 +218,8 @@ async function main() {
       seconds: SECONDS,
       changes: sent.size,
       mutationsPerSecond: sent.size / SECONDS,
+      mutationsPerSecondWithoutSubscribers: alone.sent.size / SECONDS,
+      errorsWithoutSubscribers: alone.errors,
       deliveries: afterAnswer.length,
       errors,
       missing,
@@ -234,7 +244,7 @@ async function main() {
     );
     console.log(JSON.stringify(result, null, 2));
     await Promise.all(clients.map((c) => c.dispose()));
-    if (errors || missing || extra) process.exitCode = 1;
+    if (errors || alone.errors || missing || extra) process.exitCode = 1;
   } finally {
     await gateway.stop();
   }

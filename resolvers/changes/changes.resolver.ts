@@ -26,6 +26,9 @@ interface ConnectionChangesArgs {
   after?: string | null;
 }
 
+/** The loaders of one change, per change row the feed delivers (bound: a `WeakMap`). */
+const loadersOfChange = new WeakMap<object, Loaders>();
+
 @Resolver(() => ConnectionChangeType)
 export class ConnectionChangeResolver {
   @Subscription(() => ConnectionChangeType, {
@@ -68,9 +71,13 @@ export class ConnectionChangeResolver {
     _after: string | null,
     @Ctx() ctx: GatewayContext,
   ): ConnectionChangeType {
-    // One context serves the whole subscription; each change is read afresh, so it gets
-    // fresh per-request loaders (a loader caches what it read).
-    (ctx as { loaders: Loaders }).loaders = createLoaders(ctx.db);
+    // One context serves the whole subscription; each change is read afresh, so it gets fresh
+    // loaders (a loader caches what it read), shared by every subscriber the change reaches in
+    // this process: loaders hold data by id within a tenant, never a caller's rights, so the
+    // nested reads of 100 subscribers batch into one per kind.
+    let loaders = loadersOfChange.get(change.row);
+    if (!loaders) loadersOfChange.set(change.row, (loaders = createLoaders(ctx.db)));
+    (ctx as { loaders: Loaders }).loaders = loaders;
     return { cursor: change.cursor, event: toAuditEvent(change.row), row: change.row };
   }
 

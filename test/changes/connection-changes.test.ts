@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { JWT_CLOCK_TOLERANCE_S } from '../../src/auth/jwt.js';
 import type { Gateway } from '../../src/server.js';
-import { getHarness, gql, newApiKey, TEST_JWT_SECRET } from '../helpers/harness.js';
+import {
+  countStatements,
+  getHarness,
+  gql,
+  newApiKey,
+  TEST_JWT_SECRET,
+} from '../helpers/harness.js';
 import {
   connectLive,
   secondGateway,
@@ -52,6 +58,38 @@ const rename = (w: Awaited<ReturnType<typeof oesWorld>>, name: string, expectedV
   );
 
 describe('connectionChanges', () => {
+  it('reads a change’s connection once for all the subscribers it reaches in a process', async () => {
+    const w = await oesWorld();
+    const { gateway } = await getHarness();
+    const local = await serve(gateway);
+    try {
+      const joined = gateway.changes.joinedCount;
+      const subs: ReturnType<LiveClient['subscribe']>[] = [];
+      for (let i = 0; i < 5; i++) {
+        const client = await connectLive(local.url, w.viewer);
+        clients.push(client);
+        subs.push(client.subscribe({ tenantId: w.tenantId }));
+      }
+      await waitForSubscribers(gateway, joined + 5);
+      const { statements } = await countStatements(async () => {
+        await rename(w, 'Read once');
+        for (const sub of subs) await sub.waitFor(1);
+      });
+      for (const sub of subs) {
+        const [change] = await sub.waitFor(1);
+        expect(change.connection).toMatchObject({ name: 'Read once', partner: { name: 'Venue' } });
+      }
+      // The mutation locks the row (FOR UPDATE) and reads its partner for its own answer;
+      // the deliveries read the row, and its partner, once for all five subscribers.
+      const reads = (table: string) =>
+        statements.filter((s) => s.includes(`from "${table}"`) && !/for update/.test(s));
+      expect(reads('oes_connections'), reads('oes_connections').join('\n')).toHaveLength(1);
+      expect(reads('oes_partners')).toHaveLength(2);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('delivers a change made on another gateway: the event, its fields and the connection', async () => {
     const w = await oesWorld();
     const joined = b.gateway.changes.joinedCount;

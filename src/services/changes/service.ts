@@ -61,10 +61,42 @@ export async function subscribeToChanges(
 }
 
 /**
- * The connection a change is about, as it is now (read with the subscriber's rights; null
- * when it no longer exists). `kind` is the event's resource type, the GraphQL type name.
+ * What one delivery read of a change's connection found, shared by every subscriber of this
+ * process that the change is delivered to (the feed hands them the same row). Every one of
+ * them may read it: each is checked on its own first (`connectionOfChange`), and what is read
+ * does not depend on who reads it. Without this, 100 subscribers meant 100 reads per change.
+ * Bound: one entry per change row still referenced (a `WeakMap`).
+ */
+const sharedReads = new WeakMap<
+  ChangeRow,
+  Promise<Result<{ kind: string; value: object } | null>>
+>();
+
+/**
+ * The connection a change is about, as it is now (null when it no longer exists), for one
+ * subscriber: its own access to the tenant (and the licence the resource type needs) is checked
+ * here, and the connection is read once per change for all the subscribers it reaches.
  */
 export async function connectionOfChange(
+  ctx: GatewayContext,
+  row: ChangeRow,
+): Promise<Result<{ kind: string; value: object } | null>> {
+  const licence = LICENSED_RESOURCES.find((r) => r.resourceType === row.resource_type);
+  const access = await authorizeTenantRead(ctx, row.tenant_id, ['tenantId'], licence?.entitlement);
+  if (!access.ok) return access;
+  let shared = sharedReads.get(row);
+  if (!shared) sharedReads.set(row, (shared = readConnectionOfChange(ctx, row)));
+  const found = await shared;
+  // A read refused for the subscriber that made it is no answer for the others.
+  if (!found.ok) {
+    sharedReads.delete(row);
+    return readConnectionOfChange(ctx, row);
+  }
+  return found;
+}
+
+/** Reads the connection a change is about with `ctx`'s rights. */
+async function readConnectionOfChange(
   ctx: GatewayContext,
   row: ChangeRow,
 ): Promise<Result<{ kind: string; value: object } | null>> {
