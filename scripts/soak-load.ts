@@ -5,6 +5,8 @@
  * stop; on `{ type: 'stats' }` it answers with the counts since the previous answer.
  */
 import http from 'node:http';
+import { createClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
 import { scenarios, type BenchRequest, type Scenario } from '../bench/scenarios.js';
 import type { Fixture } from '../bench/seed.js';
 
@@ -30,10 +32,81 @@ interface Operation {
   /** Relative frequency in the mix. */
   weight: number;
   next(): BenchRequest;
-  ok(body: string): boolean;
+  /** Whether `body` is the right answer to `request` (one that `next` returned). */
+  ok(body: string, request: BenchRequest): boolean;
+}
+
+/** A mutation request of a bench scenario with more arguments on its root field. */
+function withArguments(request: BenchRequest, args: string, variables = {}): BenchRequest {
+  const { query, variables: given } = JSON.parse(request.body) as {
+    query: string;
+    variables: Record<string, unknown>;
+  };
+  const declared = Object.keys(variables)
+    .map((name) => `$${name}: String!, `)
+    .join('');
+  return {
+    ...request,
+    body: JSON.stringify({
+      query: query
+        .replace(/\(\$/, `(${declared}$`)
+        .replace('input: $input)', `input: $input, ${args})`),
+      variables: { ...given, ...variables },
+    }),
+  };
+}
+
+/**
+ * A form checked as the user types: `patchDatabaseConnection` with `validateOnly: true`,
+ * answered by its Success (nothing is kept).
+ */
+function dryRuns(scenario: Scenario): Operation {
+  return {
+    name: 'dryRun',
+    weight: 10,
+    next: () => withArguments(scenario.next(), 'validateOnly: true'),
+    ok: (body) => scenario.ok(body),
+  };
+}
+
+/**
+ * A save retried after a lost answer: `updateOesConnection` with a fresh `idempotencyKey`,
+ * then the very same request again, whose answer must equal the first one's. Each request
+ * this operation makes is either a first call or the retry of an earlier first call.
+ */
+function idempotentRetries(scenario: Scenario): Operation {
+  const retries: BenchRequest[] = [];
+  const firstAnswers = new Map<string, string>();
+  let serial = 0;
+  return {
+    name: 'idempotentRetry',
+    weight: 10,
+    next() {
+      const retry = retries.shift();
+      if (retry) return retry;
+      const key = `soak-${process.pid}-${serial++}`;
+      return withArguments(scenario.next(), 'idempotencyKey: $idempotencyKey', {
+        idempotencyKey: key,
+      });
+    },
+    ok(body, request) {
+      const first = firstAnswers.get(request.body);
+      if (first !== undefined) {
+        firstAnswers.delete(request.body);
+        return body === first;
+      }
+      if (!scenario.ok(body)) return false;
+      firstAnswers.set(request.body, body);
+      retries.push(request);
+      return true;
+    },
+  };
 }
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)];
+
+/** Subscribers to `connectionChanges` held open for the whole soak, one per tenant. */
+const SUBSCRIBERS = 5;
 
 /**
  * A page of `orgConnections` with a random subset of its optional fields and a random page
@@ -75,12 +148,9 @@ function operations(fixture: Fixture): Operation[] {
     fromScenario('orgConnections', 20),
     fromScenario('connectorConnections', 20),
     variedPages(fixture),
-    // ---- Add here, once the gateway has them (each with a weight and an `ok` check):
-    //  - dry runs: a mutation with `dryRun: true`, expecting its Success and no change;
-    //  - idempotent retries: the same mutation sent twice with one idempotency key, the
-    //    second answer equal to the first;
-    //  - subscribers: a few long-lived subscriptions receiving the mutations' change events
-    //    (not a request of this loop: started beside it, counted in the same stats).
+    dryRuns(byId.get('patchDatabaseConnection')!),
+    idempotentRetries(byId.get('updateOesConnection')!),
+    // Subscribers are not requests of this loop: `subscribe` starts them beside it.
   ];
 }
 
@@ -167,8 +237,9 @@ async function run(start: LoadStart): Promise<void> {
       const started = performance.now();
       let failure: string | undefined;
       try {
-        const answer = await send(agent, url, op.next());
-        if (answer.status !== 200 || !op.ok(answer.body))
+        const request = op.next();
+        const answer = await send(agent, url, request);
+        if (answer.status !== 200 || !op.ok(answer.body, request))
           failure = `${op.name}: ${answer.status} ${answer.body.slice(0, 300)}`;
       } catch (error) {
         failure = `${op.name}: ${error instanceof Error ? error.message : String(error)}`;
@@ -185,7 +256,41 @@ async function run(start: LoadStart): Promise<void> {
       }
     }
   };
+  // Long-lived subscribers beside the requests: each change event counts as a request of
+  // `subscription`; an error or an unexpected end of a subscription counts as an error.
+  const subscribers = start.fixture.tenants.slice(0, SUBSCRIBERS).map((tenant) => {
+    const client = createClient({
+      url: start.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${tenant.apiKey}` },
+    });
+    const count = (failure?: string) => {
+      const counts = (window.byOperation.subscription ??= { requests: 0, errors: 0 });
+      counts.requests++;
+      if (failure) {
+        counts.errors++;
+        window.errors++;
+        window.errorSample ??= `subscription: ${failure}`;
+      }
+    };
+    client.subscribe(
+      {
+        query: `subscription($t: ID!) { connectionChanges(tenantId: $t) { cursor event { id } } }`,
+        variables: { t: tenant.id },
+      },
+      {
+        next: () => count(),
+        error: (error) => count(JSON.stringify(error).slice(0, 300)),
+        complete: () => {
+          if (!stopping) count('ended');
+        },
+      },
+    );
+    return client;
+  });
   await Promise.all(Array.from({ length: start.concurrency }, worker));
+  stopping = true;
+  await Promise.all(subscribers.map((client) => client.dispose()));
   agent.destroy();
   // The requests that ended after the last sample: counted too.
   process.send!({ ...takeStats(), type: 'final' }, () => process.disconnect());
