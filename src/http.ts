@@ -48,7 +48,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
 
   // GraphQL over WebSocket shares the port and the path.
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql' || draining) {
+    if (targetOf(req)?.pathname !== '/graphql' || draining) {
       socket.destroy();
       return;
     }
@@ -59,7 +59,8 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = targetOf(req);
+      if (!url) return sendJson(res, 400, { error: 'malformed request target' });
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
         const ready = !draining && (await options.ping());
@@ -203,4 +204,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
     req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * The request target as a URL, or undefined when it is not one (`//`, `//@`: the URL parser
+ * throws on them, and in the `upgrade` listener that would end the process).
+ */
+function targetOf(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }

@@ -56,7 +56,7 @@ export async function idempotent<Out>(
   op: IdempotentOperation,
   run: (trx: Transaction<Database>) => Promise<Result<MutationOutcome<Out>>>,
 ): Promise<Result<MutationOutcome<Out>>> {
-  const hash = requestHash(ctx.secrets, op);
+  const hash = requestHash(ctx.secrets, op, principal);
   const outcome = await inTransaction(ctx.db, async (trx) => {
     await lockIdempotencyKey(trx, principal.id, key);
     const found = await findIdempotencyKey(trx, principal.id, key);
@@ -96,8 +96,19 @@ export async function idempotent<Out>(
  * SHA-256 of the canonical form of the arguments: object keys sorted (so the key order of a
  * `metadata` map does not matter), absent fields left out, each secret replaced by its keyed
  * hash (`SecretBox.fingerprint`), so the stored hash never depends on a secret in clear.
+ *
+ * The caller's rights are part of "the same call" too: a principal can hold several API keys
+ * with different rights (and a JWT's rights change with its claims), and a replay runs none of
+ * the access checks. With the rights in the hash, a key of the same principal that may not
+ * make this call (another key, or this one after its rights changed) gets
+ * `IDEMPOTENCY_KEY_REUSED` instead of the first call's result; a retry with the same rights
+ * (a refreshed JWT, the same key) replays as before.
  */
-export function requestHash(secrets: SecretBox, op: IdempotentOperation): string {
+export function requestHash(
+  secrets: SecretBox,
+  op: IdempotentOperation,
+  principal: Pick<Principal, 'memberships'>,
+): string {
   const secretPaths = new Set((op.secretArguments ?? []).map((path) => path.join('\u0000')));
   const canonical = (value: unknown, path: string[]): unknown => {
     if (typeof value === 'string' && secretPaths.has(path.join('\u0000'))) {
@@ -114,8 +125,11 @@ export function requestHash(secrets: SecretBox, op: IdempotentOperation): string
     }
     return value;
   };
+  const rights = [...principal.memberships]
+    .map(([tenantId, permissions]) => [tenantId, [...permissions].sort()] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256')
-    .update(JSON.stringify(canonical(op.arguments, [])))
+    .update(JSON.stringify({ arguments: canonical(op.arguments, []), rights }))
     .digest('base64url');
 }
 

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer, type HttpServer } from '../../src/http.js';
 import { getHarness } from '../helpers/harness.js';
@@ -81,6 +81,27 @@ describe('HTTP surface', () => {
       JSON.stringify([{ query: '{ viewer { id } }' }, { query: '{ viewer { id } }' }]),
     );
     expect(batch.status).toBe(400);
+  });
+
+  it('a request target that is no URL is a 400, also as a WebSocket upgrade', async () => {
+    const { port } = http.server.address() as AddressInfo;
+    /** Sends raw request text; resolves with what came back before the socket closed. */
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(text));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += String(chunk)));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const upgrade = await raw(
+      'GET // HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    expect(upgrade).toBe(''); // refused: the socket is closed, the process lives on
+    const plain = await raw('GET //@ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(plain).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
   it('unknown paths are 404', async () => {

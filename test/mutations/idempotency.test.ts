@@ -3,7 +3,8 @@ import type { Permission } from '../../src/auth/principal.js';
 import { createPrincipalWithKey } from '../../src/demo/builders.js';
 import { describe, expect, it } from 'vitest';
 import { deleteExpiredKeys } from '../../src/services/idempotency.js';
-import { expectTypename, getHarness } from '../helpers/harness.js';
+import { expectTypename, getHarness, gql } from '../helpers/harness.js';
+import { oesWorld } from '../helpers/oes.js';
 import { MUTATION_CASES, anotherPrincipal, runCase } from '../helpers/mutations.js';
 import { isolatedGateway, onServer } from '../helpers/server.js';
 import { tenantSnapshot } from '../helpers/tenant-snapshot.js';
@@ -341,5 +342,50 @@ describe.runIf(onServer)('idempotency keys on the server', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('an idempotency key and the caller’s rights', () => {
+  it('never replays a result to a key of the same principal with other rights', async () => {
+    const { database } = await getHarness();
+    const w = await oesWorld();
+    const other = await oesWorld();
+    const principalId = `p-${randomUUID()}`;
+    const withKey = async (tenantId: string, permissions: Permission[]) =>
+      (
+        await createPrincipalWithKey(database.db, {
+          principalId,
+          key: `cgw_test_${randomUUID().replace(/-/g, '')}`,
+          memberships: [{ tenantId, permissions }],
+        })
+      ).key;
+    const writer = await withKey(w.tenantId, ['connections:read', 'connections:write']);
+    // The same principal's second key: no rights in the first tenant at all.
+    const outsider = await withKey(other.tenantId, ['connections:read', 'connections:write']);
+    const key = newKey();
+    const update = (token: string) =>
+      gql(
+        `mutation($e: ID!, $c: ID!, $k: String) {
+          updateOesConnection(enterpriseId: $e, connectionId: $c, input: { name: "Renamed" }, idempotencyKey: $k) {
+            __typename
+            ... on UpdateOesConnectionSuccess { connection { id name partner { name } } }
+            ... on ConflictError { reason }
+          }
+        }`,
+        { e: w.tenantId, c: w.connectionId, k: key },
+        token,
+      );
+    const first = await update(writer);
+    expect(first.data?.updateOesConnection).toMatchObject({
+      __typename: 'UpdateOesConnectionSuccess',
+      connection: { name: 'Renamed' },
+    });
+    const replayedToOutsider = await update(outsider);
+    expect(replayedToOutsider.data?.updateOesConnection).toEqual({
+      __typename: 'ConflictError',
+      reason: 'IDEMPOTENCY_KEY_REUSED',
+    });
+    // The key with the same rights still gets the first result.
+    expect(await update(writer)).toEqual(first);
   });
 });
