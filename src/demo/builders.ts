@@ -1,6 +1,27 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import {
+  insertApp,
+  insertAppAuthConfig,
+  insertAuthSchemeConfig,
+  insertBoardLink,
+  insertConnectionCredential,
+  insertConnectionVariables,
+  insertConnector,
+  insertConnectorConnection,
+  insertCredential,
+  insertDatabaseConnection,
+  insertDatabaseJob,
+  insertNexusClient,
+  insertNexusConnection,
+  insertNexusConnectionClients,
+  insertOesConnection,
+  insertOesPartner,
+  insertOrgConnection,
+  insertTenant,
+  insertTenantEntitlements,
+} from '../../db/queries/demo.js';
 import { insertApiKey, insertPrincipal } from '../../db/queries/identity.js';
 import { hashApiKey } from '../auth/api-keys.js';
 import type { Permission } from '../auth/principal.js';
@@ -8,9 +29,9 @@ import { sealingContext } from '../crypto/sealed-columns.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 
 /**
- * Inserts of whole objects, with defaults, for the demo data and the tests. They write rows
- * directly (there are no create mutations in the contract) but seal secrets exactly as the
- * services do.
+ * Whole objects, with defaults, for the demo data and the tests: this file makes the ids and
+ * the rows and seals secrets exactly as the services do; the inserts are in
+ * `db/queries/demo.ts` (there are no create mutations in the contract).
  */
 
 /** A stable UUID derived from a name, so demo ids are the same on every machine. */
@@ -23,15 +44,12 @@ export async function createTenant(
   db: Kysely<Database>,
   tenant: { id: string; name?: string; entitlements?: string[] },
 ): Promise<void> {
-  await db
-    .insertInto('tenants')
-    .values({ id: tenant.id, name: tenant.name ?? tenant.id })
-    .execute();
+  await insertTenant(db, { id: tenant.id, name: tenant.name ?? tenant.id });
   if (tenant.entitlements?.length) {
-    await db
-      .insertInto('tenant_entitlements')
-      .values(tenant.entitlements.map((entitlement) => ({ tenant_id: tenant.id, entitlement })))
-      .execute();
+    await insertTenantEntitlements(
+      db,
+      tenant.entitlements.map((entitlement) => ({ tenant_id: tenant.id, entitlement })),
+    );
   }
 }
 
@@ -65,7 +83,7 @@ export async function createOesPartner(
   p: { tenantId: string; id?: string; name: string },
 ): Promise<string> {
   const id = p.id ?? randomUUID();
-  await db.insertInto('oes_partners').values({ id, tenant_id: p.tenantId, name: p.name }).execute();
+  await insertOesPartner(db, { id, tenant_id: p.tenantId, name: p.name });
   return id;
 }
 
@@ -81,17 +99,14 @@ export async function createOesConnection(
   },
 ): Promise<string> {
   const id = c.id ?? randomUUID();
-  await db
-    .insertInto('oes_connections')
-    .values({
-      id,
-      tenant_id: c.tenantId,
-      partner_id: c.partnerId,
-      name: c.name,
-      active: c.active ?? true,
-      ...(c.createdAt ? { created_at: c.createdAt, updated_at: c.createdAt } : {}),
-    })
-    .execute();
+  await insertOesConnection(db, {
+    id,
+    tenant_id: c.tenantId,
+    partner_id: c.partnerId,
+    name: c.name,
+    active: c.active ?? true,
+    ...(c.createdAt ? { created_at: c.createdAt, updated_at: c.createdAt } : {}),
+  });
   return id;
 }
 
@@ -99,15 +114,12 @@ export async function createNexusClient(
   db: Kysely<Database>,
   c: { tenantId: string; id: string; name: string; ownerPrincipalId?: string | null },
 ): Promise<void> {
-  await db
-    .insertInto('nexus_clients')
-    .values({
-      tenant_id: c.tenantId,
-      id: c.id,
-      name: c.name,
-      owner_principal_id: c.ownerPrincipalId ?? null,
-    })
-    .execute();
+  await insertNexusClient(db, {
+    tenant_id: c.tenantId,
+    id: c.id,
+    name: c.name,
+    owner_principal_id: c.ownerPrincipalId ?? null,
+  });
 }
 
 export async function createNexusConnection(
@@ -120,23 +132,18 @@ export async function createNexusConnection(
   },
 ): Promise<string> {
   const id = c.id ?? randomUUID();
-  await db
-    .insertInto('nexus_connections')
-    .values({ id, tenant_id: c.tenantId, name: c.name })
-    .execute();
+  await insertNexusConnection(db, { id, tenant_id: c.tenantId, name: c.name });
   if (c.clients.length) {
-    await db
-      .insertInto('nexus_connection_clients')
-      .values(
-        c.clients.map((cl, position) => ({
-          tenant_id: c.tenantId,
-          connection_id: id,
-          client_id: cl.clientId,
-          enabled: cl.enabled,
-          position,
-        })),
-      )
-      .execute();
+    await insertNexusConnectionClients(
+      db,
+      c.clients.map((cl, position) => ({
+        tenant_id: c.tenantId,
+        connection_id: id,
+        client_id: cl.clientId,
+        enabled: cl.enabled,
+        position,
+      })),
+    );
   }
   return id;
 }
@@ -158,32 +165,31 @@ export async function createApp(
   },
 ): Promise<{ appId: string; authConfigIds: string[] }> {
   const appId = a.id ?? randomUUID();
-  await db
-    .insertInto('apps')
-    .values({ id: appId, tenant_id: a.tenantId, name: a.name, deleted_at: a.deletedAt ?? null })
-    .execute();
+  await insertApp(db, {
+    id: appId,
+    tenant_id: a.tenantId,
+    name: a.name,
+    deleted_at: a.deletedAt ?? null,
+  });
   const authConfigIds: string[] = [];
   for (const [position, cfg] of a.authConfigs.entries()) {
     const id = a.id ? stableId(`${appId}/auth/${position}`) : randomUUID();
     authConfigIds.push(id);
-    await db
-      .insertInto('app_auth_configs')
-      .values({
-        id,
-        tenant_id: a.tenantId,
-        app_id: appId,
-        position,
-        type: cfg.type,
-        is_valid: cfg.isValid,
-        data: JSON.stringify(cfg.data ?? {}),
-        secret_data_enc: cfg.secretData
-          ? secrets.seal(
-              JSON.stringify(cfg.secretData),
-              sealingContext('app_auth_configs.secret_data_enc', { tenantId: a.tenantId, id }),
-            )
-          : null,
-      })
-      .execute();
+    await insertAppAuthConfig(db, {
+      id,
+      tenant_id: a.tenantId,
+      app_id: appId,
+      position,
+      type: cfg.type,
+      is_valid: cfg.isValid,
+      data: JSON.stringify(cfg.data ?? {}),
+      secret_data_enc: cfg.secretData
+        ? secrets.seal(
+            JSON.stringify(cfg.secretData),
+            sealingContext('app_auth_configs.secret_data_enc', { tenantId: a.tenantId, id }),
+          )
+        : null,
+    });
   }
   return { appId, authConfigIds };
 }
@@ -202,34 +208,23 @@ export async function createOrgConnection(
   },
 ): Promise<string> {
   const id = c.id ?? randomUUID();
-  await db
-    .insertInto('org_connections')
-    .values({
-      id,
-      tenant_id: c.tenantId,
-      app_id: c.appId,
-      auth_config_id: c.authConfigId ?? null,
-      name: c.name,
-      credential_id: c.id ? stableId(`${id}/credential`) : randomUUID(),
-      api_key_enc: c.apiKey
-        ? secrets.seal(
-            c.apiKey,
-            sealingContext('org_connections.api_key_enc', { tenantId: c.tenantId, id }),
-          )
-        : null,
-    })
-    .execute();
+  await insertOrgConnection(db, {
+    id,
+    tenant_id: c.tenantId,
+    app_id: c.appId,
+    auth_config_id: c.authConfigId ?? null,
+    name: c.name,
+    credential_id: c.id ? stableId(`${id}/credential`) : randomUUID(),
+    api_key_enc: c.apiKey
+      ? secrets.seal(
+          c.apiKey,
+          sealingContext('org_connections.api_key_enc', { tenantId: c.tenantId, id }),
+        )
+      : null,
+  });
   for (const boardName of c.boards ?? []) {
     const boardId = c.id ? stableId(`${c.tenantId}/board/${boardName}`) : randomUUID();
-    await db
-      .insertInto('boards')
-      .values({ id: boardId, tenant_id: c.tenantId, name: boardName })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-    await db
-      .insertInto('board_connections')
-      .values({ tenant_id: c.tenantId, board_id: boardId, connection_id: id })
-      .execute();
+    await insertBoardLink(db, { id: boardId, tenant_id: c.tenantId, name: boardName }, id);
   }
   return id;
 }
@@ -254,29 +249,26 @@ export async function createDatabaseConnection(
   },
 ): Promise<string> {
   const id = c.id ?? randomUUID();
-  await db
-    .insertInto('database_connections')
-    .values({
-      id,
-      tenant_id: c.tenantId,
-      name: c.name,
-      type: c.type ?? 'POSTGRESQL',
-      host: c.host ?? 'db.example.com',
-      port: c.port ?? 5432,
-      database_name: c.databaseName ?? 'app',
-      username: c.username ?? 'app',
-      password_enc: c.password
-        ? secrets.seal(
-            c.password,
-            sealingContext('database_connections.password_enc', { tenantId: c.tenantId, id }),
-          )
-        : null,
-      schema: c.schema ?? null,
-      ssl: c.ssl ? JSON.stringify(c.ssl) : null,
-      metadata: JSON.stringify(c.metadata ?? {}),
-      product_name: c.productName ?? null,
-    })
-    .execute();
+  await insertDatabaseConnection(db, {
+    id,
+    tenant_id: c.tenantId,
+    name: c.name,
+    type: c.type ?? 'POSTGRESQL',
+    host: c.host ?? 'db.example.com',
+    port: c.port ?? 5432,
+    database_name: c.databaseName ?? 'app',
+    username: c.username ?? 'app',
+    password_enc: c.password
+      ? secrets.seal(
+          c.password,
+          sealingContext('database_connections.password_enc', { tenantId: c.tenantId, id }),
+        )
+      : null,
+    schema: c.schema ?? null,
+    ssl: c.ssl ? JSON.stringify(c.ssl) : null,
+    metadata: JSON.stringify(c.metadata ?? {}),
+    product_name: c.productName ?? null,
+  });
   return id;
 }
 
@@ -285,10 +277,12 @@ export async function createDatabaseJob(
   j: { tenantId: string; connectionId: string; status: string; id?: string },
 ): Promise<string> {
   const id = j.id ?? randomUUID();
-  await db
-    .insertInto('database_jobs')
-    .values({ id, tenant_id: j.tenantId, connection_id: j.connectionId, status: j.status })
-    .execute();
+  await insertDatabaseJob(db, {
+    id,
+    tenant_id: j.tenantId,
+    connection_id: j.connectionId,
+    status: j.status,
+  });
   return id;
 }
 
@@ -324,15 +318,12 @@ export async function createConnectorWithConnection(
 ): Promise<ConnectorFixture> {
   const id = (name: string) => (c.seed ? stableId(`${c.seed}/${name}`) : randomUUID());
   const connectorId = id('connector');
-  await db
-    .insertInto('connectors')
-    .values({
-      id: connectorId,
-      tenant_id: c.tenantId,
-      name: c.connectorName,
-      protocol: c.protocol ?? 'http',
-    })
-    .execute();
+  await insertConnector(db, {
+    id: connectorId,
+    tenant_id: c.tenantId,
+    name: c.connectorName,
+    protocol: c.protocol ?? 'http',
+  });
 
   const schemeConfigs: Record<string, string[]> = {};
   for (const { schemeType } of [...c.action, ...c.trigger]) {
@@ -341,17 +332,14 @@ export async function createConnectorWithConnection(
     for (let i = 0; i < (c.configsPerScheme ?? 2); i++) {
       const configId = id(`scheme/${schemeType}/${i}`);
       schemeConfigs[schemeType].push(configId);
-      await db
-        .insertInto('auth_scheme_configs')
-        .values({
-          id: configId,
-          tenant_id: c.tenantId,
-          connector_id: connectorId,
-          scheme_type: schemeType,
-          description: `${schemeType} option ${i + 1}`,
-          config: JSON.stringify(i === 0 ? { default: true } : {}),
-        })
-        .execute();
+      await insertAuthSchemeConfig(db, {
+        id: configId,
+        tenant_id: c.tenantId,
+        connector_id: connectorId,
+        scheme_type: schemeType,
+        description: `${schemeType} option ${i + 1}`,
+        config: JSON.stringify(i === 0 ? { default: true } : {}),
+      });
     }
   }
 
@@ -360,31 +348,25 @@ export async function createConnectorWithConnection(
     if (credentialIds[credential]) continue;
     const credentialId = id(`credential/${credential}`);
     credentialIds[credential] = credentialId;
-    await db
-      .insertInto('credentials')
-      .values({
-        id: credentialId,
-        tenant_id: c.tenantId,
-        type: schemeType,
-        name: credential,
-        data_enc: secrets.seal(
-          JSON.stringify({ token: `demo-${credential}` }),
-          sealingContext('credentials.data_enc', { tenantId: c.tenantId, id: credentialId }),
-        ),
-      })
-      .execute();
+    await insertCredential(db, {
+      id: credentialId,
+      tenant_id: c.tenantId,
+      type: schemeType,
+      name: credential,
+      data_enc: secrets.seal(
+        JSON.stringify({ token: `demo-${credential}` }),
+        sealingContext('credentials.data_enc', { tenantId: c.tenantId, id: credentialId }),
+      ),
+    });
   }
 
   const connectionId = id('connection');
-  await db
-    .insertInto('connector_connections')
-    .values({
-      id: connectionId,
-      tenant_id: c.tenantId,
-      connector_id: connectorId,
-      name: c.connectionName,
-    })
-    .execute();
+  await insertConnectorConnection(db, {
+    id: connectionId,
+    tenant_id: c.tenantId,
+    connector_id: connectorId,
+    name: c.connectionName,
+  });
   const link = async (
     kind: 'action' | 'trigger',
     list: { credential: string; schemeType: string }[],
@@ -393,35 +375,30 @@ export async function createConnectorWithConnection(
     for (const [position, item] of list.entries()) {
       const linkId = id(`${kind}/${position}`);
       ids.push(linkId);
-      await db
-        .insertInto('connection_credentials')
-        .values({
-          id: linkId,
-          tenant_id: c.tenantId,
-          connection_id: connectionId,
-          kind,
-          position,
-          credential_id: credentialIds[item.credential],
-          auth_scheme_config_id: schemeConfigs[item.schemeType][0],
-        })
-        .execute();
+      await insertConnectionCredential(db, {
+        id: linkId,
+        tenant_id: c.tenantId,
+        connection_id: connectionId,
+        kind,
+        position,
+        credential_id: credentialIds[item.credential],
+        auth_scheme_config_id: schemeConfigs[item.schemeType][0],
+      });
     }
     return ids;
   };
   const actionIds = await link('action', c.action);
   const triggerIds = await link('trigger', c.trigger);
   if (c.variables?.length) {
-    await db
-      .insertInto('connection_variables')
-      .values(
-        c.variables.map((v, position) => ({
-          tenant_id: c.tenantId,
-          connection_id: connectionId,
-          position,
-          ...v,
-        })),
-      )
-      .execute();
+    await insertConnectionVariables(
+      db,
+      c.variables.map((v, position) => ({
+        tenant_id: c.tenantId,
+        connection_id: connectionId,
+        position,
+        ...v,
+      })),
+    );
   }
   return { connectorId, schemeConfigs, credentialIds, connectionId, actionIds, triggerIds };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { noTenants, tenantExists } from '../../db/queries/demo.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import {
   createApp,
@@ -38,17 +39,12 @@ export const DEMO_KEYS = [
 
 /** True when the demo tenants are already there. */
 export async function hasDemoData(db: Kysely<Database>): Promise<boolean> {
-  const row = await db
-    .selectFrom('tenants')
-    .select('id')
-    .where('id', '=', 'acme')
-    .executeTakeFirst();
-  return !!row;
+  return tenantExists(db, 'acme');
 }
 
 /** True when the database holds no tenant at all (then `npm start` loads the demo). */
 export async function isEmpty(db: Kysely<Database>): Promise<boolean> {
-  return !(await db.selectFrom('tenants').select('id').limit(1).executeTakeFirst());
+  return noTenants(db);
 }
 
 /**

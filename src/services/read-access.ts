@@ -115,3 +115,39 @@ export function toPage<Row extends { created_at: Date; id: string }>(
       : null,
   };
 }
+
+/** One list's page, as a query asks for it: what differs from list to list. */
+export interface ListPageRequest<Row, Item> {
+  /** The list and the arguments that choose its rows: its cursors are bound to exactly these. */
+  scope: CursorScope;
+  first: number | null | undefined;
+  after: string | null | undefined;
+  /** The keyset query: `first + 1` rows after the page's position. */
+  list: (page: ListPage) => Promise<Row[]>;
+  toItem: (row: Row) => Item;
+}
+
+/** Checks the page request, runs the list query and maps its rows into a page. */
+export async function listPage<Row extends { created_at: Date; id: string }, Item>(
+  ctx: GatewayContext,
+  request: ListPageRequest<Row, Item>,
+): Promise<Result<Page<Item>>> {
+  const page = parsePage(ctx, request.scope, request.first, request.after);
+  if (!page.ok) return page;
+  const { items, ...info } = toPage(ctx, await request.list(page.value), page.value);
+  return ok({ items: items.map((row) => request.toItem(row)), ...info });
+}
+
+/**
+ * One page of a list in one named tenant: read access to the tenant first (`path` names its
+ * argument, `entitlement` the licence the service needs, if any), then {@link listPage}.
+ */
+export async function tenantListPage<Row extends { created_at: Date; id: string }, Item>(
+  ctx: GatewayContext,
+  tenant: { id: string; path: string[]; entitlement?: string },
+  request: ListPageRequest<Row, Item>,
+): Promise<Result<Page<Item>>> {
+  const access = await authorizeTenantRead(ctx, tenant.id, tenant.path, tenant.entitlement);
+  if (!access.ok) return access;
+  return listPage(ctx, request);
+}

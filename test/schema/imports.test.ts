@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
  * import `src/` (domain and runtime) and `db/` (SQL); `src/` may import `db/`; `db/` imports
  * neither. The one exception is `src/main.ts`, the composition root, which builds the schema
  * and hands it to `createGateway`. No file imports itself round a circle, type-only imports
- * included: a circle of types still ties the files' meanings together.
+ * included: a circle of types still ties the files' meanings together. And SQL lives only in
+ * `db/`: no file in `src/` or `resolvers/` builds a Kysely query or imports Kysely's values (`sql`
+ * and the like); they call the functions of `db/queries/`.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const LAYERS = ['db', 'src', 'resolvers'] as const;
@@ -77,6 +79,19 @@ describe('imports', () => {
         : deps.filter((dep) => layerOf(dep) > layerOf(file)).map((dep) => `${file} -> ${dep}`),
     );
     expect(upward).toEqual([]);
+  });
+
+  it('leave SQL to db/: no Kysely query building in src/ or resolvers/', () => {
+    const building =
+      /\.(?:selectFrom|insertInto|updateTable|deleteFrom|mergeInto|replaceInto)\(|\bsql\s*[`.<(]|^\s*import\s+(?!type\s)[^;]*\sfrom\s+'kysely'/gm;
+    const found = files
+      .filter((file) => layerOf(file) > 0)
+      .flatMap((file) =>
+        [...readFileSync(path.join(ROOT, file), 'utf8').matchAll(building)].map(
+          ([match]) => `${file}: ${match.trim()}`,
+        ),
+      );
+    expect(found).toEqual([]);
   });
 
   it('form no circle', () => {

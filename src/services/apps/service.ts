@@ -29,7 +29,7 @@ import {
   wouldBeRow,
   type MutationOptions,
 } from '../mutation.js';
-import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import { authorizeTenantRead, tenantListPage, type Page } from '../read-access.js';
 import { ORG_CONNECTION_RESOURCE, toOrgConnection, type OrgConnection } from './model.js';
 import {
   apiKeyAuthConfig,
@@ -157,13 +157,17 @@ export async function orgConnectionPage(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Result<Page<OrgConnection>>> {
-  const access = await authorizeTenantRead(ctx, organisationId, ['organisationId']);
-  if (!access.ok) return access;
-  const page = parsePage(ctx, { list: 'orgConnections', args: [organisationId] }, first, after);
-  if (!page.ok) return page;
-  const rows = await listOrgConnections(ctx.db, organisationId, page.value);
-  const { items, ...info } = toPage(ctx, rows, page.value);
-  return ok({ items: items.map(toOrgConnection), ...info });
+  return tenantListPage(
+    ctx,
+    { id: organisationId, path: ['organisationId'] },
+    {
+      scope: { list: 'orgConnections', args: [organisationId] },
+      first,
+      after,
+      list: (page) => listOrgConnections(ctx.db, organisationId, page),
+      toItem: toOrgConnection,
+    },
+  );
 }
 
 /** One connection of an organisation, or `null` (also for a malformed id). */

@@ -1,16 +1,10 @@
 import { listAuditEvents } from '../../../db/queries/audit.js';
 import type { AuditEventRow } from '../../../db/tables/identity.js';
 import type { GatewayContext } from '../../context.js';
-import { fail, invalidInput, ok, type FieldChange, type Result } from '../../shared/result.js';
+import { fail, invalidInput, type FieldChange, type Result } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import { LICENSED_RESOURCES } from '../licences.js';
-import {
-  authorizeTenantRead,
-  parsePage,
-  readableTenants,
-  toPage,
-  type Page,
-} from '../read-access.js';
+import { authorizeTenantRead, listPage, readableTenants, type Page } from '../read-access.js';
 
 export interface AuditEvent {
   id: string;
@@ -91,9 +85,8 @@ export async function auditEventPage(
     if (!readable.ok) return readable;
     tenants = readable.value;
   }
-  const page = parsePage(
-    ctx,
-    {
+  return listPage(ctx, {
+    scope: {
       list: 'auditEvents',
       args: [
         query.resourceId?.toLowerCase() ?? null,
@@ -105,18 +98,16 @@ export async function auditEventPage(
     },
     first,
     after,
-  );
-  if (!page.ok) return page;
-  if (query.resourceId !== null && !isUuid(query.resourceId)) {
-    return ok({ items: [], endCursor: null, hasNextPage: false });
-  }
-  const rows = await listAuditEvents(
-    ctx.db,
-    tenants,
-    { ...query, resourceId: query.resourceId?.toLowerCase() ?? null },
-    page.value,
-    LICENSED_RESOURCES,
-  );
-  const { items, ...info } = toPage(ctx, rows, page.value);
-  return ok({ items: items.map(toAuditEvent), ...info });
+    list: async (page) =>
+      query.resourceId !== null && !isUuid(query.resourceId)
+        ? []
+        : listAuditEvents(
+            ctx.db,
+            tenants,
+            { ...query, resourceId: query.resourceId?.toLowerCase() ?? null },
+            page,
+            LICENSED_RESOURCES,
+          ),
+    toItem: toAuditEvent,
+  });
 }

@@ -31,7 +31,7 @@ import {
 } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import { runMutation, wouldBeRow, type Change, type MutationOptions } from '../mutation.js';
-import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import { authorizeTenantRead, tenantListPage, type Page } from '../read-access.js';
 import {
   planCredentialOrder,
   sameVariables,
@@ -256,17 +256,21 @@ export async function connectorConnectionPage(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Result<Page<ConnectorConnection>>> {
-  const access = await authorizeTenantRead(ctx, organisationId, ['organisationId']);
-  if (!access.ok) return access;
   const connector = connectorId == null ? null : connectorId.toLowerCase();
-  const scope = { list: 'connectorConnections', args: [organisationId, connector] };
-  const page = parsePage(ctx, scope, first, after);
-  if (!page.ok) return page;
-  if (connector != null && !isUuid(connector))
-    return ok({ items: [], endCursor: null, hasNextPage: false });
-  const rows = await listConnectorConnections(ctx.db, organisationId, connector, page.value);
-  const { items, ...info } = toPage(ctx, rows, page.value);
-  return ok({ items: items.map(toConnectorConnection), ...info });
+  return tenantListPage(
+    ctx,
+    { id: organisationId, path: ['organisationId'] },
+    {
+      scope: { list: 'connectorConnections', args: [organisationId, connector] },
+      first,
+      after,
+      list: async (page) =>
+        connector != null && !isUuid(connector)
+          ? []
+          : listConnectorConnections(ctx.db, organisationId, connector, page),
+      toItem: toConnectorConnection,
+    },
+  );
 }
 
 /** One connection of one connector, or null (missing, malformed id, or another tenant's). */

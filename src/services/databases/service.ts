@@ -32,13 +32,7 @@ import {
   type Change,
   type MutationOptions,
 } from '../mutation.js';
-import {
-  authorizeTenantRead,
-  parsePage,
-  readableTenants,
-  toPage,
-  type Page,
-} from '../read-access.js';
+import { readableTenants, tenantListPage, type Page } from '../read-access.js';
 import {
   readStoredMetadata,
   readStoredSsl,
@@ -315,13 +309,17 @@ export async function databaseConnectionPage(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Result<Page<DatabaseConnection>>> {
-  const access = await authorizeTenantRead(ctx, tenantId, ['tenantId']);
-  if (!access.ok) return access;
-  const page = parsePage(ctx, { list: 'databaseConnections', args: [tenantId] }, first, after);
-  if (!page.ok) return page;
-  const rows = await listDatabaseConnections(ctx.db, tenantId, page.value);
-  const { items, ...info } = toPage(ctx, rows, page.value);
-  return ok({ items: items.map(toDatabaseConnection), ...info });
+  return tenantListPage(
+    ctx,
+    { id: tenantId, path: ['tenantId'] },
+    {
+      scope: { list: 'databaseConnections', args: [tenantId] },
+      first,
+      after,
+      list: (page) => listDatabaseConnections(ctx.db, tenantId, page),
+      toItem: toDatabaseConnection,
+    },
+  );
 }
 
 /**

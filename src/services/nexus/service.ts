@@ -25,7 +25,7 @@ import {
 } from '../../shared/result.js';
 import { isUuid } from '../../shared/validate.js';
 import { runMutation, wouldBeRow, type MutationOptions } from '../mutation.js';
-import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import { authorizeTenantRead, tenantListPage, type Page } from '../read-access.js';
 import {
   validateSetConnectionClientEnabled,
   type SetConnectionClientEnabledArgs,
@@ -202,13 +202,17 @@ export async function nexusConnectionPage(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Result<Page<NexusConnection>>> {
-  const access = await authorizeTenantRead(ctx, tenantId, ['tenantId']);
-  if (!access.ok) return access;
-  const page = parsePage(ctx, { list: 'nexusConnections', args: [tenantId] }, first, after);
-  if (!page.ok) return page;
-  const rows = await listNexusConnections(ctx.db, tenantId, page.value);
-  const { items, ...info } = toPage(ctx, rows, page.value);
-  return ok({ items: items.map(toNexusConnection), ...info });
+  return tenantListPage(
+    ctx,
+    { id: tenantId, path: ['tenantId'] },
+    {
+      scope: { list: 'nexusConnections', args: [tenantId] },
+      first,
+      after,
+      list: (page) => listNexusConnections(ctx.db, tenantId, page),
+      toItem: toNexusConnection,
+    },
+  );
 }
 
 /** One Nexus connection of a tenant, `null` when it does not exist there (or the id is malformed). */

@@ -10,7 +10,7 @@ import { fieldChange, ok, type Result, type MutationOutcome } from '../../shared
 import { isUuid } from '../../shared/validate.js';
 import { OES_CONNECTION, OES_ENTITLEMENT } from '../licences.js';
 import { runMutation, wouldBeRow, type MutationOptions } from '../mutation.js';
-import { authorizeTenantRead, parsePage, toPage, type Page } from '../read-access.js';
+import { authorizeTenantRead, tenantListPage, type Page } from '../read-access.js';
 import { toOesConnection, type OesConnection } from './model.js';
 import { validateUpdateOesConnection, type UpdateOesConnectionArgs } from './rules.js';
 
@@ -61,13 +61,17 @@ export async function oesConnectionPage(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Result<Page<OesConnection>>> {
-  const access = await authorizeTenantRead(ctx, enterpriseId, ['enterpriseId'], OES_ENTITLEMENT);
-  if (!access.ok) return access;
-  const page = parsePage(ctx, { list: 'oesConnections', args: [enterpriseId] }, first, after);
-  if (!page.ok) return page;
-  const rows = await listOesConnections(ctx.db, enterpriseId, page.value);
-  const { items, ...info } = toPage(ctx, rows, page.value);
-  return ok({ items: items.map(toOesConnection), ...info });
+  return tenantListPage(
+    ctx,
+    { id: enterpriseId, path: ['enterpriseId'], entitlement: OES_ENTITLEMENT },
+    {
+      scope: { list: 'oesConnections', args: [enterpriseId] },
+      first,
+      after,
+      list: (page) => listOesConnections(ctx.db, enterpriseId, page),
+      toItem: toOesConnection,
+    },
+  );
 }
 
 export async function oesConnectionById(
