@@ -67,7 +67,14 @@ export async function listenMetrics(
   server: ReturnType<typeof serveMetrics>,
   config: Config,
 ): Promise<void> {
-  await new Promise<void>((resolve) => server.listen(config.metricsPort, config.host, resolve));
+  // A port in use ends the start with one line (main's handler), not an unhandled 'error'.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.metricsPort, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.metricsPort;
   console.log(`Metrics at http://${config.host}:${port}/metrics`);

@@ -1,5 +1,11 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import {
+  getVariableValues,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 
 /** Codes a client may see as they are: the client's own mistakes, described without values. */
 const CLIENT_CODES = new Set([
@@ -95,6 +101,26 @@ export function variableErrorMessage(error: GraphQLError): string {
   // (its inner quotes are escaped).
   const at = / at "\w+(?:\.\w+|\[\d+\])*"$/.exec(prefix)?.[0] ?? '';
   return `${head[1]} [redacted]${at}; ${reason}`;
+}
+
+/**
+ * The operation's variables coerced by graphql-js, as HTTP and WebSocket both admit them: a
+ * value of the wrong type is the caller's mistake, answered `BAD_USER_INPUT` with the value
+ * cut out, before anything runs. Undefined when they coerce.
+ */
+export function variablesError(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+): GraphQLError | undefined {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, {
+    maxErrors: 1,
+  });
+  if (!coerced.errors) return undefined;
+  return new GraphQLError(variableErrorMessage(coerced.errors[0]), {
+    nodes: coerced.errors[0].nodes,
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+  });
 }
 
 export type ErrorDisposition = 'client' | 'unavailable' | 'internal';

@@ -1,3 +1,4 @@
+import type { Principal } from './auth/principal.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,7 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ChangeFeed } from './changes/feed.js';
 import { attachLiveSession } from './changes/session.js';
 import type { GatewayContext } from './context.js';
-import { classifyError, formatGatewayError } from './errors.js';
+import { classifyError, formatGatewayError, variablesError } from './errors.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import type { Logger } from './logger.js';
 
@@ -84,6 +85,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         const caller = await (await options.contextFor({ authorization })).principal();
         if (!caller) return true; // each subscription then answers UNAUTHENTICATED
         const socket = ctx.extra.socket;
+        const rights = rightsOf(caller);
         ctx.extra.recheck = setInterval(() => {
           void options
             .contextFor({ authorization })
@@ -92,6 +94,11 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
               (principal) => {
                 if (principal === null)
                   socket.close(CLOSE_CREDENTIALS_INVALID, 'credentials revoked or expired');
+                // The socket's subscriptions were authorized with the rights it connected with:
+                // when they change, the client reconnects (and resumes with `after`) under the
+                // new ones rather than keep receiving what it may no longer read.
+                else if (rightsOf(principal) !== rights)
+                  socket.close(CLOSE_CREDENTIALS_INVALID, 'credentials changed: reconnect');
               },
               // The database is away: keep the socket, check again later.
               (error: unknown) => logger.warn({ err: error }, 'credential recheck failed'),
@@ -126,6 +133,8 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
             ),
           ];
         const variables = payload.variables ?? undefined;
+        const invalid = variablesError(schema, operation, variables);
+        if (invalid) return [invalid];
         const cost = operationCost(schema, document, variables, payload.operationName ?? undefined);
         if (cost > LIMITS.maxCost) return [costError(cost)];
         const socket: WebSocket = ctx.extra.socket;
@@ -183,4 +192,13 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
 function authorizationOf(params: ConnectionParams): string | undefined {
   const value = params?.authorization;
   return typeof value === 'string' ? value : undefined;
+}
+
+/** A principal's memberships in a canonical text, to tell whether its rights changed. */
+function rightsOf(principal: Principal): string {
+  return JSON.stringify(
+    [...principal.memberships]
+      .map(([tenantId, permissions]) => [tenantId, [...permissions].sort()])
+      .sort(([a], [b]) => String(a).localeCompare(String(b))),
+  );
 }

@@ -17,9 +17,13 @@ export function readinessProbe(options: {
   dataDir?: string;
 }): () => Promise<boolean> {
   const { db, dataDir } = options;
-  return async () =>
+  const probe = async () =>
     (dataDir === undefined || (await directoryTakesWrites(dataDir))) &&
     (await databaseTakesWrites(db));
+  // Concurrent `/readyz` calls share one probe: two probes of one file would remove each
+  // other's file and report "unavailable", and a burst of calls costs one write.
+  let running: Promise<boolean> | undefined;
+  return () => (running ??= probe().finally(() => (running = undefined)));
 }
 
 async function directoryTakesWrites(dir: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { getVariableValues, GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Database } from '../db/database.js';
@@ -15,7 +15,7 @@ import { ChangeFeed } from './changes/feed.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { CursorSigner } from './crypto/cursor-signer.js';
 import { SecretBox } from './crypto/secret-box.js';
-import { classifyError, formatGatewayError, variableErrorMessage } from './errors.js';
+import { classifyError, formatGatewayError, variablesError } from './errors.js';
 import { jitExecutor } from './executor.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import { createLiveServer, type LiveServer } from './live.js';
@@ -169,20 +169,9 @@ function gatewayPlugin(
           { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } },
         );
       }
-      // Coerce the variables with graphql-js first: a value of the wrong type is the
-      // caller's mistake, reported (values redacted) before anything runs.
-      const coerced = getVariableValues(
-        schema,
-        operation.variableDefinitions ?? [],
-        request.variables ?? {},
-        { maxErrors: 1 },
-      );
-      if (coerced.errors) {
-        throw new GraphQLError(variableErrorMessage(coerced.errors[0]), {
-          nodes: coerced.errors[0].nodes,
-          extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-        });
-      }
+      // Coerce the variables with graphql-js first (values redacted from the error).
+      const invalid = variablesError(schema, operation, request.variables);
+      if (invalid) throw invalid;
       const cost = operationCost(schema, document, request.variables, operationName ?? undefined);
       if (cost > LIMITS.maxCost) throw costError(cost);
     },

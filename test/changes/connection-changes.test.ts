@@ -216,6 +216,15 @@ describe('connectionChanges', () => {
     expect(await refusal(other.viewer, { tenantId: other.tenantId, after: edited })).toEqual([
       'BAD_USER_INPUT',
     ]);
+    // A variable of the wrong type ends that subscription only, without quoting the value.
+    const client = await live(w.viewer);
+    const wrong = client.subscribe({ tenantId: { hunter2: 1 } as unknown as string });
+    await wrong.ended;
+    expect(wrong.errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(wrong.errors)).not.toContain('hunter2');
+    const still = client.subscribe({ tenantId: w.tenantId, after: 'not-a-cursor' });
+    await still.ended;
+    expect(still.errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('keeps tenants apart and OES changes from a tenant without the licence', async () => {
@@ -255,6 +264,25 @@ describe('connectionChanges', () => {
     expect(replay.received.map((c) => [c.event.resourceType, c.connection])).toEqual([
       ['DatabaseConnection', null],
     ]);
+  });
+
+  it('closes the socket when its key’s rights change, so nothing unauthorized is delivered', async () => {
+    const w = await oesWorld();
+    const client = await live(w.viewer);
+    client.subscribe({ tenantId: w.tenantId });
+    const { database } = await getHarness();
+    const { hashApiKey } = await import('../../src/auth/api-keys.js');
+    const key = await database.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('key_hash', '=', hashApiKey(w.viewer))
+      .executeTakeFirstOrThrow();
+    await database.db.deleteFrom('api_key_memberships').where('api_key_id', '=', key.id).execute();
+    const closed = await Promise.race([
+      client.closed,
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 5_000)),
+    ]);
+    expect(closed).toEqual({ code: 4403, reason: 'credentials changed: reconnect' });
   });
 
   it('closes the socket once the API key is revoked or the JWT expires', async () => {

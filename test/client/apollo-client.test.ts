@@ -311,9 +311,13 @@ describe('the example client (Apollo Client, generated documents and possibleTyp
     // A live subscriber (Apollo Client over graphql-ws) sees the save once, retried or not.
     const { gateway } = await getHarness();
     const subscribersBefore = gateway.changes.joinedCount;
+    // Apollo's link refers to a global WebSocket when a socket fails; Node 20 has none.
+    (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
     const wsClient = createClient({
       url: uri.replace('http:', 'ws:'),
       webSocketImpl: WebSocket,
+      // On a loaded machine the first connection can take a moment: retry instead of failing.
+      retryAttempts: 5,
       connectionParams: { authorization: `Bearer ${dbs.admin}` },
     });
     const live = new ApolloClient({
@@ -334,7 +338,7 @@ describe('the example client (Apollo Client, generated documents and possibleTyp
       });
     try {
       // Delivery starts with the changes committed after the subscription joined the feed.
-      await waitForSubscribers(gateway, subscribersBefore + 1);
+      await waitForSubscribers(gateway, subscribersBefore + 1, 30_000);
       const save = () =>
         client.mutate({
           mutation: SaveDatabaseConnectionDocument,

@@ -128,4 +128,12 @@ describe('auditEvents filters', () => {
     const foreign = await gql(AUDIT, { tenantId: other.tenantId }, w.viewer);
     expect(foreign.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('refuses a resourceType PostgreSQL cannot hold (NUL, a lone surrogate) as BAD_USER_INPUT', async () => {
+    const w = await oesWorld();
+    for (const resourceType of ['Oes\u0000Connection', 'ab\ud800cd']) {
+      const result = await gql(AUDIT, { tenantId: w.tenantId, resourceType }, w.viewer);
+      expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
 });

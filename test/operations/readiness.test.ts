@@ -1,7 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/errors.js';
+import { readinessProbe } from '../../src/readiness.js';
+import { getHarness } from '../helpers/harness.js';
 import { UPDATE_OES } from '../helpers/oes.js';
 import { tempDataDir } from '../helpers/processes.js';
 import { onServer, postGraphQL, spawnGateway } from '../helpers/server.js';
@@ -78,3 +82,19 @@ describe.skipIf(onServer || !canChattr)(
     });
   },
 );
+
+describe('the readiness probe', () => {
+  it('answers concurrent calls alike: they share one probe', async () => {
+    const { database } = await getHarness();
+    const dir = mkdtempSync(path.join(tmpdir(), 'cgw-readyz-'));
+    try {
+      const ready = readinessProbe({ db: database.db, dataDir: dir });
+      expect(await Promise.all(Array.from({ length: 20 }, () => ready()))).toEqual(
+        Array.from({ length: 20 }, () => true),
+      );
+      expect(await ready()).toBe(true); // and the next call probes afresh
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,8 +1,14 @@
 import { listAuditEvents } from '../../../db/queries/audit.js';
 import type { AuditEventRow } from '../../../db/tables/identity.js';
 import type { GatewayContext } from '../../context.js';
-import { fail, invalidInput, type FieldChange, type Result } from '../../shared/result.js';
-import { isUuid } from '../../shared/validate.js';
+import {
+  fail,
+  invalidInput,
+  type FieldChange,
+  type Result,
+  type FieldError,
+} from '../../shared/result.js';
+import { checkText, isUuid } from '../../shared/validate.js';
 import { LICENSED_RESOURCES } from '../licences.js';
 import { authorizeTenantRead, listPage, readableTenants, type Page } from '../read-access.js';
 
@@ -60,20 +66,22 @@ export async function auditEventPage(
   first: number | null | undefined,
   after: string | null | undefined,
 ): Promise<Result<Page<AuditEvent>>> {
+  const errors: FieldError[] = [];
   if (query.resourceId === null && query.tenantId === null) {
-    const principal = await ctx.principal();
-    if (!principal) {
+    errors.push({
+      path: ['resourceId'],
+      code: 'REQUIRED',
+      message: 'give resourceId, tenantId or both',
+    });
+  }
+  // A resource type is compared with stored text: one PostgreSQL cannot hold is refused.
+  if (query.resourceType !== null) checkText(['resourceType'], query.resourceType, errors);
+  if (errors.length > 0) {
+    // Credentials come first in the check order.
+    if (!(await ctx.principal())) {
       return fail({ kind: 'Authentication', message: 'valid credentials are required' });
     }
-    return fail(
-      invalidInput([
-        {
-          path: ['resourceId'],
-          code: 'REQUIRED',
-          message: 'give resourceId, tenantId or both',
-        },
-      ]),
-    );
+    return fail(invalidInput(errors));
   }
   let tenants: string[];
   if (query.tenantId !== null) {

@@ -86,9 +86,10 @@ export async function connectionOfChange(
   if (!access.ok) return access;
   let shared = sharedReads.get(row);
   if (!shared) sharedReads.set(row, (shared = readConnectionOfChange(ctx, row)));
-  const found = await shared;
-  // A read refused for the subscriber that made it is no answer for the others.
-  if (!found.ok) {
+  const found = await shared.catch(() => undefined);
+  // A read refused for the subscriber that made it, or one that failed (the database away for
+  // a moment), is no answer for the others: they read again.
+  if (!found?.ok) {
     sharedReads.delete(row);
     return readConnectionOfChange(ctx, row);
   }
