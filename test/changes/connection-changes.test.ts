@@ -62,12 +62,13 @@ describe('connectionChanges', () => {
     const w = await oesWorld();
     const { gateway } = await getHarness();
     const local = await serve(gateway);
+    const mine: LiveClient[] = [];
+    const subs: ReturnType<LiveClient['subscribe']>[] = [];
     try {
       const joined = gateway.changes.joinedCount;
-      const subs: ReturnType<LiveClient['subscribe']>[] = [];
       for (let i = 0; i < 5; i++) {
         const client = await connectLive(local.url, w.viewer);
-        clients.push(client);
+        mine.push(client);
         subs.push(client.subscribe({ tenantId: w.tenantId }));
       }
       await waitForSubscribers(gateway, joined + 5);
@@ -86,6 +87,7 @@ describe('connectionChanges', () => {
       expect(reads('oes_connections'), reads('oes_connections').join('\n')).toHaveLength(1);
       expect(reads('oes_partners')).toHaveLength(2);
     } finally {
+      for (const client of mine) client.close();
       await local.close();
     }
   });

@@ -62,7 +62,11 @@ export const CONNECTION_CHANGES = /* GraphQL */ `
   }
 `;
 
-/** Serves `gateway` over HTTP + WebSocket on a free port; returns its `ws://` URL. */
+/**
+ * Serves `gateway` over HTTP + WebSocket on a free port; returns its `ws://` URL. Closing it
+ * drains the gateway's WebSocket server too, except for the worker's shared harness gateway,
+ * which the files that run after this one still use: there only this HTTP server closes.
+ */
 export async function serve(gateway: Gateway) {
   const http = createHttpServer({
     gateway,
@@ -74,7 +78,12 @@ export async function serve(gateway: Gateway) {
   return {
     url: `ws://127.0.0.1:${port}/graphql`,
     http,
-    close: () => http.drain({ announceMs: 0, graceMs: 1_000 }),
+    close: async () => {
+      if (gateway !== (await getHarness()).gateway)
+        return http.drain({ announceMs: 0, graceMs: 1_000 });
+      http.server.closeAllConnections();
+      await new Promise<void>((resolve) => http.server.close(() => resolve()));
+    },
   };
 }
 
