@@ -1,6 +1,6 @@
 /**
  * The embedded start's figures: `npm start`'s command (node with the start script's flags,
- * `--import tsx src/main.ts`, no `DATABASE_URL`) on a fresh `DATA_DIR`, then again on the same
+ * `scripts/start.mjs`, no `DATABASE_URL`) on a fresh `DATA_DIR`, then again on the same
  * directory (a restart). For each: the time from spawn to `/readyz` answering 200, the RSS at
  * that moment and 2 s later (settled), the CPU time spent until then, and the peak RSS of the start (VmHWM).
  *

@@ -1,22 +1,38 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { register } from 'prom-client';
-import { migrateToLatest } from '../db/migrate.js';
-import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createDb } from '../db/connect.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { verifySecretKeys } from './crypto/key-check.js';
-import { SecretBox } from './crypto/secret-box.js';
-import { answerMetricsRequests, listenMetrics, runPrimary } from './cluster.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { DEMO_KEYS, hasDemoData, isEmpty, seedDemo } from './demo/seed-demo.js';
-import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';
-import { createMetrics, serveMetrics } from './metrics.js';
-import { readinessProbe } from './readiness.js';
-import { createGateway } from './server.js';
-import { startIdempotencyCleanup } from './services/idempotency.js';
 import { describeStartupError } from './startup-errors.js';
+
+/**
+ * The rest of the gateway (Apollo, type-graphql, the resolvers, the services): loaded with
+ * dynamic imports so that loading it overlaps opening the database, which on the embedded
+ * PGlite is WASM start-up and reading the data directory. A restart is ready sooner.
+ */
+const loadGateway = async () => {
+  const parts = await Promise.all([
+    import('prom-client').then(({ register }) => ({ register })),
+    import('../db/migrate.js'),
+    import('./crypto/key-check.js'),
+    import('./crypto/secret-box.js'),
+    import('./demo/seed-demo.js'),
+    import('../resolvers/schema.js'),
+    import('./server.js'),
+    import('./http.js'),
+    import('./readiness.js'),
+    import('./cluster.js'),
+    import('./metrics.js'),
+    import('./services/idempotency.js'),
+  ]);
+  const [register, migrate, keyCheck, secretBox, demo, schema, ...rest] = parts;
+  const [server, http, readiness, clusterParts, metrics, idempotency] = rest;
+  return {
+    ...{ ...register, ...migrate, ...keyCheck, ...secretBox, ...demo, ...schema },
+    ...{ ...server, ...http, ...readiness, ...clusterParts, ...metrics, ...idempotency },
+  };
+};
 
 let config: Config | undefined;
 
@@ -37,7 +53,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  if (cluster.isPrimary && config.webConcurrency > 1) return runPrimary(config, logger);
+  if (cluster.isPrimary && config.webConcurrency > 1) {
+    const { runPrimary } = await import('./cluster.js');
+    return runPrimary(config, logger);
+  }
   if (config.secretKeyGenerated) {
     logger.warn(
       `generated a secrets key into ${config.dataDir}/secrets.key: keep it, secrets cannot be read without it`,
@@ -53,7 +72,8 @@ async function main(): Promise<void> {
   }
 
   const pgdata = config.databaseUrl ? undefined : `${config.dataDir}/pgdata`;
-  const database = await createDb({
+  const gatewayLoaded = loadGateway();
+  const opened = createDb({
     databaseUrl: config.databaseUrl,
     dataDir: pgdata,
     poolSize: config.poolSize,
@@ -63,6 +83,26 @@ async function main(): Promise<void> {
     onPoolError: (error) =>
       logger.warn({ err: error }, 'database client error (the pool replaces the client)'),
   });
+  const [database, modules] = await Promise.all([opened, gatewayLoaded]);
+  const {
+    register,
+    migrateToLatest,
+    verifySecretKeys,
+    isEmpty,
+    seedDemo,
+    SecretBox,
+    createMetrics,
+    answerMetricsRequests,
+    buildGatewaySchema,
+    createGateway,
+    serveMetrics,
+    listenMetrics,
+    createHttpServer,
+    readinessProbe,
+    startIdempotencyCleanup,
+    hasDemoData,
+    DEMO_KEYS,
+  } = modules;
   await migrateToLatest(database.db);
   await verifySecretKeys(database.db, config.secretKeys);
 
