@@ -48,7 +48,7 @@ const SQL = {
   update: (table: string, columns: string[]) =>
     `update "${table}" set ${[...columns, 'updated_at'].map((c, i) => `"${c}" = $${i + 1}`).join(', ')} where "tenant_id" = $${columns.length + 2} and "id" = $${columns.length + 3} returning *`,
   audit:
-    'insert into "audit_events" ("id", "tenant_id", "actor_id", "actor_kind", "resource_type", "resource_id", "operation", "changed_fields", "from_version", "to_version", "request_id") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+    'insert into "audit_events" ("id", "tenant_id", "actor_id", "actor_kind", "resource_type", "resource_id", "operation", "changed_fields", "changes", "from_version", "to_version", "request_id") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
 
   /** The org connections page with App (and its auth configs) and boards, in one statement. */
   orgPage: `
@@ -171,7 +171,7 @@ export function createBaseline(pool: pg.Pool): Baseline {
     row: { tenant_id: string; id: string; version: number },
     resourceType: string,
     operation: string,
-    changedFields: string[],
+    changes: { field: string; from: unknown; to: unknown }[],
     requestId: string,
   ) =>
     client.query(SQL.audit, [
@@ -182,7 +182,9 @@ export function createBaseline(pool: pg.Pool): Baseline {
       resourceType,
       row.id,
       operation,
-      changedFields,
+      changes.map((c) => c.field),
+      // Each changed field's old and new value, as the gateway's audit event records them.
+      JSON.stringify(changes.map((c) => ({ ...c, secret: false }))),
       row.version,
       row.version + 1,
       requestId,
@@ -258,7 +260,11 @@ export function createBaseline(pool: pg.Pool): Baseline {
         (columns.push('active'), values.push(active));
       let out = row;
       if (columns.length > 0) {
-        const changed = [...columns];
+        const changed = columns.map((column, i) => ({
+          field: column,
+          from: (row as Record<string, unknown>)[column],
+          to: values[i],
+        }));
         columns.push('version');
         values.push(row.version + 1);
         const updated = await client.query(SQL.update('oes_connections', columns), [
@@ -368,12 +374,12 @@ export function createBaseline(pool: pg.Pool): Baseline {
       }
       const columns: string[] = [];
       const values: unknown[] = [];
-      const changed: string[] = [];
+      const changed: { field: string; from: unknown; to: unknown }[] = [];
       for (const [f, column] of DATABASE_FIELDS) {
         if (input[f] !== undefined && input[f] !== row[column]) {
           columns.push(column);
           values.push(input[f]);
-          changed.push(f);
+          changed.push({ field: f, from: row[column], to: input[f] });
         }
       }
       let out = row;
