@@ -21,6 +21,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { parseSecretKeys } from '../src/config.js';
+import { CursorSigner, type CursorScope } from '../src/crypto/cursor-signer.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -129,7 +131,9 @@ export interface Baseline {
   handle(path: string, authorization: string | undefined, body: string): Promise<BaselineResponse>;
 }
 
-export function createBaseline(pool: pg.Pool): Baseline {
+export function createBaseline(pool: pg.Pool, secretKeys: { id: string; key: Buffer }[]): Baseline {
+  // Page cursors are signed like the gateway's (the same code: a cursor is part of the answer).
+  const cursors = new CursorSigner(secretKeys);
   async function authenticate(authorization: string | undefined): Promise<Principal | null> {
     const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
     if (!match || match[1].length > 512) return null;
@@ -435,18 +439,18 @@ export function createBaseline(pool: pg.Pool): Baseline {
     return { tenantId, first: size };
   }
 
-  const pageInfo = <Row extends { created_at: Date; id: string }>(rows: Row[], first: number) => {
+  const pageInfo = <Row extends { created_at: Date; id: string }>(
+    rows: Row[],
+    first: number,
+    scope: CursorScope,
+  ) => {
     const hasNextPage = rows.length > first;
     const items = hasNextPage ? rows.slice(0, first) : rows;
     const last = items.at(-1);
     return {
       items,
       pageInfo: {
-        endCursor: last
-          ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString(
-              'base64url',
-            )
-          : null,
+        endCursor: last ? cursors.sign(scope, { createdAt: last.created_at, id: last.id }) : null,
         hasNextPage,
       },
     };
@@ -456,7 +460,7 @@ export function createBaseline(pool: pg.Pool): Baseline {
     const access = readAccess(p, vars.organisationId, vars.first);
     if (typeof access === 'string') return access;
     const { rows } = await pool.query(SQL.orgPage, [access.tenantId, access.first + 1]);
-    const page = pageInfo(rows, access.first);
+    const page = pageInfo(rows, access.first, { list: 'orgConnections', args: [access.tenantId] });
     const items = page.items.map((r) => ({
       id: r.id,
       orgId: r.tenant_id,
@@ -481,7 +485,11 @@ export function createBaseline(pool: pg.Pool): Baseline {
     const access = readAccess(p, vars.organisationId, vars.first);
     if (typeof access === 'string') return access;
     const { rows } = await pool.query(SQL.connectorPage, [access.tenantId, access.first + 1]);
-    const page = pageInfo(rows, access.first);
+    const connector = typeof vars.connectorId === 'string' ? vars.connectorId.toLowerCase() : null;
+    const page = pageInfo(rows, access.first, {
+      list: 'connectorConnections',
+      args: [access.tenantId, connector],
+    });
     const now = new Date();
     const items = page.items.map((r) => {
       const action: unknown[] = [];
@@ -647,7 +655,9 @@ async function main(): Promise<void> {
     options: '-c statement_timeout=10000 -c lock_timeout=3000',
   });
   pool.on('error', (error) => console.error('pool error:', error.message));
-  const baseline = createBaseline(pool);
+  const secretKeys = parseSecretKeys(process.env.SECRETS_KEY ?? '');
+  if (typeof secretKeys === 'string') throw new Error(secretKeys);
+  const baseline = createBaseline(pool, secretKeys);
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('x-request-id', randomUUID());

@@ -58,7 +58,7 @@ async function main() {
     secretKeys,
   });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-  const baseline = createBaseline(pool);
+  const baseline = createBaseline(pool, secretKeys);
 
   const scenarioId = option('scenario', 'updateOesConnection') as ScenarioId;
   const scenario = scenarios(fixture).find((s) => s.id === scenarioId)!;

@@ -312,7 +312,7 @@ async function captureStatements(
     production: true,
     secretKeys,
   });
-  const baseline = createBaseline(baselinePool.pool);
+  const baseline = createBaseline(baselinePool.pool, secretKeys);
   const problems: string[] = [];
   const statements: Partial<Record<ScenarioId, StatementCapture>> = {};
   const availability: Availability = { available: [], unavailable: {} };
