@@ -9,10 +9,7 @@ import type { App, AppAuthConfig, Board, OrgConnection } from '../../src/service
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
-import {
-  IDEMPOTENCY_KEY_DESCRIPTION,
-  VALIDATE_ONLY_DESCRIPTION,
-} from '../shared/mutation-success.js';
+import { MutationOptionsArgs } from '../shared/mutation-success.js';
 import { inputFields } from '../shared/input.js';
 import {
   AppAuthConfigType,
@@ -44,17 +41,7 @@ export class OrgConnectionResolver {
     @Arg('connectionId', () => ID, { description: MUTATION_CONNECTION_ID }) connectionId: string,
     @Arg('input', () => ReplaceOrgConnectionInput, { description: MUTATION_INPUT })
     input: ReplaceOrgConnectionInput,
-    @Arg('validateOnly', () => Boolean, {
-      nullable: true,
-      defaultValue: false,
-      description: VALIDATE_ONLY_DESCRIPTION,
-    })
-    validateOnly: boolean | null,
-    @Arg('idempotencyKey', () => String, {
-      nullable: true,
-      description: IDEMPOTENCY_KEY_DESCRIPTION,
-    })
-    idempotencyKey: string | null,
+    @Args(() => MutationOptionsArgs) { validateOnly, idempotencyKey }: MutationOptionsArgs,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof ReplaceOrgConnectionResult> {
     const result = await replaceOrgConnection(

@@ -21,10 +21,7 @@ import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
-import {
-  IDEMPOTENCY_KEY_DESCRIPTION,
-  VALIDATE_ONLY_DESCRIPTION,
-} from '../shared/mutation-success.js';
+import { MutationOptionsArgs } from '../shared/mutation-success.js';
 import { UpdateConnectorConnectionInput } from './connectors.inputs.js';
 import {
   AuthSchemeConfigType,
@@ -65,17 +62,7 @@ export class ConnectorConnectionResolver {
     @Arg('connectionId', () => ID, { description: MUTATION_CONNECTION_ID }) connectionId: string,
     @Arg('input', () => UpdateConnectorConnectionInput, { description: MUTATION_INPUT })
     input: UpdateConnectorConnectionInput,
-    @Arg('validateOnly', () => Boolean, {
-      nullable: true,
-      defaultValue: false,
-      description: VALIDATE_ONLY_DESCRIPTION,
-    })
-    validateOnly: boolean | null,
-    @Arg('idempotencyKey', () => String, {
-      nullable: true,
-      description: IDEMPOTENCY_KEY_DESCRIPTION,
-    })
-    idempotencyKey: string | null,
+    @Args(() => MutationOptionsArgs) { validateOnly, idempotencyKey }: MutationOptionsArgs,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof UpdateConnectorConnectionResult> {
     const fields = inputFields(input, [

@@ -12,10 +12,7 @@ import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
-import {
-  IDEMPOTENCY_KEY_DESCRIPTION,
-  VALIDATE_ONLY_DESCRIPTION,
-} from '../shared/mutation-success.js';
+import { MutationOptionsArgs } from '../shared/mutation-success.js';
 import { PatchDatabaseConnectionInput } from './databases.inputs.js';
 import {
   DatabaseConnectionPage,
@@ -40,17 +37,7 @@ export class DatabaseConnectionResolver {
     connectionId: string,
     @Arg('input', () => PatchDatabaseConnectionInput, { description: MUTATION_INPUT })
     input: PatchDatabaseConnectionInput,
-    @Arg('validateOnly', () => Boolean, {
-      nullable: true,
-      defaultValue: false,
-      description: VALIDATE_ONLY_DESCRIPTION,
-    })
-    validateOnly: boolean | null,
-    @Arg('idempotencyKey', () => String, {
-      nullable: true,
-      description: IDEMPOTENCY_KEY_DESCRIPTION,
-    })
-    idempotencyKey: string | null,
+    @Args(() => MutationOptionsArgs) { validateOnly, idempotencyKey }: MutationOptionsArgs,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof PatchDatabaseConnectionResult> {
     const fields = inputFields(input, [...PATCH_FIELDS, 'expectedVersion'] as const);
