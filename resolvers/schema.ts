@@ -81,11 +81,16 @@ function describeRootTypes(schema: GraphQLSchema): void {
 type Storage = ReturnType<typeof getMetadataStorage>;
 type ResolverDefinition = Storage['queries'][number] | Storage['fieldResolvers'][number];
 type Param = NonNullable<ResolverDefinition['params']>[number];
-type ParamOf = (source: unknown, args: Record<string, unknown>, context: unknown) => unknown;
+type ParamOf = (
+  source: unknown,
+  args: Record<string, unknown>,
+  context: unknown,
+  info: unknown,
+) => unknown;
 
 /**
- * How to take one parameter straight from graphql's `(source, args, context)`, or undefined
- * when type-graphql must do it (a converted root, a context property, validation, `@Info`, a
+ * How to take one parameter straight from graphql's `(source, args, context, info)`, or
+ * undefined when type-graphql must do it (a converted root, a context property, validation, a
  * custom decorator).
  */
 function paramOf(param: Param): ParamOf | undefined {
@@ -103,6 +108,8 @@ function paramOf(param: Param): ParamOf | undefined {
       return param.validateSettings !== undefined || param.validateFn
         ? undefined
         : (_source, args) => args;
+    case 'info':
+      return (_source, _args, _context, info) => info;
     default:
       return undefined;
   }
@@ -131,9 +138,9 @@ function callResolversDirectly(schema: GraphQLSchema): void {
     if (!instance) instances.set(target, (instance = new target()));
     const method = instance[def.methodName] as (...values: unknown[]) => unknown;
     const self = instance;
-    field.resolve = (source, args, context) => {
+    field.resolve = (source, args, context, info) => {
       const values = new Array<unknown>(getters.length);
-      for (let i = 0; i < getters.length; i++) values[i] = getters[i](source, args, context);
+      for (let i = 0; i < getters.length; i++) values[i] = getters[i](source, args, context, info);
       return method.apply(self, values);
     };
     field.extensions = { ...field.extensions, [DIRECT]: true };

@@ -3,8 +3,10 @@ import type { TenantKey } from '../db/queries/tenant-keys.js';
 
 export type { TenantKey };
 
-/** One batch statement: the rows (or answers) of `ids` within `tenantId`. */
+/** One batch statement: the rows of `ids` within `tenantId`. */
 type Batch<Row> = (tenantId: string, ids: readonly string[]) => Promise<Row[]>;
+/** The batch's rows turned into one answer per id, in the order of `ids`. */
+type Answer<Row, T> = (tenantId: string, ids: readonly string[], rows: Row[]) => T[];
 
 /**
  * A per-request loader keyed by `(tenant, id)`: one DataLoader per tenant, keyed by the id
@@ -12,40 +14,85 @@ type Batch<Row> = (tenantId: string, ids: readonly string[]) => Promise<Row[]>;
  * ids (no composite strings to build and hash for every load and every row). A page is read
  * in one tenant, so it still loads each kind of nested object with one batch statement.
  */
-export class TenantLoader<T> {
+export class TenantLoader<T, Row = unknown> {
   // Bound: lives for one request (the loaders are per request), one entry per tenant it reads.
   private readonly byTenant = new Map<string, DataLoader<string, T>>();
+  /** The values known by now (loaded or primed), per tenant: what `get` answers at once. */
+  private readonly known = new Map<string, Map<string, T>>();
 
-  constructor(private readonly batch: Batch<T>) {}
+  constructor(
+    private readonly batch: Batch<Row>,
+    private readonly answer: Answer<Row, T>,
+  ) {}
 
   load(key: TenantKey): Promise<T> {
     return this.loaderOf(key.tenantId).load(key.id);
   }
 
+  /**
+   * The value itself when it is already known (a page primed it, or an earlier batch loaded
+   * it), else `load`'s promise. A resolver that returns this lets the executor go on
+   * synchronously: a page of 100 items with three nested fields otherwise waits on 300
+   * promises.
+   */
+  get(key: TenantKey): T | Promise<T> {
+    const known = this.known.get(key.tenantId);
+    if (known !== undefined) {
+      const value = known.get(key.id);
+      if (value !== undefined || known.has(key.id)) return value as T;
+    }
+    return this.load(key);
+  }
+
   /** Forgets one key (after a write changed what it loads). */
   clear(key: TenantKey): this {
     this.byTenant.get(key.tenantId)?.clear(key.id);
+    this.known.get(key.tenantId)?.delete(key.id);
     return this;
   }
 
-  /** Caches a value for a key (what a write just stored). */
+  /** Caches a value for a key (what a write just stored, or what a page read with its rows). */
   prime(key: TenantKey, value: T): this {
     this.loaderOf(key.tenantId).prime(key.id, value);
+    this.knownOf(key.tenantId).set(key.id, value);
+    return this;
+  }
+
+  /**
+   * Takes the rows its batch statement would return for `ids` as if the batch had run: a page
+   * that read them in its own statement (db/queries/page-parts.ts) hands them over here, and
+   * the nested fields then resolve from `get` without a statement or a promise of their own.
+   */
+  primeRows(tenantId: string, ids: readonly string[], rows: Row[]): this {
+    const values = this.answer(tenantId, ids, rows);
+    for (let i = 0; i < ids.length; i++) this.prime({ tenantId, id: ids[i] }, values[i]);
     return this;
   }
 
   clearAll(): this {
     this.byTenant.clear();
+    this.known.clear();
     return this;
   }
 
   private loaderOf(tenantId: string): DataLoader<string, T> {
     let loader = this.byTenant.get(tenantId);
     if (!loader) {
-      loader = new DataLoader((ids) => this.batch(tenantId, ids));
+      const known = this.knownOf(tenantId);
+      loader = new DataLoader(async (ids) => {
+        const values = this.answer(tenantId, ids, await this.batch(tenantId, ids));
+        for (let i = 0; i < ids.length; i++) known.set(ids[i], values[i]);
+        return values;
+      });
       this.byTenant.set(tenantId, loader);
     }
     return loader;
+  }
+
+  private knownOf(tenantId: string): Map<string, T> {
+    let known = this.known.get(tenantId);
+    if (!known) this.known.set(tenantId, (known = new Map()));
+    return known;
   }
 }
 
@@ -57,9 +104,8 @@ export class TenantLoader<T> {
 export function tenantRowLoader<Row extends { tenant_id: string; id: string }, T = Row>(
   batch: Batch<Row>,
   map: (row: Row) => T = (row) => row as unknown as T,
-): TenantLoader<T | null> {
-  return new TenantLoader(async (tenantId, ids) => {
-    const rows = await batch(tenantId, ids);
+): TenantLoader<T | null, Row> {
+  return new TenantLoader(batch, (tenantId, ids, rows) => {
     const byId = new Map<string, T>();
     for (const row of rows) if (row.tenant_id === tenantId) byId.set(row.id, map(row));
     return ids.map((id) => byId.get(id) ?? null);
@@ -76,9 +122,8 @@ export function tenantGroupLoader<Row extends { tenant_id: string }, T>(
   batch: Batch<Row>,
   ownerOf: (row: Row) => string,
   shape: (rows: Row[]) => T,
-): TenantLoader<T> {
-  return new TenantLoader(async (tenantId, ids) => {
-    const rows = await batch(tenantId, ids);
+): TenantLoader<T, Row> {
+  return new TenantLoader(batch, (tenantId, ids, rows) => {
     const groups = new Map<string, Row[]>();
     for (const row of rows) {
       if (row.tenant_id !== tenantId) continue;

@@ -9,6 +9,16 @@ import type {
 } from '../tables/apps.js';
 import { keysetPage, type PageRequest } from './pagination.js';
 import { inTenant } from './tenant-keys.js';
+import {
+  pageKeys,
+  pageWithParts,
+  type KeySource,
+  type PagePart,
+  type PageWithParts,
+} from './page-parts.js';
+
+/** A batch's keys: the ids a loader collected, or the keys of a page read with its parts. */
+type Keys = readonly string[] | KeySource;
 
 /** The columns `replaceOrgConnection` may write (always with the new version). */
 export type OrgConnectionUpdate = Pick<
@@ -144,11 +154,14 @@ export async function appsByKeys(
   ids: readonly string[],
 ): Promise<AppRow[]> {
   if (ids.length === 0) return [];
+  return appsQuery(db, tenantId, ids).execute();
+}
+
+function appsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('apps')
     .selectAll()
-    .where(inTenant('tenant_id', 'id', tenantId, ids))
-    .execute();
+    .where(inTenant('tenant_id', 'id', tenantId, keys));
 }
 
 /**
@@ -173,9 +186,11 @@ export async function authConfigsByKeys(
   ids: readonly string[],
 ): Promise<AppAuthConfigReadRow[]> {
   if (ids.length === 0) return [];
-  return selectAuthConfigs(db)
-    .where(inTenant('tenant_id', 'id', tenantId, ids))
-    .execute();
+  return authConfigsQuery(db, tenantId, ids).execute();
+}
+
+function authConfigsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
+  return selectAuthConfigs(db).where(inTenant('tenant_id', 'id', tenantId, keys));
 }
 
 /**
@@ -188,11 +203,14 @@ export async function authConfigsByAppKeys(
   ids: readonly string[],
 ): Promise<AppAuthConfigReadRow[]> {
   if (ids.length === 0) return [];
+  return authConfigsByAppQuery(db, tenantId, ids).execute();
+}
+
+function authConfigsByAppQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return selectAuthConfigs(db)
-    .where(inTenant('tenant_id', 'app_id', tenantId, ids))
+    .where(inTenant('tenant_id', 'app_id', tenantId, keys))
     .orderBy('position')
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
 }
 
 /**
@@ -211,14 +229,68 @@ export async function boardsByConnectionKeys(
   ids: readonly string[],
 ): Promise<ConnectionBoardRow[]> {
   if (ids.length === 0) return [];
+  return boardsByConnectionQuery(db, tenantId, ids).execute();
+}
+
+function boardsByConnectionQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('board_connections as bc')
     .innerJoin('boards', (join) =>
       join.onRef('boards.tenant_id', '=', 'bc.tenant_id').onRef('boards.id', '=', 'bc.board_id'),
     )
     .select(['boards.tenant_id', 'boards.id', 'boards.name', 'bc.connection_id'])
-    .where(inTenant('bc.tenant_id', 'bc.connection_id', tenantId, ids))
+    .where(inTenant('bc.tenant_id', 'bc.connection_id', tenantId, keys))
     .orderBy('boards.name')
-    .orderBy('boards.id')
-    .execute();
+    .orderBy('boards.id');
+}
+
+/** The nested parts a page of org connections can be read with (see page-parts.ts). */
+export interface OrgConnectionPageParts {
+  /** The connections' Apps (`appsByKeys`). */
+  apps?: boolean;
+  /** Those Apps' auth configs (`authConfigsByAppKeys`). */
+  appAuthConfigs?: boolean;
+  /** The connections' own auth configs (`authConfigsByKeys`). */
+  authConfigs?: boolean;
+  /** The boards using the connections (`boardsByConnectionKeys`). */
+  boards?: boolean;
+}
+
+/**
+ * A page of an organisation's connections with the parts asked for, in one statement; each
+ * part holds exactly the rows its batch query returns for the page's keys.
+ */
+export async function listOrgConnectionsWithParts(
+  db: Kysely<Database>,
+  tenantId: string,
+  page: PageRequest,
+  wanted: OrgConnectionPageParts,
+): Promise<PageWithParts<OrgConnectionReadRow>> {
+  const parts: Record<string, PagePart> = {};
+  const appIds = pageKeys('app_id');
+  const stamps = ['created_at', 'updated_at', 'deleted_at'];
+  if (wanted.apps) parts.apps = { query: appsQuery(db, tenantId, appIds), timestamps: stamps };
+  if (wanted.appAuthConfigs)
+    parts.appAuthConfigs = {
+      query: authConfigsByAppQuery(db, tenantId, appIds),
+      timestamps: ['created_at'],
+    };
+  if (wanted.authConfigs)
+    parts.authConfigs = {
+      query: authConfigsQuery(db, tenantId, pageKeys('auth_config_id')),
+      timestamps: ['created_at'],
+    };
+  if (wanted.boards)
+    parts.boards = {
+      query: boardsByConnectionQuery(db, tenantId, pageKeys('id')),
+      timestamps: [],
+    };
+  return pageWithParts(
+    db,
+    selectOrgConnections(db).where('tenant_id', '=', tenantId),
+    page,
+    'asc',
+    ['created_at', 'updated_at'],
+    parts,
+  );
 }

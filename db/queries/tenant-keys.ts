@@ -21,8 +21,11 @@ export function inTenant(
   tenantColumn: string,
   idColumn: string,
   tenantId: string,
-  ids: readonly string[],
+  ids: readonly string[] | RawBuilder<unknown>,
   idType: 'uuid' | 'text' = 'uuid',
 ): RawBuilder<SqlBool> {
+  if (!Array.isArray(ids))
+    // Keys from a subquery (a page's rows, see page-parts.ts) instead of an array of ids.
+    return sql<SqlBool>`${sql.ref(tenantColumn)} = ${tenantId} and ${sql.ref(idColumn)} in (${ids})`;
   return sql<SqlBool>`${sql.ref(tenantColumn)} = ${tenantId} and ${sql.ref(idColumn)} = any(${ids}::${sql.raw(idType)}[])`;
 }

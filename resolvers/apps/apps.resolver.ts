@@ -1,4 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Info,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import {
   orgConnectionById,
@@ -7,8 +19,10 @@ import {
 } from '../../src/services/apps/service.js';
 import type { App, AppAuthConfig, Board, OrgConnection } from '../../src/services/apps/model.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
+import { selectionOf } from '../shared/selection.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
+import { present } from '../shared/present.js';
 import { MutationOptionsArgs } from '../shared/mutation-success.js';
 import { inputFields } from '../shared/input.js';
 import {
@@ -67,8 +81,19 @@ export class OrgConnectionResolver {
     @Arg('organisationId', () => ID, { description: QUERY_TENANT }) organisationId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toPageResult(unwrapList(await orgConnectionPage(ctx, organisationId, first, after)));
+    // The nested objects the query asks for are read with the page (see page-parts.ts).
+    const items = selectionOf(info, 'items');
+    const parts = {
+      apps: items.app !== undefined,
+      appAuthConfigs: items.app?.supportedAuthConfigs !== undefined,
+      authConfigs: items.authConfig !== undefined,
+      boards: items.usedByBoards !== undefined,
+    };
+    return toPageResult(
+      unwrapList(await orgConnectionPage(ctx, organisationId, first, after, parts)),
+    );
   }
 
   @Query(() => OrgConnectionType, {
@@ -85,34 +110,34 @@ export class OrgConnectionResolver {
   }
 
   @FieldResolver(() => AppType, { description: 'The App the connection connects to.' })
-  async app(@Root() connection: OrgConnection, @Ctx() ctx: GatewayContext): Promise<App> {
-    const app = await ctx.loaders.app.load({ tenantId: connection.orgId, id: connection.appId });
-    if (!app)
-      throw new Error(`app ${connection.appId} of org connection ${connection.id} is missing`);
-    return app;
+  app(@Root() connection: OrgConnection, @Ctx() ctx: GatewayContext): App | Promise<App> {
+    return present(
+      ctx.loaders.app.get({ tenantId: connection.orgId, id: connection.appId }),
+      () => `app ${connection.appId} of org connection ${connection.id}`,
+    );
   }
 
   @FieldResolver(() => AppAuthConfigType, {
     nullable: true,
     description: 'The App auth config the connection authenticates with.',
   })
-  async authConfig(
+  authConfig(
     @Root() connection: OrgConnection,
     @Ctx() ctx: GatewayContext,
-  ): Promise<AppAuthConfig | null> {
+  ): AppAuthConfig | null | Promise<AppAuthConfig | null> {
     if (connection.authConfigId === null) return null;
-    return ctx.loaders.appAuthConfig.load({
+    return ctx.loaders.appAuthConfig.get({
       tenantId: connection.orgId,
       id: connection.authConfigId,
     });
   }
 
   @FieldResolver(() => [BoardType], { description: 'The boards that use the connection.' })
-  async usedByBoards(
+  usedByBoards(
     @Root() connection: OrgConnection,
     @Ctx() ctx: GatewayContext,
-  ): Promise<Board[]> {
-    return ctx.loaders.orgConnectionBoards.load({ tenantId: connection.orgId, id: connection.id });
+  ): Board[] | Promise<Board[]> {
+    return ctx.loaders.orgConnectionBoards.get({ tenantId: connection.orgId, id: connection.id });
   }
 }
 
@@ -122,10 +147,10 @@ export class AppResolver {
     description:
       'The ways an organisation can authenticate with the App, in order. At least one must be valid for the App to be usable.',
   })
-  async supportedAuthConfigs(
+  supportedAuthConfigs(
     @Root() app: App,
     @Ctx() ctx: GatewayContext,
-  ): Promise<AppAuthConfig[]> {
-    return ctx.loaders.appAuthConfigs.load({ tenantId: app.orgId, id: app.id });
+  ): AppAuthConfig[] | Promise<AppAuthConfig[]> {
+    return ctx.loaders.appAuthConfigs.get({ tenantId: app.orgId, id: app.id });
   }
 }

@@ -174,12 +174,13 @@ describe('orgConnections', () => {
       expect(c.usedByBoards).toHaveLength(2);
     }
     expect(hundred.statements.length).toBe(ten.statements.length);
-    // Authentication, then the page, the Apps, the auth configs by App, the auth configs by id, the boards.
-    expect(hundred.statements.length).toBeLessThanOrEqual(8);
-    expect(hundred.statements.filter((s) => /from "board_connections"/.test(s))).toHaveLength(1);
-    expect(hundred.statements.filter((s) => /from "app_auth_configs"/.test(s))).toHaveLength(2);
-    expect(hundred.statements.filter((s) => /from "apps"/.test(s))).toHaveLength(1);
-    expect(hundred.statements.filter((s) => /from "org_connections"/.test(s))).toHaveLength(1);
+    // Authentication, then the page with its Apps, their auth configs, the connections' own
+    // auth configs and the boards: one statement, read with the page (page-parts.ts).
+    expect(hundred.statements).toHaveLength(2);
+    const [, page] = hundred.statements;
+    for (const table of ['org_connections', 'apps', 'app_auth_configs', 'board_connections'])
+      expect(page).toContain(`from "${table}"`);
+    expect(page.match(/from "app_auth_configs"/g)).toHaveLength(2);
   });
 });
 
@@ -277,7 +278,102 @@ describe('one request over two organisations', () => {
         expect(item.usedByBoards).toHaveLength(1);
       }
     }
-    // key lookup, then per organisation: its page, its Apps, its boards
-    expect(statements).toHaveLength(7);
+    // key lookup, then per organisation: its page with its Apps and its boards
+    expect(statements).toHaveLength(3);
+  });
+});
+
+describe('orgConnections reads the nested parts its selection asks for with the page', () => {
+  const PARTS = /* GraphQL */ `
+    query Parts($organisationId: ID!, $withApp: Boolean!, $skipBoards: Boolean!) {
+      orgConnections(organisationId: $organisationId, first: 100) {
+        items {
+          id
+          application: app @include(if: $withApp) {
+            name
+          }
+          ...Configs
+          usedByBoards @skip(if: $skipBoards) {
+            id
+          }
+        }
+      }
+    }
+    fragment Configs on OrgConnection {
+      ... on OrgConnection {
+        authConfig {
+          type
+        }
+      }
+    }
+  `;
+
+  it('through aliases, fragments, @include and @skip, with the same answers as item by item', async () => {
+    const w = await listWorld(3, 1);
+    const read = (withApp: boolean, skipBoards: boolean) =>
+      countStatements(() =>
+        gql(PARTS, { organisationId: w.tenantId, withApp, skipBoards }, w.viewer),
+      );
+    const all = await read(true, false);
+    expect(all.result.errors).toBeUndefined();
+    expect(all.statements).toHaveLength(2);
+    const [, page] = all.statements;
+    expect(page).toContain('from "apps"');
+    expect(page).toContain('from "app_auth_configs"');
+    expect(page).toContain('from "board_connections"');
+    const items = all.result.data!.orgConnections.items;
+    expect(items.map((i: { id: string }) => i.id)).toEqual(w.connectionIds);
+    for (const item of items) {
+      expect(item.application).toEqual({ name: 'Ledgerly' });
+      expect(item.authConfig).toEqual({ type: 'apikey' });
+      expect(item.usedByBoards).toHaveLength(1);
+    }
+
+    const few = await read(false, true);
+    expect(few.result.errors).toBeUndefined();
+    const [, fewPage] = few.statements;
+    expect(fewPage).not.toContain('from "apps"');
+    expect(fewPage).not.toContain('from "board_connections"');
+    expect(fewPage).toContain('from "app_auth_configs"');
+    for (const item of few.result.data!.orgConnections.items) {
+      expect(item.application).toBeUndefined();
+      expect(item.usedByBoards).toBeUndefined();
+      expect(item.authConfig).toEqual({ type: 'apikey' });
+    }
+
+    // The same objects, one connection at a time through the loaders (no page, no parts).
+    for (const [i, id] of w.connectionIds.entries()) {
+      const one = await gql(
+        /* GraphQL */ `
+          query One($organisationId: ID!, $connectionId: ID!) {
+            orgConnection(organisationId: $organisationId, connectionId: $connectionId) {
+              id
+              application: app {
+                name
+              }
+              authConfig {
+                type
+              }
+              usedByBoards {
+                id
+              }
+            }
+          }
+        `,
+        { organisationId: w.tenantId, connectionId: id },
+        w.viewer,
+      );
+      expect(one.data!.orgConnection).toEqual(items[i]);
+    }
+  });
+
+  it('reads no part at all for a page of plain fields', async () => {
+    const w = await listWorld(2);
+    const { result, statements } = await countStatements(() =>
+      gql(LIST_IDS, { organisationId: w.tenantId, first: 10 }, w.viewer),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).not.toContain('with "page"');
   });
 });

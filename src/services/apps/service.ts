@@ -3,9 +3,11 @@ import {
   authConfigsOfApp,
   getOrgConnection,
   listOrgConnections,
+  listOrgConnectionsWithParts,
   lockOrgConnection,
   shareLockApp,
   updateOrgConnection,
+  type OrgConnectionPageParts,
   type OrgConnectionUpdate,
 } from '../../../db/queries/apps.js';
 import type { OrgConnectionRow } from '../../../db/tables/apps.js';
@@ -156,6 +158,7 @@ export async function orgConnectionPage(
   organisationId: string,
   first: number | null | undefined,
   after: string | null | undefined,
+  parts: OrgConnectionPageParts = {},
 ): Promise<Result<Page<OrgConnection>>> {
   return tenantListPage(
     ctx,
@@ -164,11 +167,40 @@ export async function orgConnectionPage(
       scope: { list: 'orgConnections', args: [organisationId] },
       first,
       after,
-      list: (page) => listOrgConnections(ctx.db, organisationId, page),
+      list: async (page) => {
+        if (!parts.apps && !parts.appAuthConfigs && !parts.authConfigs && !parts.boards)
+          return listOrgConnections(ctx.db, organisationId, page);
+        const read = await listOrgConnectionsWithParts(ctx.db, organisationId, page, parts);
+        const rows = read.rows;
+        const loaders = ctx.loaders;
+        const appIds = distinct(rows.map((row) => row.app_id));
+        if (parts.apps) loaders.app.primeRows(organisationId, appIds, read.parts.apps as never);
+        if (parts.appAuthConfigs)
+          loaders.appAuthConfigs.primeRows(
+            organisationId,
+            appIds,
+            read.parts.appAuthConfigs as never,
+          );
+        if (parts.authConfigs)
+          loaders.appAuthConfig.primeRows(
+            organisationId,
+            distinct(rows.flatMap((row) => (row.auth_config_id ? [row.auth_config_id] : []))),
+            read.parts.authConfigs as never,
+          );
+        if (parts.boards)
+          loaders.orgConnectionBoards.primeRows(
+            organisationId,
+            rows.map((row) => row.id),
+            read.parts.boards as never,
+          );
+        return rows;
+      },
       toItem: toOrgConnection,
     },
   );
 }
+
+const distinct = (ids: string[]) => [...new Set(ids)];
 
 /** One connection of an organisation, or `null` (also for a malformed id). */
 export async function orgConnectionById(

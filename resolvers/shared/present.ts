@@ -1,0 +1,12 @@
+/**
+ * A nested object that must exist (the database's foreign keys say so), as a loader's `get`
+ * gives it: the value itself when known, else its promise. Missing is a fault of ours.
+ */
+export function present<T>(
+  value: T | null | Promise<T | null>,
+  what: () => string,
+): T | Promise<T> {
+  if (value instanceof Promise) return value.then((loaded) => present(loaded, what));
+  if (value === null || value === undefined) throw new Error(`${what()} is missing`);
+  return value;
+}

@@ -1,0 +1,77 @@
+import {
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  getDirectiveValues,
+  type FieldNode,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from 'graphql';
+
+/**
+ * The fields a query selects below a field, by field name (aliases and fragments merged,
+ * `@skip`/`@include` applied): `{ app: { name: {}, supportedAuthConfigs: { type: {} } } }`.
+ * A leaf is an empty object, so `selection.app?.supportedAuthConfigs` reads as "is it asked
+ * for". Type conditions are not checked: a field under any fragment counts, which at worst
+ * reads a nested part nobody shows.
+ */
+export interface Selection {
+  readonly [field: string]: Selection | undefined;
+}
+
+const LEAF: Selection = Object.freeze({});
+
+/**
+ * What the query selects under this resolver's field, then under `path` within it (a page
+ * resolver passes `['items']`).
+ */
+export function selectionOf(info: GraphQLResolveInfo, ...path: string[]): Selection {
+  let selection = collect(info, info.fieldNodes, undefined);
+  for (const name of path) selection = selection[name] ?? LEAF;
+  return selection;
+}
+
+function collect(
+  info: GraphQLResolveInfo,
+  nodes: readonly FieldNode[],
+  into: Record<string, Selection> | undefined,
+): Selection {
+  const fields: Record<string, Selection> = into ?? {};
+  for (const node of nodes) if (node.selectionSet) add(info, node.selectionSet, fields);
+  return fields;
+}
+
+function add(info: GraphQLResolveInfo, set: SelectionSetNode, fields: Record<string, Selection>) {
+  for (const selection of set.selections) {
+    if (!included(info, selection)) continue;
+    switch (selection.kind) {
+      case 'Field': {
+        const name = selection.name.value;
+        if (!selection.selectionSet) {
+          fields[name] ??= LEAF;
+          break;
+        }
+        const existing = fields[name];
+        const merged: Record<string, Selection> =
+          existing && existing !== LEAF ? (existing as Record<string, Selection>) : {};
+        fields[name] = collect(info, [selection], merged);
+        break;
+      }
+      case 'InlineFragment':
+        add(info, selection.selectionSet, fields);
+        break;
+      case 'FragmentSpread': {
+        const fragment = info.fragments[selection.name.value];
+        if (fragment) add(info, fragment.selectionSet, fields);
+        break;
+      }
+    }
+  }
+}
+
+function included(info: GraphQLResolveInfo, node: SelectionSetNode['selections'][number]): boolean {
+  if (!node.directives?.length) return true;
+  const skip = getDirectiveValues(GraphQLSkipDirective, node, info.variableValues);
+  if (skip?.if === true) return false;
+  const include = getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues);
+  return include?.if !== false;
+}
