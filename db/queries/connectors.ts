@@ -9,6 +9,16 @@ import type {
 } from '../tables/connectors.js';
 import { keysetPage, type PageRequest } from './pagination.js';
 import { inTenant } from './tenant-keys.js';
+import {
+  pageKeys,
+  pageWithParts,
+  type KeySource,
+  type PagePart,
+  type PageWithParts,
+} from './page-parts.js';
+
+/** A batch's keys: the ids a loader collected, or the keys of a page read with its parts. */
+type Keys = readonly string[] | KeySource;
 
 /**
  * A credential as the read side may see it: every column except the sealed `data_enc`, which
@@ -271,11 +281,14 @@ export async function connectorsByKeys(
   ids: readonly string[],
 ): Promise<ConnectorRow[]> {
   if (ids.length === 0) return [];
+  return connectorsQuery(db, tenantId, ids).execute();
+}
+
+function connectorsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('connectors')
     .selectAll()
-    .where(inTenant('tenant_id', 'id', tenantId, ids))
-    .execute();
+    .where(inTenant('tenant_id', 'id', tenantId, keys));
 }
 
 /** Batch: connector connections by `(tenant, id)`. */
@@ -299,11 +312,14 @@ export async function authSchemeConfigsByKeys(
   ids: readonly string[],
 ): Promise<AuthSchemeConfigRow[]> {
   if (ids.length === 0) return [];
+  return authSchemeConfigsQuery(db, tenantId, ids).execute();
+}
+
+function authSchemeConfigsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('auth_scheme_configs')
     .selectAll()
-    .where(inTenant('tenant_id', 'id', tenantId, ids))
-    .execute();
+    .where(inTenant('tenant_id', 'id', tenantId, keys));
 }
 
 /** Batch: credentials by `(tenant, id)`, without their sealed data (`has_data` instead). */
@@ -313,12 +329,15 @@ export async function credentialsByKeys(
   ids: readonly string[],
 ): Promise<CredentialSummaryRow[]> {
   if (ids.length === 0) return [];
+  return credentialsQuery(db, tenantId, ids).execute();
+}
+
+function credentialsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('credentials')
     .select(['id', 'tenant_id', 'type', 'name', 'errors', 'expires_at', 'created_at'])
     .select((eb) => eb('data_enc', 'is not', null).$castTo<boolean>().as('has_data'))
-    .where(inTenant('tenant_id', 'id', tenantId, ids))
-    .execute();
+    .where(inTenant('tenant_id', 'id', tenantId, keys));
 }
 
 /** Batch: the credential slots of connections by `(tenant, connection id)`, in slot order. */
@@ -328,14 +347,17 @@ export async function connectionCredentialsByConnections(
   ids: readonly string[],
 ): Promise<ConnectionCredentialRow[]> {
   if (ids.length === 0) return [];
+  return connectionCredentialsQuery(db, tenantId, ids).execute();
+}
+
+function connectionCredentialsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('connection_credentials')
     .selectAll()
-    .where(inTenant('tenant_id', 'connection_id', tenantId, ids))
+    .where(inTenant('tenant_id', 'connection_id', tenantId, keys))
     .orderBy('kind')
     .orderBy('position')
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
 }
 
 /** Batch: the variables of connections by `(tenant, connection id)`, in position order. */
@@ -345,13 +367,16 @@ export async function connectionVariablesByConnections(
   ids: readonly string[],
 ): Promise<ConnectionVariableRow[]> {
   if (ids.length === 0) return [];
+  return connectionVariablesQuery(db, tenantId, ids).execute();
+}
+
+function connectionVariablesQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('connection_variables')
     .selectAll()
-    .where(inTenant('tenant_id', 'connection_id', tenantId, ids))
+    .where(inTenant('tenant_id', 'connection_id', tenantId, keys))
     .orderBy('position')
-    .orderBy('name')
-    .execute();
+    .orderBy('name');
 }
 
 /**
@@ -371,6 +396,10 @@ export async function credentialUsagesByCredentials(
   ids: readonly string[],
 ): Promise<CredentialUsageRow[]> {
   if (ids.length === 0) return [];
+  return credentialUsagesQuery(db, tenantId, ids).execute();
+}
+
+function credentialUsagesQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('connection_credentials as cc')
     .innerJoin('connector_connections as conn', (join) =>
@@ -379,8 +408,72 @@ export async function credentialUsagesByCredentials(
     .distinct()
     .select('cc.credential_id')
     .selectAll('conn')
-    .where(inTenant('cc.tenant_id', 'cc.credential_id', tenantId, ids))
+    .where(inTenant('cc.tenant_id', 'cc.credential_id', tenantId, keys))
     .orderBy('conn.created_at')
-    .orderBy('conn.id')
-    .execute();
+    .orderBy('conn.id');
+}
+
+/** The nested parts a page of connector connections can be read with (see page-parts.ts). */
+export interface ConnectorConnectionPageParts {
+  /** The connections' connectors (`connectorsByKeys`), and with `usages`, their connections'. */
+  connectors?: boolean;
+  /** The connections' credential slots (`connectionCredentialsByConnections`). */
+  slots?: boolean;
+  /** The connections' variables (`connectionVariablesByConnections`). */
+  variables?: boolean;
+  /** The slots' auth scheme configs (`authSchemeConfigsByKeys`). */
+  authSchemeConfigs?: boolean;
+  /** The slots' credentials (`credentialsByKeys`). */
+  credentials?: boolean;
+  /** The connections using those credentials (`credentialUsagesByCredentials`). */
+  usages?: boolean;
+}
+
+/**
+ * A page of connector connections with the parts asked for, in one statement; each part holds
+ * exactly the rows its batch query returns for the page's keys.
+ */
+export async function listConnectorConnectionsWithParts(
+  db: Kysely<Database>,
+  tenantId: string,
+  connectorId: string | null,
+  page: PageRequest,
+  wanted: ConnectorConnectionPageParts,
+): Promise<PageWithParts<ConnectorConnectionRow>> {
+  const ids = pageKeys('id');
+  /** The page's slots' `column`: the keys of the configs, credentials and usages. */
+  const ofSlots = (column: 'credential_id' | 'auth_scheme_config_id') =>
+    sql`select ${sql.ref(column)} from connection_credentials where tenant_id = ${tenantId} and connection_id in (${ids})`;
+  const usages = credentialUsagesQuery(db, tenantId, ofSlots('credential_id'));
+  const parts: Record<string, PagePart> = {};
+  if (wanted.connectors) {
+    const connectorIds = wanted.usages
+      ? sql`${pageKeys('connector_id')} union select u.connector_id from (${usages}) u`
+      : pageKeys('connector_id');
+    parts.connectors = {
+      query: connectorsQuery(db, tenantId, connectorIds),
+      timestamps: ['created_at', 'updated_at'],
+    };
+  }
+  if (wanted.slots)
+    parts.slots = {
+      query: connectionCredentialsQuery(db, tenantId, ids),
+      timestamps: ['created_at'],
+    };
+  if (wanted.variables)
+    parts.variables = { query: connectionVariablesQuery(db, tenantId, ids), timestamps: [] };
+  if (wanted.authSchemeConfigs)
+    parts.authSchemeConfigs = {
+      query: authSchemeConfigsQuery(db, tenantId, ofSlots('auth_scheme_config_id')),
+      timestamps: ['created_at'],
+    };
+  if (wanted.credentials)
+    parts.credentials = {
+      query: credentialsQuery(db, tenantId, ofSlots('credential_id')),
+      timestamps: ['expires_at', 'created_at'],
+    };
+  if (wanted.usages) parts.usages = { query: usages, timestamps: ['created_at', 'updated_at'] };
+  let query = db.selectFrom('connector_connections').selectAll().where('tenant_id', '=', tenantId);
+  if (connectorId !== null) query = query.where('connector_id', '=', connectorId);
+  return pageWithParts(db, query, page, 'asc', ['created_at', 'updated_at'], parts);
 }

@@ -1,4 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Info,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import {
   connectorConnectionById,
@@ -6,6 +18,7 @@ import {
   updateConnectorConnection,
 } from '../../src/services/connectors/service.js';
 import type {
+  AuthSchemeConfig,
   ConnectionCredential,
   ConnectionCredentials,
   ConnectionVariable,
@@ -19,6 +32,8 @@ import {
 } from '../../src/services/connectors/validation-messages.js';
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
+import { present } from '../shared/present.js';
+import { selectionOf, type Selection } from '../shared/selection.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { MutationOptionsArgs } from '../shared/mutation-success.js';
@@ -114,9 +129,26 @@ export class ConnectorConnectionResolver {
     connectorId: string | null,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
+    // The nested objects the query asks for are read with the page (see page-parts.ts).
+    const items = selectionOf(info, 'items');
+    const slot: Selection = { ...items.credentials?.action, ...items.credentials?.trigger };
+    const usages = slot.credential?.usages;
+    const parts = {
+      connectors: items.connector !== undefined || usages?.connection?.connector !== undefined,
+      slots: items.credentials !== undefined,
+      variables: items.variables !== undefined,
+      authSchemeConfigs: slot.authSchemeConfig !== undefined,
+      // A config's validationMessages are about the slot's credential.
+      credentials:
+        slot.credential !== undefined || slot.authSchemeConfig?.validationMessages !== undefined,
+      usages: usages !== undefined,
+    };
     return toPageResult(
-      unwrapList(await connectorConnectionPage(ctx, organisationId, connectorId, first, after)),
+      unwrapList(
+        await connectorConnectionPage(ctx, organisationId, connectorId, first, after, parts),
+      ),
     );
   }
 
@@ -140,29 +172,30 @@ export class ConnectorConnectionResolver {
   }
 
   @FieldResolver(() => ConnectorType, { description: 'The connector that owns the connection.' })
-  async connector(
+  connector(
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
-  ): Promise<Connector> {
-    const connector = await ctx.loaders.connector.load({
-      tenantId: connection.organisationId,
-      id: connection.connectorId,
-    });
-    if (!connector) throw new Error(`connector of connection ${connection.id} is missing`);
-    return connector;
+  ): Connector | Promise<Connector> {
+    return present(
+      ctx.loaders.connector.get({
+        tenantId: connection.organisationId,
+        id: connection.connectorId,
+      }),
+      () => `connector of connection ${connection.id}`,
+    );
   }
 
   @FieldResolver(() => ConnectionCredentialsType, {
     description:
       "The connection's action and trigger credential slots, each list in its stored order.",
   })
-  async credentials(
+  credentials(
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
-  ): Promise<ConnectionCredentials> {
+  ): ConnectionCredentials | Promise<ConnectionCredentials> {
     // A dry run's connection carries its would-be slots; the stored ones would be wrong.
     if (connection.credentials) return connection.credentials;
-    return ctx.loaders.connectionCredentials.load({
+    return ctx.loaders.connectionCredentials.get({
       tenantId: connection.organisationId,
       id: connection.id,
     });
@@ -172,12 +205,12 @@ export class ConnectorConnectionResolver {
     description:
       'Variables which customize the connector in this connection, in their stored order.',
   })
-  async variables(
+  variables(
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
-  ): Promise<ConnectionVariable[]> {
+  ): ConnectionVariable[] | Promise<ConnectionVariable[]> {
     if (connection.variables) return connection.variables;
-    return ctx.loaders.connectionVariables.load({
+    return ctx.loaders.connectionVariables.get({
       tenantId: connection.organisationId,
       id: connection.id,
     });
@@ -189,38 +222,39 @@ export class ConnectionCredentialResolver {
   @FieldResolver(() => AuthSchemeConfigType, {
     description: 'The config this slot uses; its validationMessages are about this slot.',
   })
-  async authSchemeConfig(
+  authSchemeConfig(
     @Root() slot: ConnectionCredential,
     @Ctx() ctx: GatewayContext,
-  ): Promise<AuthSchemeConfigType> {
-    const config = await ctx.loaders.authSchemeConfig.load({
+  ): AuthSchemeConfigType | Promise<AuthSchemeConfigType> {
+    const config = ctx.loaders.authSchemeConfig.get({
       tenantId: slot.organisationId,
       id: slot.authSchemeConfigId,
     });
-    if (!config) throw new Error(`auth scheme config of slot ${slot.id} is missing`);
-    return {
-      id: config.id,
-      schemeType: config.schemeType,
-      description: config.description,
-      organisationId: slot.organisationId,
-      slotCredentialId: slot.credentialId,
+    const forSlot = (found: AuthSchemeConfig | null): AuthSchemeConfigType => {
+      if (!found) throw new Error(`auth scheme config of slot ${slot.id} is missing`);
+      return {
+        id: found.id,
+        schemeType: found.schemeType,
+        description: found.description,
+        organisationId: slot.organisationId,
+        slotCredentialId: slot.credentialId,
+      };
     };
+    return config instanceof Promise ? config.then(forSlot) : forSlot(config);
   }
 
   @FieldResolver(() => CredentialType, {
     description:
       'The credential in this slot. The set of credentials never changes through this API.',
   })
-  async credential(
+  credential(
     @Root() slot: ConnectionCredential,
     @Ctx() ctx: GatewayContext,
-  ): Promise<Credential> {
-    const credential = await ctx.loaders.credential.load({
-      tenantId: slot.organisationId,
-      id: slot.credentialId,
-    });
-    if (!credential) throw new Error(`credential of slot ${slot.id} is missing`);
-    return credential;
+  ): Credential | Promise<Credential> {
+    return present(
+      ctx.loaders.credential.get({ tenantId: slot.organisationId, id: slot.credentialId }),
+      () => `credential of slot ${slot.id}`,
+    );
   }
 }
 
@@ -230,16 +264,17 @@ export class AuthSchemeConfigResolver {
     description:
       "The server's findings about this config with the slot's credential; empty when sound.",
   })
-  async validationMessages(
+  validationMessages(
     @Root() config: AuthSchemeConfigType,
     @Ctx() ctx: GatewayContext,
-  ): Promise<ValidationMessage[]> {
-    const credential = await ctx.loaders.credential.load({
-      tenantId: config.organisationId,
-      id: config.slotCredentialId,
-    });
-    if (!credential) throw new Error(`credential of config ${config.id}'s slot is missing`);
-    return validationMessagesFor(config, credential, new Date());
+  ): ValidationMessage[] | Promise<ValidationMessage[]> {
+    const credential = present(
+      ctx.loaders.credential.get({ tenantId: config.organisationId, id: config.slotCredentialId }),
+      () => `credential of config ${config.id}'s slot`,
+    );
+    return credential instanceof Promise
+      ? credential.then((found) => validationMessagesFor(config, found, new Date()))
+      : validationMessagesFor(config, credential, new Date());
   }
 }
 
@@ -248,17 +283,19 @@ export class CredentialResolver {
   @FieldResolver(() => [CredentialUsageType], {
     description: 'The connections that use this credential, each once, oldest first.',
   })
-  async usages(
+  usages(
     @Root() credential: Credential,
     @Ctx() ctx: GatewayContext,
-  ): Promise<CredentialUsageType[]> {
-    const connections = await ctx.loaders.credentialUsages.load({
+  ): CredentialUsageType[] | Promise<CredentialUsageType[]> {
+    const connections = ctx.loaders.credentialUsages.get({
       tenantId: credential.organisationId,
       id: credential.id,
     });
     const wouldBe = ctx.loaders.wouldBeConnections;
-    return connections.map((connection) => ({
-      connection: (wouldBe.size > 0 && wouldBe.get(connection.id)) || connection,
-    }));
+    const toUsages = (found: ConnectorConnection[]) =>
+      found.map((connection) => ({
+        connection: (wouldBe.size > 0 && wouldBe.get(connection.id)) || connection,
+      }));
+    return connections instanceof Promise ? connections.then(toUsages) : toUsages(connections);
   }
 }

@@ -8,6 +8,8 @@ import {
   connectorExists,
   getConnectorConnection,
   listConnectorConnections,
+  listConnectorConnectionsWithParts,
+  type ConnectorConnectionPageParts,
   lockConnectionName,
   lockConnectorConnection,
   replaceConnectionVariables,
@@ -15,8 +17,12 @@ import {
   updateConnectionSlots,
   updateConnectorConnection as writeConnectorConnection,
   type ConnectionSlotRow,
+  type CredentialUsageRow,
 } from '../../../db/queries/connectors.js';
-import type { ConnectorConnectionRow } from '../../../db/tables/connectors.js';
+import type {
+  ConnectionCredentialRow,
+  ConnectorConnectionRow,
+} from '../../../db/tables/connectors.js';
 import type { GatewayContext } from '../../context.js';
 import {
   conflict,
@@ -255,6 +261,7 @@ export async function connectorConnectionPage(
   connectorId: string | null | undefined,
   first: number | null | undefined,
   after: string | null | undefined,
+  parts: ConnectorConnectionPageParts = {},
 ): Promise<Result<Page<ConnectorConnection>>> {
   const connector = connectorId == null ? null : connectorId.toLowerCase();
   return tenantListPage(
@@ -264,10 +271,20 @@ export async function connectorConnectionPage(
       scope: { list: 'connectorConnections', args: [organisationId, connector] },
       first,
       after,
-      list: async (page) =>
-        connector != null && !isUuid(connector)
-          ? []
-          : listConnectorConnections(ctx.db, organisationId, connector, page),
+      list: async (page) => {
+        if (connector != null && !isUuid(connector)) return [];
+        if (!Object.values(parts).some(Boolean))
+          return listConnectorConnections(ctx.db, organisationId, connector, page);
+        const read = await listConnectorConnectionsWithParts(
+          ctx.db,
+          organisationId,
+          connector,
+          page,
+          parts,
+        );
+        primeConnectorParts(ctx, organisationId, read.rows, read.parts);
+        return read.rows;
+      },
       toItem: toConnectorConnection,
     },
   );
@@ -291,3 +308,39 @@ export async function connectorConnectionById(
   );
   return ok(row ? toConnectorConnection(row) : null);
 }
+
+/**
+ * Hands the parts a page was read with to the request's loaders, keyed as the loaders would
+ * have asked for them: the nested fields then resolve without statements of their own.
+ */
+function primeConnectorParts(
+  ctx: GatewayContext,
+  tenantId: string,
+  rows: ConnectorConnectionRow[],
+  parts: Record<string, Record<string, unknown>[]>,
+): void {
+  const loaders = ctx.loaders;
+  const ids = rows.map((row) => row.id);
+  const slots = (parts.slots ?? []) as unknown as ConnectionCredentialRow[];
+  const credentialIds = distinct(slots.map((slot) => slot.credential_id));
+  const usages = parts.usages as unknown as CredentialUsageRow[] | undefined;
+  if (parts.slots) loaders.connectionCredentials.primeRows(tenantId, ids, slots);
+  if (parts.variables)
+    loaders.connectionVariables.primeRows(tenantId, ids, parts.variables as never);
+  if (parts.authSchemeConfigs)
+    loaders.authSchemeConfig.primeRows(
+      tenantId,
+      distinct(slots.map((slot) => slot.auth_scheme_config_id)),
+      parts.authSchemeConfigs as never,
+    );
+  if (parts.credentials)
+    loaders.credential.primeRows(tenantId, credentialIds, parts.credentials as never);
+  if (usages) loaders.credentialUsages.primeRows(tenantId, credentialIds, usages);
+  if (parts.connectors) {
+    const connectorIds = rows.map((row) => row.connector_id);
+    if (usages) for (const usage of usages) connectorIds.push(usage.connector_id);
+    loaders.connector.primeRows(tenantId, distinct(connectorIds), parts.connectors as never);
+  }
+}
+
+const distinct = (ids: string[]) => [...new Set(ids)];
