@@ -12,13 +12,10 @@ import { inTenant } from './tenant-keys.js';
 import {
   pageKeys,
   pageWithParts,
-  type KeySource,
+  type Keys,
   type PagePart,
   type PageWithParts,
 } from './page-parts.js';
-
-/** A batch's keys: the ids a loader collected, or the keys of a page read with its parts. */
-type Keys = readonly string[] | KeySource;
 
 /** The columns `replaceOrgConnection` may write (always with the new version). */
 export type OrgConnectionUpdate = Pick<

@@ -12,13 +12,10 @@ import { inTenant } from './tenant-keys.js';
 import {
   pageKeys,
   pageWithParts,
-  type KeySource,
+  type Keys,
   type PagePart,
   type PageWithParts,
 } from './page-parts.js';
-
-/** A batch's keys: the ids a loader collected, or the keys of a page read with its parts. */
-type Keys = readonly string[] | KeySource;
 
 /**
  * A credential as the read side may see it: every column except the sealed `data_enc`, which

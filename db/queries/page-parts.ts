@@ -9,6 +9,9 @@ import { keysetPage, type PageRequest } from './pagination.js';
  */
 export type KeySource = RawBuilder<unknown>;
 
+/** A batch's keys: the ids a loader collected, or the keys of a page read with its parts. */
+export type Keys = readonly string[] | KeySource;
+
 /** `select <column> from page`: keys taken from the page's own rows. */
 export function pageKeys(column: string): KeySource {
   return sql`select ${sql.ref(`page.${column}`)} from page`;
