@@ -9,5 +9,10 @@ import { GraphQLDateTime as LibraryDateTime } from 'graphql-scalars';
  */
 export const GraphQLDateTime = new GraphQLScalarType({
   ...LibraryDateTime.toConfig(),
-  serialize: (value) => (LibraryDateTime.serialize(value) as Date).toISOString(),
+  // A valid Date (what every resolver hands over) goes straight to its string; anything else
+  // takes the library's checks and errors.
+  serialize: (value) =>
+    value instanceof Date && !Number.isNaN(value.getTime())
+      ? value.toISOString()
+      : (LibraryDateTime.serialize(value) as Date).toISOString(),
 });
