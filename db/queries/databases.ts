@@ -174,35 +174,30 @@ const updateConnection = prepared(
       .returningAll(),
 );
 
-/**
- * A connection as the read side sees it: every column but the sealed password and SSL client
- * key, of which only `has_password` and `has_client_key` are selected.
- */
-export type DatabaseConnectionReadRow = Omit<
-  DatabaseConnectionRow,
+/** Every column of a connection but the sealed password and SSL client key. */
+export type ReadableColumn = Exclude<
+  keyof DatabaseConnectionsTable,
   'password_enc' | 'ssl_client_key_enc'
-> & { has_password: boolean; has_client_key: boolean };
+>;
 
-function selectDatabaseConnections(db: Kysely<Database>) {
+/**
+ * A connection as the read side sees it: the readable columns, and of the sealed password
+ * and SSL client key only whether they are set (`has_password`, `has_client_key`).
+ */
+export type DatabaseConnectionReadRow = Pick<DatabaseConnectionRow, ReadableColumn> & {
+  has_password: boolean;
+  has_client_key: boolean;
+};
+
+/**
+ * `select <columns>, password_enc is not null as has_password, ssl_client_key_enc is not null
+ * as has_client_key from database_connections`. The service names the columns (every
+ * readable one, `READ_COLUMNS`); a sealed column cannot be named.
+ */
+function selectDatabaseConnections(db: Kysely<Database>, columns: readonly ReadableColumn[]) {
   return db
     .selectFrom('database_connections')
-    .select([
-      'id',
-      'tenant_id',
-      'name',
-      'type',
-      'host',
-      'port',
-      'database_name',
-      'username',
-      'schema',
-      'ssl',
-      'metadata',
-      'product_name',
-      'version',
-      'created_at',
-      'updated_at',
-    ])
+    .select(columns)
     .select(sql<boolean>`password_enc is not null`.as('has_password'))
     .select(sql<boolean>`ssl_client_key_enc is not null`.as('has_client_key'));
 }
@@ -210,11 +205,12 @@ function selectDatabaseConnections(db: Kysely<Database>) {
 /** One connection by id within the given tenants (the caller's readable ones). */
 export async function getDatabaseConnection(
   db: Kysely<Database>,
+  columns: readonly ReadableColumn[],
   tenantIds: string[],
   id: string,
 ): Promise<DatabaseConnectionReadRow | undefined> {
   if (tenantIds.length === 0) return undefined;
-  return selectDatabaseConnections(db)
+  return selectDatabaseConnections(db, columns)
     .where('id', '=', id)
     .where('tenant_id', 'in', tenantIds)
     .executeTakeFirst();
@@ -223,11 +219,12 @@ export async function getDatabaseConnection(
 /** One keyset page of a tenant's connections, in creation order. */
 export async function listDatabaseConnections(
   db: Kysely<Database>,
+  columns: readonly ReadableColumn[],
   tenantId: string,
   page: PageRequest,
 ): Promise<DatabaseConnectionReadRow[]> {
   return keysetPage(
-    selectDatabaseConnections(db).where('tenant_id', '=', tenantId),
+    selectDatabaseConnections(db, columns).where('tenant_id', '=', tenantId),
     page,
   ).execute();
 }

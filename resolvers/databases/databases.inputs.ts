@@ -1,8 +1,14 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, InputType, Int } from 'type-graphql';
-import { DatabaseEngine, DatabaseSslMode } from './databases.types.js';
+import {
+  assertPlainFieldsDeclared,
+  DatabaseEngine,
+  DatabaseSslMode,
+  PlainPatchField,
+} from './databases.types.js';
 import { EXPECTED_VERSION } from '../shared/descriptions.js';
-import type { FieldsOf, Same } from '../shared/input.js';
+import type { FieldsOf } from '../shared/input.js';
+import type { Same } from '../../src/shared/same.js';
 import type { PatchField, SslPart } from '../../src/services/databases/rules.js';
 
 @InputType('DatabaseSslInput', {
@@ -47,42 +53,42 @@ export class DatabaseSslInput {
     'Request body for a partial update (PATCH): an absent field is unchanged; null clears an optional field (password, schema, ssl, metadata) and is InvalidInputError NOT_NULLABLE on a required one. At least one field besides expectedVersion (else NOTHING_TO_UPDATE at ["input"]).',
 })
 export class PatchDatabaseConnectionInput {
-  @Field(() => String, {
-    nullable: true,
-    description:
+  @PlainPatchField(() => String, {
+    input:
       'Unique identifier name for this connection configuration: trimmed, 3 to 100 characters (TOO_SHORT, TOO_LONG), unique in the tenant ignoring case (else ConflictError NAME_TAKEN).',
+    output:
+      'Unique identifier name for this connection configuration: 3 to 100 characters, unique in the tenant, ignoring case.',
   })
   name?: string | null;
 
-  @Field(() => DatabaseEngine, {
-    nullable: true,
-    description: 'Database engine type. null: NOT_NULLABLE.',
+  @PlainPatchField(() => DatabaseEngine, {
+    input: 'Database engine type. null: NOT_NULLABLE.',
+    output: 'Database engine type.',
   })
   type?: DatabaseEngine | null;
 
-  @Field(() => String, {
-    nullable: true,
-    description:
+  @PlainPatchField(() => String, {
+    input:
       'Hostname or IP address of the database server: an IPv4 or IPv6 address or an RFC 1123 host name, trimmed (INVALID_HOST).',
+    output: 'Host name or IP address of the database server.',
   })
   host?: string | null;
 
-  @Field(() => Int, {
-    nullable: true,
-    description: 'Network port number for the database connection: 1 to 65535 (OUT_OF_RANGE).',
+  @PlainPatchField(() => Int, {
+    input: 'Network port number for the database connection: 1 to 65535 (OUT_OF_RANGE).',
+    output: 'Network port number for the database connection, 1 to 65535.',
   })
   port?: number | null;
 
-  @Field(() => String, {
-    nullable: true,
-    description:
-      'Name of the database to connect to on the target server: trimmed, 1 to 128 characters.',
+  @PlainPatchField(() => String, {
+    input: 'Name of the database to connect to on the target server: trimmed, 1 to 128 characters.',
+    output: 'The database to connect to on the server.',
   })
   databaseName?: string | null;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'Username credential for database authentication: trimmed, 1 to 128 characters.',
+  @PlainPatchField(() => String, {
+    input: 'Username credential for database authentication: trimmed, 1 to 128 characters.',
+    output: 'Username credential for database authentication.',
   })
   username?: string | null;
 
@@ -93,10 +99,10 @@ export class PatchDatabaseConnectionInput {
   })
   password?: string | null;
 
-  @Field(() => String, {
-    nullable: true,
-    description:
+  @PlainPatchField(() => String, {
+    input:
       'Database schema name (for example, public, analytics): trimmed, 1 to 128 characters; null removes it.',
+    output: 'Database schema name (for example, public, analytics), when set; null when not.',
   })
   schema?: string | null;
 
@@ -125,3 +131,4 @@ const sameFields: [
   Same<FieldsOf<DatabaseSslInput>, SslPart>,
 ] = [true, true];
 void sameFields;
+assertPlainFieldsDeclared();

@@ -7,7 +7,7 @@ import {
   databaseConnectionPage,
   patchDatabaseConnection,
 } from '../../src/services/databases/service.js';
-import { PATCH_FIELDS, SSL_PARTS } from '../../src/services/databases/rules.js';
+import { PATCH_FIELD_NAMES, SSL_PARTS } from '../../src/services/databases/rules.js';
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
@@ -40,7 +40,7 @@ export class DatabaseConnectionResolver {
     @Args(() => MutationOptionsArgs) { validateOnly, idempotencyKey }: MutationOptionsArgs,
     @Ctx() ctx: GatewayContext,
   ): Promise<typeof PatchDatabaseConnectionResult> {
-    const fields = inputFields(input, [...PATCH_FIELDS, 'expectedVersion'] as const);
+    const fields = inputFields(input, [...PATCH_FIELD_NAMES, 'expectedVersion'] as const);
     const result = await patchDatabaseConnection(
       ctx,
       {

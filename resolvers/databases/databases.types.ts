@@ -1,16 +1,20 @@
+import type { GraphQLScalarType } from 'graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { GraphQLDateTime } from '../shared/date-time.js';
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import type {
   DatabaseConnection,
   DatabaseJobStatus as DatabaseJobStatusValue,
   DatabaseSsl,
 } from '../../src/services/databases/model.js';
-import type {
-  DatabaseEngine as DatabaseEngineValue,
-  DatabaseSslMode as DatabaseSslModeValue,
+import {
+  PATCH_FIELDS,
+  PLAIN_FIELDS,
+  type DatabaseEngine as DatabaseEngineValue,
+  type DatabaseSslMode as DatabaseSslModeValue,
+  type PlainField,
 } from '../../src/services/databases/rules.js';
-import type { Same } from '../shared/input.js';
+import type { Same } from '../../src/shared/same.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
@@ -129,42 +133,17 @@ export class DatabaseSslType implements DatabaseSsl {
   description: 'A connection to a database server.',
 })
 export class DatabaseConnectionType extends VersionedConnectionType {
+  // The plain fields of `PATCH_FIELDS` (name, type, host, port, databaseName, username,
+  // schema, …) are declared with their input fields, by `@PlainPatchField` in
+  // databases.inputs.ts.
+
   @Field(() => ID, { description: 'The tenant that owns the connection.' })
   tenantId!: string;
-
-  @Field(() => String, {
-    description:
-      'Unique identifier name for this connection configuration: 3 to 100 characters, unique in the tenant, ignoring case.',
-  })
-  name!: string;
-
-  @Field(() => DatabaseEngine, { description: 'Database engine type.' })
-  type!: DatabaseEngineValue;
-
-  @Field(() => String, { description: 'Host name or IP address of the database server.' })
-  host!: string;
-
-  @Field(() => Int, {
-    description: 'Network port number for the database connection, 1 to 65535.',
-  })
-  port!: number;
-
-  @Field(() => String, { description: 'The database to connect to on the server.' })
-  databaseName!: string;
-
-  @Field(() => String, { description: 'Username credential for database authentication.' })
-  username!: string;
 
   @Field(() => Boolean, {
     description: 'Whether a password is stored (encrypted). The password itself is never returned.',
   })
   hasPassword!: boolean;
-
-  @Field(() => String, {
-    nullable: true,
-    description: 'Database schema name (for example, public, analytics), when set; null when not.',
-  })
-  schema!: string | null;
 
   @Field(() => DatabaseSslType, {
     nullable: true,
@@ -186,6 +165,39 @@ export class DatabaseConnectionType extends VersionedConnectionType {
   productName!: string;
 
   // `activeJobs` is resolved by DatabaseConnectionResolver through a loader.
+}
+
+const declaredPlainFields = new Set<PlainField>();
+
+/**
+ * Declares a plain field of `PATCH_FIELDS` on both sides of the API at once, with one GraphQL
+ * type: on the input class it decorates (nullable: absent keeps the value, null clears an
+ * optional field) and on `DatabaseConnection`, where it is returned as stored (non-null
+ * unless the field is optional in `PATCH_FIELDS`). The compiler refuses it on a field that is
+ * not plain; `assertPlainFieldsDeclared` refuses a plain field declared without it.
+ */
+export function PlainPatchField(
+  type: () => GraphQLScalarType | object,
+  description: { input: string; output: string },
+) {
+  return (prototype: object, field: PlainField): void => {
+    Field(type, { nullable: true, description: description.input })(prototype, field);
+    Field(type, { nullable: PATCH_FIELDS[field].nullable, description: description.output })(
+      DatabaseConnectionType.prototype,
+      field,
+    );
+    declaredPlainFields.add(field);
+  };
+}
+
+/** Throws (at import, so at start and in every test) when a plain field has no output field. */
+export function assertPlainFieldsDeclared(): void {
+  const missing = PLAIN_FIELDS.filter((field) => !declaredPlainFields.has(field));
+  if (missing.length > 0) {
+    throw new Error(
+      `PatchDatabaseConnectionInput: declare ${missing.join(', ')} with @PlainPatchField, so DatabaseConnection returns it`,
+    );
+  }
 }
 
 export const DatabaseConnectionPage = pageType(DatabaseConnectionType, 'DatabaseConnectionPage');

@@ -14,8 +14,5 @@ export function inputFields<T extends object, K extends keyof T>(
   return out;
 }
 
-/** `true` when `A` and `B` are the same type (for compile-time agreement checks). */
-export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-
 /** The field names of an input class. */
 export type FieldsOf<T> = Exclude<keyof T, symbol>;

@@ -1,6 +1,13 @@
-import type { DatabaseConnectionReadRow } from '../../../db/queries/databases.js';
+import type { DatabaseConnectionReadRow, ReadableColumn } from '../../../db/queries/databases.js';
 import type { DatabaseConnectionRow, DatabaseJobRow } from '../../../db/tables/databases.js';
-import { DATABASE_SSL_MODES, type DatabaseEngine, type DatabaseSslMode } from './rules.js';
+import type { Same } from '../../shared/same.js';
+import {
+  DATABASE_SSL_MODES,
+  PATCH_FIELDS,
+  PLAIN_FIELDS,
+  type DatabaseSslMode,
+  type PlainValues,
+} from './rules.js';
 
 /**
  * The Databases service's domain types and their row mappers. Nothing secret is in them:
@@ -28,21 +35,17 @@ export interface DatabaseSsl {
   hasClientKey: boolean;
 }
 
-/** A connection to a database server, as every read and the patch return it. */
-export interface DatabaseConnection {
+/**
+ * A connection to a database server, as every read and the patch return it: the plain fields
+ * of `PATCH_FIELDS` (name, type, host, port, databaseName, username, schema, …) and these.
+ */
+export interface DatabaseConnection extends PlainValues {
   id: string;
   tenantId: string;
   version: number;
   createdAt: Date;
   updatedAt: Date;
-  name: string;
-  type: DatabaseEngine;
-  host: string;
-  port: number;
-  databaseName: string;
-  username: string;
   hasPassword: boolean;
-  schema: string | null;
   /** Null when no SSL option and no client key is set. */
   ssl: DatabaseSsl | null;
   metadata: Record<string, string>;
@@ -81,6 +84,25 @@ export function readStoredMetadata(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string'));
 }
 
+/**
+ * The columns every read of a connection selects (`db/queries/databases.ts` adds whether
+ * each sealed secret is set): the plain fields' columns, taken from `PATCH_FIELDS`, and the
+ * rest. The compiler refuses a readable column of the table that is missing here.
+ */
+export const READ_COLUMNS = [
+  'id',
+  'tenant_id',
+  ...PLAIN_FIELDS.map((field) => PATCH_FIELDS[field].column),
+  'ssl',
+  'metadata',
+  'product_name',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
+const readsEveryColumn: Same<(typeof READ_COLUMNS)[number], ReadableColumn> = true;
+void readsEveryColumn;
+
 /** Maps a row to the domain connection; secrets become `has…` flags. */
 export function toDatabaseConnection(
   row: DatabaseConnectionRow | DatabaseConnectionReadRow,
@@ -98,20 +120,18 @@ export function toDatabaseConnection(
           hasClientKey,
         }
       : null;
+  // As stored: each value was checked when written (`type` is one of the engines).
+  const plain = Object.fromEntries(
+    PLAIN_FIELDS.map((field) => [field, row[PATCH_FIELDS[field].column]]),
+  ) as PlainValues;
   return {
     id: row.id,
     tenantId: row.tenant_id,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    name: row.name,
-    type: row.type as DatabaseEngine,
-    host: row.host,
-    port: row.port,
-    databaseName: row.database_name,
-    username: row.username,
+    ...plain,
     hasPassword: 'has_password' in row ? row.has_password : row.password_enc !== null,
-    schema: row.schema,
     ssl,
     metadata: readStoredMetadata(row.metadata),
     productName: row.product_name ?? '',

@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import type { Updateable } from 'kysely';
+import type { DatabaseConnectionsTable } from '../../../db/tables/databases.js';
 import type { FieldError } from '../../shared/result.js';
 import {
   checkExpectedVersion,
@@ -54,36 +56,87 @@ interface SslArgTypes {
   clientKey: string;
 }
 
+/** Checks one sent value: the normalized value, or undefined after pushing its errors. */
+interface Check<Sent, Value> {
+  (path: string[], value: Sent, errors: FieldError[]): Value | undefined;
+}
+
+type Columns = Updateable<DatabaseConnectionsTable>;
+/** The columns that may hold null: only these can store an optional field. */
+type NullableColumn = {
+  [C in keyof Columns]-?: null extends Columns[C] ? C : never;
+}[keyof Columns];
+
 /**
- * The fields `patchDatabaseConnection` can change, written once: the resolver copies exactly
- * these from the input, the rules require at least one, and the compiler checks the GraphQL
- * input class against this list (`databases.types.ts`). Each is sent as `PatchArgTypes` says.
+ * A plain field: stored in one column as `check` returns it, changed when it differs (`!==`),
+ * recorded in the audit event with its old and new value, returned by every read as stored
+ * (and declared on the GraphQL output with its input, see `@PlainPatchField`). `required`:
+ * null is NOT_NULLABLE; `optional`: null clears the column. The compiler checks the column
+ * against the table: it must exist and take the checked value (and null, when optional).
  */
-export const PATCH_FIELDS = [
-  'name',
-  'type',
-  'host',
-  'port',
-  'databaseName',
-  'username',
-  'password',
-  'schema',
-  'ssl',
-  'metadata',
-] as const;
-export type PatchField = (typeof PATCH_FIELDS)[number];
-interface PatchArgTypes {
-  name: string;
-  type: string;
-  host: string;
-  port: number;
-  databaseName: string;
-  username: string;
+const required = <C extends keyof Columns, Sent, Value extends NonNullable<Columns[C]>>(
+  column: C,
+  check: Check<Sent, Value>,
+) => ({ column, nullable: false as const, check });
+
+const optional = <
+  C extends NullableColumn & keyof Columns,
+  Sent,
+  Value extends NonNullable<Columns[C]>,
+>(
+  column: C,
+  check: Check<Sent, Value>,
+) => ({ column, nullable: true as const, check });
+
+/** A field whose rule, diff and read-back are written out by hand (a secret or a JSON value). */
+const BY_HAND = { byHand: true } as const;
+
+/**
+ * The fields `patchDatabaseConnection` can change, written once, in the order the rules
+ * report them and the audit event records them. For a plain field (`required`, `optional`)
+ * this entry is all there is: its rule, its column, the diff, the audit, the read-back and
+ * the GraphQL output come from it. The resolver copies exactly these fields from the input,
+ * the rules require at least one, and the compiler checks the GraphQL input class against
+ * this list (`databases.inputs.ts`).
+ */
+export const PATCH_FIELDS = {
+  name: required('name', (path, value: string, errors) =>
+    checkName(path, value, errors, { min: NAME_MIN, max: NAME_MAX }),
+  ),
+  type: required('type', checkEngine),
+  host: required('host', checkHost),
+  port: required('port', checkPort),
+  databaseName: required('database_name', checkIdentifier),
+  username: required('username', checkIdentifier),
+  password: BY_HAND,
+  schema: optional('schema', checkIdentifier),
+  ssl: BY_HAND,
+  metadata: BY_HAND,
+};
+export type PatchField = keyof typeof PATCH_FIELDS;
+export const PATCH_FIELD_NAMES = Object.keys(PATCH_FIELDS) as PatchField[];
+
+type Entry<F extends PatchField> = (typeof PATCH_FIELDS)[F];
+/** The fields that are not `BY_HAND`. */
+export type PlainField = {
+  [F in PatchField]: Entry<F> extends typeof BY_HAND ? never : F;
+}[PatchField];
+export const PLAIN_FIELDS = PATCH_FIELD_NAMES.filter(
+  (field): field is PlainField => PATCH_FIELDS[field] !== BY_HAND,
+);
+/** A plain field's value as stored and read: what its check returns, or null when optional. */
+export type PlainValue<F extends PlainField> =
+  | Exclude<ReturnType<Entry<F>['check']>, undefined>
+  | (Entry<F>['nullable'] extends true ? null : never);
+/** The plain fields of a connection with their values. */
+export type PlainValues = { [F in PlainField]: PlainValue<F> };
+
+/** How each field is sent: a plain field as its check takes it, the others as written here. */
+type PatchArgTypes = { [F in PlainField]: Parameters<Entry<F>['check']>[1] } & {
   password: string;
-  schema: string;
   ssl: DatabaseSslArgs;
   metadata: Record<string, unknown>;
-}
+};
 
 /** The arguments of `patchDatabaseConnection`, absent fields left out, explicit nulls kept. */
 export interface PatchDatabaseConnectionArgs {
@@ -104,20 +157,13 @@ export interface SslPatch {
  * The checked, normalized patch. `undefined` = unchanged; `null` = clear (optional fields
  * only); `metadata` is always a whole map (`null` in the input arrives here as `{}`).
  */
-export interface PatchDatabaseConnectionCommand {
+export type PatchDatabaseConnectionCommand = { [F in PlainField]?: PlainValue<F> } & {
   connectionId: string;
-  name?: string;
-  type?: DatabaseEngine;
-  host?: string;
-  port?: number;
-  databaseName?: string;
-  username?: string;
   password?: string | null;
-  schema?: string | null;
   ssl?: SslPatch | null;
   metadata?: Record<string, string>;
   expectedVersion?: number | null;
-}
+};
 
 /** Names another system compares byte for byte: trimmed and checked, never normalised. */
 const IDENTIFIER = { max: IDENTIFIER_MAX, nfc: false };
@@ -141,52 +187,59 @@ export function validatePatchDatabaseConnection(
     expectedVersion: input.expectedVersion,
   };
 
-  // Required fields: null is refused, a value is checked.
-  if (input.name === null) errors.push(notNullable(at('name')));
-  else if (input.name !== undefined) {
-    command.name = checkName(at('name'), input.name, errors, { min: NAME_MIN, max: NAME_MAX });
-  }
-  if (input.type === null) errors.push(notNullable(at('type')));
-  else if (input.type !== undefined) command.type = checkEngine(at('type'), input.type, errors);
-  if (input.host === null) errors.push(notNullable(at('host')));
-  else if (input.host !== undefined) command.host = checkHost(at('host'), input.host, errors);
-  if (input.port === null) errors.push(notNullable(at('port')));
-  else if (input.port !== undefined) command.port = checkPort(at('port'), input.port, errors);
-  if (input.databaseName === null) errors.push(notNullable(at('databaseName')));
-  else if (input.databaseName !== undefined) {
-    command.databaseName = checkName(at('databaseName'), input.databaseName, errors, IDENTIFIER);
-  }
-  if (input.username === null) errors.push(notNullable(at('username')));
-  else if (input.username !== undefined) {
-    command.username = checkName(at('username'), input.username, errors, IDENTIFIER);
+  for (const field of PATCH_FIELD_NAMES) {
+    if (field === 'password') {
+      if (input.password !== undefined) {
+        command.password =
+          input.password === null ? null : checkPassword(at(field), input.password, errors);
+      }
+    } else if (field === 'ssl') {
+      if (input.ssl !== undefined) {
+        command.ssl = input.ssl === null ? null : checkSsl(at(field), input.ssl, errors);
+      }
+    } else if (field === 'metadata') {
+      if (input.metadata !== undefined) {
+        command.metadata =
+          input.metadata === null ? {} : checkMetadata(at(field), input.metadata, errors);
+      }
+    } else checkPlainField(field, input[field], command, errors);
   }
 
-  // Optional fields: null clears.
-  if (input.password !== undefined) {
-    command.password =
-      input.password === null ? null : checkPassword(at('password'), input.password, errors);
-  }
-  if (input.schema !== undefined) {
-    command.schema =
-      input.schema === null ? null : checkName(at('schema'), input.schema, errors, IDENTIFIER);
-  }
-  if (input.ssl !== undefined) {
-    command.ssl = input.ssl === null ? null : checkSsl(at('ssl'), input.ssl, errors);
-  }
-  if (input.metadata !== undefined) {
-    command.metadata =
-      input.metadata === null ? {} : checkMetadata(at('metadata'), input.metadata, errors);
-  }
-
-  if (!PATCH_FIELDS.some((field) => input[field] !== undefined)) {
+  if (!PATCH_FIELD_NAMES.some((field) => input[field] !== undefined)) {
     errors.push({
       path: ['input'],
       code: 'NOTHING_TO_UPDATE',
-      message: `give at least one of ${PATCH_FIELDS.join(', ')}`,
+      message: `give at least one of ${PATCH_FIELD_NAMES.join(', ')}`,
     });
   }
   checkExpectedVersion(at('expectedVersion'), input.expectedVersion, errors);
   return errors.length > 0 ? { fieldErrors: errors } : { command };
+}
+
+/**
+ * A plain field as sent: absent keeps it, null clears an optional one (NOT_NULLABLE on a
+ * required one), a value goes through the field's check into the command.
+ */
+function checkPlainField(
+  field: PlainField,
+  value: unknown,
+  command: PatchDatabaseConnectionCommand,
+  errors: FieldError[],
+): void {
+  if (value === undefined) return;
+  // `required`/`optional` matched each entry's check with its column and input type; here
+  // `field` is any plain field, so the value is only passed through.
+  const entry = PATCH_FIELDS[field] as { nullable: boolean; check: Check<unknown, unknown> };
+  const values = command as Record<PlainField, unknown>;
+  const path = ['input', field];
+  if (value !== null) values[field] = entry.check(path, value, errors);
+  else if (entry.nullable) values[field] = null;
+  else errors.push(notNullable(path));
+}
+
+/** A database name, user or schema name (`IDENTIFIER`). */
+function checkIdentifier(path: string[], value: string, errors: FieldError[]) {
+  return checkName(path, value, errors, IDENTIFIER);
 }
 
 function checkEngine(

@@ -36,14 +36,18 @@ import { readableTenants, tenantListPage, type Page } from '../read-access.js';
 import {
   readStoredMetadata,
   readStoredSsl,
+  READ_COLUMNS,
   toDatabaseConnection,
   type DatabaseConnection,
   type DatabaseJob,
   type StoredSsl,
 } from './model.js';
 import {
+  PATCH_FIELD_NAMES,
+  PATCH_FIELDS,
   STORED_SSL_PARTS,
   validatePatchDatabaseConnection,
+  type SslPatch,
   type PatchDatabaseConnectionArgs,
   type PatchDatabaseConnectionCommand,
 } from './rules.js';
@@ -198,73 +202,80 @@ function diff(
   const changes: DatabaseConnectionUpdate = {};
   const secrets: SecretColumns = {};
   const fieldChanges: FieldChange[] = [];
-  const set = <K extends keyof DatabaseConnectionUpdate & keyof DatabaseConnectionRow>(
-    field: string,
-    column: K,
-    value: DatabaseConnectionUpdate[K],
-  ) => {
-    changes[column] = value;
-    fieldChanges.push(fieldChange(field, row[column], value));
-  };
 
-  if (cmd.name !== undefined && cmd.name !== row.name) set('name', 'name', cmd.name);
-  if (cmd.type !== undefined && cmd.type !== row.type) set('type', 'type', cmd.type);
-  if (cmd.host !== undefined && cmd.host !== row.host) set('host', 'host', cmd.host);
-  if (cmd.port !== undefined && cmd.port !== row.port) set('port', 'port', cmd.port);
-  if (cmd.databaseName !== undefined && cmd.databaseName !== row.database_name) {
-    set('databaseName', 'database_name', cmd.databaseName);
-  }
-  if (cmd.username !== undefined && cmd.username !== row.username) {
-    set('username', 'username', cmd.username);
-  }
-  const password = secretChange(
-    ctx,
-    row.password_enc,
-    cmd.password,
-    secretContext(row, 'password_enc'),
-  );
-  if (password) {
-    secrets.password_enc = password;
-    fieldChanges.push(secretFieldChange('password'));
-  }
-  if (cmd.schema !== undefined && cmd.schema !== row.schema) set('schema', 'schema', cmd.schema);
-
-  if (cmd.ssl !== undefined) {
-    const stored = readStoredSsl(row.ssl);
-    const next: StoredSsl = cmd.ssl === null ? {} : { ...stored };
-    if (cmd.ssl !== null) {
-      for (const part of STORED_SSL_PARTS) {
-        const value = cmd.ssl[part];
-        if (value === null) delete next[part];
-        else if (value !== undefined) (next as Record<string, unknown>)[part] = value;
+  for (const field of PATCH_FIELD_NAMES) {
+    if (field === 'password') {
+      const password = secretChange(
+        ctx,
+        row.password_enc,
+        cmd.password,
+        secretContext(row, 'password_enc'),
+      );
+      if (password) {
+        secrets.password_enc = password;
+        fieldChanges.push(secretFieldChange('password'));
+      }
+    } else if (field === 'ssl') {
+      if (cmd.ssl !== undefined) sslChange(ctx, row, cmd.ssl, changes, secrets, fieldChanges);
+    } else if (field === 'metadata') {
+      const stored = cmd.metadata === undefined ? undefined : readStoredMetadata(row.metadata);
+      if (stored && cmd.metadata && !sameMap(stored, cmd.metadata)) {
+        changes.metadata = JSON.stringify(cmd.metadata);
+        fieldChanges.push(fieldChange('metadata', stored, cmd.metadata));
+      }
+    } else {
+      // A plain field: its column takes the checked value as it is (`PATCH_FIELDS`).
+      const { column } = PATCH_FIELDS[field];
+      const value = cmd[field];
+      if (value !== undefined && value !== row[column]) {
+        (changes as Record<typeof column, unknown>)[column] = value;
+        fieldChanges.push(fieldChange(field, row[column], value));
       }
     }
-    const key = secretChange(
-      ctx,
-      row.ssl_client_key_enc,
-      cmd.ssl === null ? null : cmd.ssl.clientKey,
-      secretContext(row, 'ssl_client_key_enc'),
-    );
-    if (!sameSsl(stored, next) || key) {
-      changes.ssl = Object.keys(next).length > 0 ? JSON.stringify(canonicalSsl(next)) : null;
-      if (key) secrets.ssl_client_key_enc = key;
-      // The non-secret parts, and whether a client key is set (never the key).
-      const hasClientKey = key ? key.value !== null : row.ssl_client_key_enc !== null;
-      fieldChanges.push(
-        fieldChange(
-          'ssl',
-          { ...canonicalSsl(stored), hasClientKey: row.ssl_client_key_enc !== null },
-          { ...canonicalSsl(next), hasClientKey },
-        ),
-      );
-    }
-  }
-
-  if (cmd.metadata !== undefined && !sameMap(readStoredMetadata(row.metadata), cmd.metadata)) {
-    changes.metadata = JSON.stringify(cmd.metadata);
-    fieldChanges.push(fieldChange('metadata', readStoredMetadata(row.metadata), cmd.metadata));
   }
   return { changes, secrets, fieldChanges };
+}
+
+/**
+ * The `ssl` part of the diff: the non-secret options merged part by part into the stored
+ * JSON (`null` clears them all, the client key included), the client key as a secret. The
+ * audit gets the non-secret parts and whether a client key is set, never the key.
+ */
+function sslChange(
+  ctx: GatewayContext,
+  row: DatabaseConnectionRow,
+  patch: SslPatch | null,
+  changes: DatabaseConnectionUpdate,
+  secrets: SecretColumns,
+  fieldChanges: FieldChange[],
+): void {
+  const stored = readStoredSsl(row.ssl);
+  const next: StoredSsl = patch === null ? {} : { ...stored };
+  if (patch !== null) {
+    for (const part of STORED_SSL_PARTS) {
+      const value = patch[part];
+      if (value === null) delete next[part];
+      else if (value !== undefined) (next as Record<string, unknown>)[part] = value;
+    }
+  }
+  const key = secretChange(
+    ctx,
+    row.ssl_client_key_enc,
+    patch === null ? null : patch.clientKey,
+    secretContext(row, 'ssl_client_key_enc'),
+  );
+  if (!sameSsl(stored, next) || key) {
+    changes.ssl = Object.keys(next).length > 0 ? JSON.stringify(canonicalSsl(next)) : null;
+    if (key) secrets.ssl_client_key_enc = key;
+    const hasClientKey = key ? key.value !== null : row.ssl_client_key_enc !== null;
+    fieldChanges.push(
+      fieldChange(
+        'ssl',
+        { ...canonicalSsl(stored), hasClientKey: row.ssl_client_key_enc !== null },
+        { ...canonicalSsl(next), hasClientKey },
+      ),
+    );
+  }
 }
 
 /**
@@ -316,7 +327,7 @@ export async function databaseConnectionPage(
       scope: { list: 'databaseConnections', args: [tenantId] },
       first,
       after,
-      list: (page) => listDatabaseConnections(ctx.db, tenantId, page),
+      list: (page) => listDatabaseConnections(ctx.db, READ_COLUMNS, tenantId, page),
       toItem: toDatabaseConnection,
     },
   );
@@ -333,7 +344,12 @@ export async function databaseConnectionById(
   const tenants = await readableTenants(ctx);
   if (!tenants.ok) return tenants;
   if (!isUuid(connectionId)) return ok(null);
-  const row = await getDatabaseConnection(ctx.db, tenants.value, connectionId.toLowerCase());
+  const row = await getDatabaseConnection(
+    ctx.db,
+    READ_COLUMNS,
+    tenants.value,
+    connectionId.toLowerCase(),
+  );
   return ok(row ? toDatabaseConnection(row) : null);
 }
 
