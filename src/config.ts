@@ -246,8 +246,10 @@ export function parseSecretKeys(raw: string): Config['secretKeys'] | string {
     const colon = entry.indexOf(':');
     const id = colon > 0 ? entry.slice(0, colon) : `k${index + 1}`;
     const key = Buffer.from(colon > 0 ? entry.slice(colon + 1) : entry, 'base64');
+    // Never repeats what was there: a key written as `<base64>:<id>` would otherwise be
+    // echoed into the start-up error (and the logs that keep it).
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(id))
-      return `SECRETS_KEY: key id "${id}" must be 1-32 letters, digits, "-" or "_"`;
+      return `SECRETS_KEY: entry ${index + 1} has a key id that is not 1-32 letters, digits, "-" or "_" (the form is <id>:<base64 key>)`;
     if (key.length !== 32)
       return `SECRETS_KEY: key "${id}" must be 32 bytes in base64 (got ${key.length} bytes)`;
     if (keys.some((k) => k.id === id)) return `SECRETS_KEY: key id "${id}" appears twice`;
