@@ -147,6 +147,8 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
         const base = gw.base;
         const outcomes: {
           at: number;
+          /** When the request ended: a failure must have been in flight during the outage. */
+          end: number;
           ok: boolean;
           version?: number;
           code?: string;
@@ -167,11 +169,13 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
               body: { errors: [{ message: String(e), extensions: { code: 'TRANSPORT' } }] },
             }));
             const out = r.body.data?.updateOesConnection;
+            const end = Date.now();
             outcomes.push(
               out?.__typename === 'UpdateOesConnectionSuccess'
-                ? { at, ok: true, version: out.connection.version, text: '' }
+                ? { at, end, ok: true, version: out.connection.version, text: '' }
                 : {
                     at,
+                    end,
                     ok: false,
                     code: r.body.errors?.[0]?.extensions?.code,
                     text: JSON.stringify(r.body),
@@ -203,7 +207,8 @@ describe.skipIf(!onServer)('the gateway process (PostgreSQL server)', () => {
           expect(f.code, `${f.text}\n${gw.output.join('').slice(-3000)}`).toBe(
             'SERVICE_UNAVAILABLE',
           );
-          expect(f.at, 'an error outside the outage').toBeGreaterThanOrEqual(stoppedAt - 100);
+          // In flight at some moment of the outage: ended after it began, began before its end.
+          expect(f.end, 'an error outside the outage').toBeGreaterThanOrEqual(stoppedAt);
           expect(f.at, 'an error outside the outage').toBeLessThanOrEqual(readyAt);
           expect(f.text).not.toMatch(
             /ECONNREFUSED|terminat|oes_connections|\bselect\b|update oes/i,
