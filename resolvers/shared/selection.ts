@@ -75,3 +75,12 @@ function included(info: GraphQLResolveInfo, node: SelectionSetNode['selections']
   const include = getDirectiveValues(GraphQLIncludeDirective, node, info.variableValues);
   return include?.if !== false;
 }
+
+/** Several selections as one (a field asked for under any of them counts, with all its fields). */
+export function mergedSelections(...selections: (Selection | undefined)[]): Selection {
+  const merged: Record<string, Selection> = {};
+  for (const selection of selections)
+    for (const [name, sub] of Object.entries(selection ?? {}))
+      merged[name] = merged[name] ? mergedSelections(merged[name], sub) : (sub ?? LEAF);
+  return merged;
+}

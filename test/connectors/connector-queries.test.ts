@@ -353,4 +353,44 @@ describe('connectorConnections read with their nested parts', () => {
       expect(one.result.data!.connectorConnection).toEqual(item);
     }
   });
+
+  it('merge what action and trigger slots ask for: usages under action only still come with the page', async () => {
+    const w = await connectorWorld();
+    const { result, statements } = await countStatements(() =>
+      gql(
+        /* GraphQL */ `
+          query Mixed($organisationId: ID!) {
+            connectorConnections(organisationId: $organisationId) {
+              items {
+                credentials {
+                  action {
+                    credential {
+                      usages {
+                        connection {
+                          id
+                        }
+                      }
+                    }
+                  }
+                  trigger {
+                    credential {
+                      id
+                    }
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { organisationId: w.tenantId },
+        w.viewer,
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    const [item] = result.data!.connectorConnections.items;
+    expect(item.credentials.action[0].credential.usages).toEqual([
+      { connection: { id: w.connectionId } },
+    ]);
+    expect(statements).toHaveLength(2);
+  });
 });
