@@ -33,7 +33,7 @@ import {
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
 import { present } from '../shared/present.js';
-import { selectionOf, type Selection } from '../shared/selection.js';
+import { mergedSelections, selectionOf } from '../shared/selection.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { MutationOptionsArgs } from '../shared/mutation-success.js';
@@ -133,7 +133,7 @@ export class ConnectorConnectionResolver {
   ) {
     // The nested objects the query asks for are read with the page (see page-parts.ts).
     const items = selectionOf(info, 'items');
-    const slot: Selection = { ...items.credentials?.action, ...items.credentials?.trigger };
+    const slot = mergedSelections(items.credentials?.action, items.credentials?.trigger);
     const usages = slot.credential?.usages;
     const parts = {
       connectors: items.connector !== undefined || usages?.connection?.connector !== undefined,
