@@ -38,6 +38,13 @@ import type {
 } from '../tables/databases.js';
 import { prepared } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
+import {
+  pageKeys,
+  pageWithParts,
+  type Keys,
+  type PagePart,
+  type PageWithParts,
+} from './page-parts.js';
 import { inTenant } from './tenant-keys.js';
 
 /** Job statuses in which a job uses its connection: a patch is refused while one exists. */
@@ -229,6 +236,39 @@ export async function listDatabaseConnections(
   ).execute();
 }
 
+/** The nested parts a page of database connections can be read with (see page-parts.ts). */
+export interface DatabaseConnectionPageParts {
+  /** The connections' QUEUED and RUNNING jobs (`activeJobsByConnectionKeys`). */
+  activeJobs?: boolean;
+}
+
+/**
+ * A page of a tenant's connections with the parts asked for, in one statement; each part
+ * holds exactly the rows its batch query returns for the page's keys.
+ */
+export async function listDatabaseConnectionsWithParts(
+  db: Kysely<Database>,
+  columns: readonly ReadableColumn[],
+  tenantId: string,
+  page: PageRequest,
+  wanted: DatabaseConnectionPageParts,
+): Promise<PageWithParts<DatabaseConnectionReadRow>> {
+  const parts: Record<string, PagePart> = {};
+  if (wanted.activeJobs)
+    parts.activeJobs = {
+      query: activeJobsQuery(db, tenantId, pageKeys('id')),
+      timestamps: ['created_at', 'updated_at'],
+    };
+  return pageWithParts(
+    db,
+    selectDatabaseConnections(db, columns).where('tenant_id', '=', tenantId),
+    page,
+    'asc',
+    ['created_at', 'updated_at'],
+    parts,
+  );
+}
+
 /**
  * Batch: the QUEUED and RUNNING jobs of many connections in one statement, for the
  * per-request `activeJobs` loader:
@@ -240,13 +280,16 @@ export async function activeJobsByConnectionKeys(
   ids: readonly string[],
 ): Promise<DatabaseJobRow[]> {
   if (ids.length === 0) return [];
+  return activeJobsQuery(db, tenantId, ids).execute();
+}
+
+function activeJobsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('database_jobs')
     .selectAll()
-    .where(inTenant('tenant_id', 'connection_id', tenantId, ids))
+    .where(inTenant('tenant_id', 'connection_id', tenantId, keys))
     .where('status', 'in', activeStatuses())
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
 }
 
 /**

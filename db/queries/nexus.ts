@@ -2,6 +2,13 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { NexusClientRow, NexusConnectionRow } from '../tables/nexus.js';
 import { keysetPage, type PageRequest } from './pagination.js';
+import {
+  pageKeys,
+  pageWithParts,
+  type Keys,
+  type PagePart,
+  type PageWithParts,
+} from './page-parts.js';
 import { inTenant } from './tenant-keys.js';
 
 /** One client on one connection, with the client's name: a row of a connection's client list. */
@@ -167,10 +174,43 @@ export async function listNexusConnections(
   tenantId: string,
   page: PageRequest,
 ): Promise<NexusConnectionRow[]> {
-  return keysetPage(
-    db.selectFrom('nexus_connections').selectAll().where('tenant_id', '=', tenantId),
+  return keysetPage(selectNexusConnections(db, tenantId), page).execute();
+}
+
+function selectNexusConnections(db: Kysely<Database>, tenantId: string) {
+  return db.selectFrom('nexus_connections').selectAll().where('tenant_id', '=', tenantId);
+}
+
+/** The nested parts a page of Nexus connections can be read with (see page-parts.ts). */
+export interface NexusConnectionPageParts {
+  /** The connections' client lists (`connectionClientsByConnections`). */
+  clients?: boolean;
+}
+
+/**
+ * A page of a tenant's Nexus connections with the parts asked for, in one statement; each
+ * part holds exactly the rows its batch query returns for the page's keys.
+ */
+export async function listNexusConnectionsWithParts(
+  db: Kysely<Database>,
+  tenantId: string,
+  page: PageRequest,
+  wanted: NexusConnectionPageParts,
+): Promise<PageWithParts<NexusConnectionRow>> {
+  const parts: Record<string, PagePart> = {};
+  if (wanted.clients)
+    parts.clients = {
+      query: connectionClientsByConnectionsQuery(db, tenantId, pageKeys('id')),
+      timestamps: [],
+    };
+  return pageWithParts(
+    db,
+    selectNexusConnections(db, tenantId),
     page,
-  ).execute();
+    'asc',
+    ['created_at', 'updated_at'],
+    parts,
+  );
 }
 
 /**
@@ -188,12 +228,15 @@ export async function connectionClientsByConnections(
   ids: readonly string[],
 ): Promise<NexusConnectionClientView[]> {
   if (ids.length === 0) return [];
+  return connectionClientsByConnectionsQuery(db, tenantId, ids).execute();
+}
+
+function connectionClientsByConnectionsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return connectionClientsQuery(db)
-    .where(inTenant('ncc.tenant_id', 'ncc.connection_id', tenantId, ids))
+    .where(inTenant('ncc.tenant_id', 'ncc.connection_id', tenantId, keys))
     .orderBy('ncc.tenant_id')
     .orderBy('ncc.connection_id')
-    .orderBy('ncc.position')
-    .execute();
+    .orderBy('ncc.position');
 }
 
 function connectionClientsQuery(db: Kysely<Database>) {

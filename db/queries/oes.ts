@@ -3,6 +3,13 @@ import type { Database } from '../database.js';
 import type { OesConnectionRow, OesConnectionUpdate, OesPartnerRow } from '../tables/oes.js';
 import { prepared } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
+import {
+  pageKeys,
+  pageWithParts,
+  type Keys,
+  type PagePart,
+  type PageWithParts,
+} from './page-parts.js';
 import { inTenant } from './tenant-keys.js';
 
 /**
@@ -67,10 +74,43 @@ export async function listOesConnections(
   tenantId: string,
   page: PageRequest,
 ): Promise<OesConnectionRow[]> {
-  return keysetPage(
-    db.selectFrom('oes_connections').selectAll().where('tenant_id', '=', tenantId),
+  return keysetPage(selectOesConnections(db, tenantId), page).execute();
+}
+
+function selectOesConnections(db: Kysely<Database>, tenantId: string) {
+  return db.selectFrom('oes_connections').selectAll().where('tenant_id', '=', tenantId);
+}
+
+/** The nested parts a page of OES connections can be read with (see page-parts.ts). */
+export interface OesConnectionPageParts {
+  /** The connections' partners (`partnersByKeys`). */
+  partners?: boolean;
+}
+
+/**
+ * A page of an enterprise's OES connections with the parts asked for, in one statement; each
+ * part holds exactly the rows its batch query returns for the page's keys.
+ */
+export async function listOesConnectionsWithParts(
+  db: Kysely<Database>,
+  tenantId: string,
+  page: PageRequest,
+  wanted: OesConnectionPageParts,
+): Promise<PageWithParts<OesConnectionRow>> {
+  const parts: Record<string, PagePart> = {};
+  if (wanted.partners)
+    parts.partners = {
+      query: partnersQuery(db, tenantId, pageKeys('partner_id')),
+      timestamps: ['created_at'],
+    };
+  return pageWithParts(
+    db,
+    selectOesConnections(db, tenantId),
     page,
-  ).execute();
+    'asc',
+    ['created_at', 'updated_at'],
+    parts,
+  );
 }
 
 /** Batch: partners by `(tenant, id)` keys, for the per-request loader. */
@@ -80,9 +120,12 @@ export async function partnersByKeys(
   ids: readonly string[],
 ): Promise<OesPartnerRow[]> {
   if (ids.length === 0) return [];
+  return partnersQuery(db, tenantId, ids).execute();
+}
+
+function partnersQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('oes_partners')
     .selectAll()
-    .where(inTenant('tenant_id', 'id', tenantId, ids))
-    .execute();
+    .where(inTenant('tenant_id', 'id', tenantId, keys));
 }

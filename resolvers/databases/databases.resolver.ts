@@ -1,4 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Info,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import type { DatabaseConnection, DatabaseJob } from '../../src/services/databases/model.js';
 import {
@@ -10,6 +22,7 @@ import {
 import { PATCH_FIELD_NAMES, SSL_PARTS } from '../../src/services/databases/rules.js';
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
+import { selectionOf } from '../shared/selection.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { MutationOptionsArgs } from '../shared/mutation-success.js';
@@ -60,8 +73,13 @@ export class DatabaseConnectionResolver {
     @Arg('tenantId', () => ID, { description: QUERY_TENANT }) tenantId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toPageResult(unwrapList(await databaseConnectionPage(ctx, tenantId, first, after)));
+    // The nested objects the query asks for are read with the page (see page-parts.ts).
+    const parts = { activeJobs: selectionOf(info, 'items').activeJobs !== undefined };
+    return toPageResult(
+      unwrapList(await databaseConnectionPage(ctx, tenantId, first, after, parts)),
+    );
   }
 
   @Query(() => DatabaseConnectionType, {
@@ -80,10 +98,10 @@ export class DatabaseConnectionResolver {
     description:
       'The queued and running jobs that use the connection; while any exists, it cannot be patched.',
   })
-  async activeJobs(
+  activeJobs(
     @Root() connection: DatabaseConnection,
     @Ctx() ctx: GatewayContext,
-  ): Promise<DatabaseJob[]> {
+  ): DatabaseJob[] | Promise<DatabaseJob[]> {
     return activeJobsOf(ctx, connection);
   }
 }

@@ -1,4 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Info,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import {
   connectionClients,
@@ -9,6 +21,7 @@ import {
 import type { ConnectionClient, NexusConnection } from '../../src/services/nexus/model.js';
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
+import { selectionOf } from '../shared/selection.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { MutationOptionsArgs } from '../shared/mutation-success.js';
@@ -61,8 +74,11 @@ export class NexusConnectionResolver {
     @Arg('tenantId', () => ID, { description: QUERY_TENANT }) tenantId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toPageResult(unwrapList(await nexusConnectionPage(ctx, tenantId, first, after)));
+    // The nested objects the query asks for are read with the page (see page-parts.ts).
+    const parts = { clients: selectionOf(info, 'items').clients !== undefined };
+    return toPageResult(unwrapList(await nexusConnectionPage(ctx, tenantId, first, after, parts)));
   }
 
   @Query(() => NexusConnectionType, {
@@ -82,10 +98,10 @@ export class NexusConnectionResolver {
     description:
       "The connection's clients, in the connection's order, each with whether it is enabled.",
   })
-  async clients(
+  clients(
     @Root() connection: NexusConnection,
     @Ctx() ctx: GatewayContext,
-  ): Promise<ConnectionClient[]> {
+  ): ConnectionClient[] | Promise<ConnectionClient[]> {
     return connectionClients(ctx, connection);
   }
 }

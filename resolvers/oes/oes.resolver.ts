@@ -1,4 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Info,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import {
   oesConnectionById,
@@ -7,6 +19,8 @@ import {
 } from '../../src/services/oes/service.js';
 import type { OesConnection } from '../../src/services/oes/model.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
+import { present } from '../shared/present.js';
+import { selectionOf } from '../shared/selection.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { MutationOptionsArgs } from '../shared/mutation-success.js';
@@ -62,8 +76,13 @@ export class OesConnectionResolver {
     @Arg('enterpriseId', () => ID, { description: QUERY_TENANT }) enterpriseId: string,
     @Args(() => PageArgs) { first, after }: PageArgs,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return toPageResult(unwrapList(await oesConnectionPage(ctx, enterpriseId, first, after)));
+    // The nested objects the query asks for are read with the page (see page-parts.ts).
+    const parts = { partners: selectionOf(info, 'items').partner !== undefined };
+    return toPageResult(
+      unwrapList(await oesConnectionPage(ctx, enterpriseId, first, after, parts)),
+    );
   }
 
   @Query(() => OesConnectionType, {
@@ -82,16 +101,15 @@ export class OesConnectionResolver {
   @FieldResolver(() => PartnerType, {
     description: 'The partner venue the connection leads to. Fixed when the connection is made.',
   })
-  async partner(
+  partner(
     @Root() connection: OesConnection,
     @Ctx() ctx: GatewayContext,
-  ): Promise<PartnerType> {
-    const partner = await ctx.loaders.oesPartner.load({
-      tenantId: connection.enterpriseId,
-      id: connection.partnerId,
-    });
-    if (!partner)
-      throw new Error(`partner ${connection.partnerId} of connection ${connection.id} is missing`);
-    return { id: partner.id, name: partner.name };
+  ): PartnerType | Promise<PartnerType> {
+    const partner = present(
+      ctx.loaders.oesPartner.get({ tenantId: connection.enterpriseId, id: connection.partnerId }),
+      () => `partner ${connection.partnerId} of connection ${connection.id}`,
+    );
+    const toPartner = (found: PartnerType): PartnerType => ({ id: found.id, name: found.name });
+    return partner instanceof Promise ? partner.then(toPartner) : toPartner(partner);
   }
 }

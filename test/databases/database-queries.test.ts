@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createDatabaseConnection } from '../../src/demo/builders.js';
 import { countStatements, getHarness, gql, newApiKey } from '../helpers/harness.js';
 import { addJob, CONNECTION_FIELDS, dbWorld, patchDb } from '../helpers/databases.js';
+import { pageStatements, sameOneByOne } from '../helpers/page-parts.js';
 
 const LIST = /* GraphQL */ `
   query List($tenantId: ID!, $first: Int, $after: String) {
@@ -163,11 +164,79 @@ describe('databaseConnections', () => {
     const ten = await run(10);
     const hundred = await run(100);
     expect(hundred.statements.length).toBe(ten.statements.length);
-    expect(ten.statements.length).toBeLessThanOrEqual(4);
-    expect(hundred.statements.filter((s) => s.includes('database_jobs'))).toHaveLength(1);
-    expect(
-      hundred.statements.filter((s) => s.includes('from "database_connections"')),
-    ).toHaveLength(1);
+    // The key lookup, then the page with its active jobs: one statement (page-parts.ts).
+    expect(hundred.statements).toHaveLength(2);
+    expect(hundred.statements[1]).toContain('from "database_connections"');
+    expect(hundred.statements[1]).toContain('from "database_jobs"');
+  });
+});
+
+describe('databaseConnections reads the active jobs its selection asks for with the page', () => {
+  const WITHOUT_JOBS = /* GraphQL */ `
+    fragment Connection on DatabaseConnection {
+      ${CONNECTION_FIELDS.replace(/activeJobs \{[^}]*\}/, '')}
+    }
+  `;
+  const PAGE = /* GraphQL */ `
+    query Page($tenantId: ID!, $withJobs: Boolean!) {
+      databaseConnections(tenantId: $tenantId, first: 100) {
+        items {
+          ...Connection
+          busy: activeJobs @include(if: $withJobs) {
+            id
+            status
+            createdAt
+          }
+        }
+      }
+    }
+    ${WITHOUT_JOBS}
+  `;
+
+  /** Connections with two, one and no active jobs (the last has only a finished one). */
+  async function jobsWorld() {
+    const w = await dbWorld({ connections: 3 });
+    const [two, one, none] = w.connectionIds;
+    await addJob(w.tenantId, two, 'QUEUED');
+    await addJob(w.tenantId, two, 'RUNNING');
+    await addJob(w.tenantId, one, 'RUNNING');
+    await addJob(w.tenantId, none, 'SUCCEEDED');
+    return w;
+  }
+
+  it('answers in one statement with the page exactly what the same connections answer one at a time', async () => {
+    const w = await jobsWorld();
+    // The key lookup, then the page with its active jobs; none loads on its own.
+    const vars = { tenantId: w.tenantId, withJobs: true };
+    const page = await pageStatements(2, 'database_jobs', true, PAGE, vars, w.viewer);
+    const items = page.databaseConnections.items;
+    expect(items.map((i: any) => i.busy.length).sort()).toEqual([0, 1, 2]);
+    await sameOneByOne(items, 'databaseConnection', 'database_jobs', (item) => [
+      /* GraphQL */ `
+        query One($connectionId: ID!) {
+          databaseConnection(connectionId: $connectionId) {
+            ...Connection
+            busy: activeJobs {
+              id
+              status
+              createdAt
+            }
+          }
+        }
+        ${WITHOUT_JOBS}
+      `,
+      { connectionId: item.id },
+      w.viewer,
+    ]);
+  });
+
+  it('reads no job for a page that leaves activeJobs out or does not select it', async () => {
+    const w = await jobsWorld();
+    const vars = { tenantId: w.tenantId, withJobs: false };
+    const left = await pageStatements(2, 'database_jobs', false, PAGE, vars, w.viewer);
+    expect(left.databaseConnections.items[0].busy).toBeUndefined();
+    const plain = 'query($t: ID!) { databaseConnections(tenantId: $t) { items { id name } } }';
+    await pageStatements(2, 'database_jobs', false, plain, { t: w.tenantId }, w.viewer);
   });
 });
 

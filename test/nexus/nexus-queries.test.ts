@@ -10,6 +10,7 @@ import {
   newTenant,
 } from '../helpers/harness.js';
 import { insertNexusConnections, nexusWorld, SET_CLIENT_ENABLED } from '../helpers/nexus.js';
+import { pageStatements, sameOneByOne } from '../helpers/page-parts.js';
 
 const LIST = /* GraphQL */ `
   query List($tenantId: ID!, $first: Int, $after: String) {
@@ -217,10 +218,71 @@ describe('nexusConnections', () => {
     for (const item of hundred.result.data!.nexusConnections.items) {
       expect(item.clients.map((c: any) => c.client.name)).toEqual(['Charlie', 'Alpha', 'Bravo']);
     }
-    const nexusStatements = (s: string[]) => s.filter((q) => /nexus_/.test(q));
-    expect(nexusStatements(ten.statements)).toHaveLength(2);
     expect(hundred.statements.length).toBe(ten.statements.length);
-    expect(hundred.statements.length).toBeLessThanOrEqual(6);
+    // The key lookup, then the page with its client lists: one statement (page-parts.ts).
+    expect(hundred.statements).toHaveLength(2);
+    expect(hundred.statements[1]).toContain('from "nexus_connection_clients"');
+  });
+});
+
+describe('nexusConnections reads the client lists its selection asks for with the page', () => {
+  const FIELDS = /* GraphQL */ `
+    id name version createdAt updatedAt
+    entries: clients { client { id name } enabled }
+  `;
+  const PAGE = /* GraphQL */ `
+    query Page($tenantId: ID!, $skipClients: Boolean!) {
+      nexusConnections(tenantId: $tenantId, first: 100) {
+        items {
+          id
+          ... on NexusConnection @skip(if: $skipClients) { ${FIELDS} }
+        }
+      }
+    }
+  `;
+
+  /** Connections with different client lists, one with none (its empty list is primed too). */
+  async function clientsWorld() {
+    const w = await listWorld(2);
+    await insertNexusConnections(w.tenantId, 1, [{ clientId: 'bravo', enabled: false }], {
+      namePrefix: 'Bravo only',
+    });
+    await insertNexusConnections(w.tenantId, 1, [], { namePrefix: 'Empty' });
+    return w;
+  }
+
+  it('answers in one statement with the page exactly what the same connections answer one at a time', async () => {
+    const w = await clientsWorld();
+    // The key lookup, then the page with its client lists; none loads on its own.
+    const page = await pageStatements(
+      2,
+      'nexus_connection_clients',
+      true,
+      PAGE,
+      { tenantId: w.tenantId, skipClients: false },
+      w.viewer,
+    );
+    const items = page.nexusConnections.items;
+    expect(items.map((i: any) => i.entries.length).sort()).toEqual([0, 1, 3, 3]);
+    await sameOneByOne(items, 'nexusConnection', 'nexus_connection_clients', (item) => [
+      /* GraphQL */ `
+        query One($tenantId: ID!, $connectionId: ID!) {
+          nexusConnection(tenantId: $tenantId, connectionId: $connectionId) { ${FIELDS} }
+        }
+      `,
+      { tenantId: w.tenantId, connectionId: item.id },
+      w.viewer,
+    ]);
+  });
+
+  it('reads no client list for a page that skips or does not select it', async () => {
+    const w = await clientsWorld();
+    const table = 'nexus_connection_clients';
+    const vars = { tenantId: w.tenantId, skipClients: true };
+    const skipped = await pageStatements(2, table, false, PAGE, vars, w.viewer);
+    expect(skipped.nexusConnections.items[0]).toEqual({ id: expect.any(String) });
+    const plain = 'query($t: ID!) { nexusConnections(tenantId: $t) { items { id name } } }';
+    await pageStatements(2, table, false, plain, { t: w.tenantId }, w.viewer);
   });
 });
 

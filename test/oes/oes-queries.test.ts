@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createNexusConnection } from '../../src/demo/builders.js';
-import { expectTypename, getHarness, gql, newApiKey } from '../helpers/harness.js';
+import {
+  createNexusConnection,
+  createOesConnection,
+  createOesPartner,
+} from '../../src/demo/builders.js';
+import { countStatements, expectTypename, getHarness, gql, newApiKey } from '../helpers/harness.js';
 import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
+import { pageStatements, sameOneByOne } from '../helpers/page-parts.js';
 
 const LIST = /* GraphQL */ `
   query List($enterpriseId: ID!, $first: Int, $after: String) {
@@ -17,6 +22,16 @@ const LIST = /* GraphQL */ `
       pageInfo {
         endCursor
         hasNextPage
+      }
+    }
+  }
+`;
+const LIST_IDS = /* GraphQL */ `
+  query Ids($enterpriseId: ID!) {
+    oesConnections(enterpriseId: $enterpriseId, first: 100) {
+      items {
+        id
+        name
       }
     }
   }
@@ -88,6 +103,84 @@ describe('oesConnections', () => {
     expect(
       (await gql(LIST, { enterpriseId: w.tenantId }, writer)).errors?.[0].extensions?.code,
     ).toBe('FORBIDDEN');
+  });
+});
+
+describe('oesConnections reads the partners its selection asks for with the page', () => {
+  const FIELDS = /* GraphQL */ `id name active version createdAt updatedAt venue: partner { id name }`;
+  const PAGE = /* GraphQL */ `
+    query Page($enterpriseId: ID!, $skipPartner: Boolean!) {
+      oesConnections(enterpriseId: $enterpriseId, first: 100) {
+        items {
+          id
+          ...Venue @skip(if: $skipPartner)
+        }
+      }
+    }
+    fragment Venue on OesConnection { ${FIELDS} }
+  `;
+
+  /** Four connections over two partners (each partner read once, answered to two). */
+  async function partnersWorld() {
+    const { database } = await getHarness();
+    const w = await oesWorld({ connections: 0 });
+    const partners = [
+      await createOesPartner(database.db, { tenantId: w.tenantId, name: 'North' }),
+      await createOesPartner(database.db, { tenantId: w.tenantId, name: 'South' }),
+    ];
+    for (let i = 0; i < 4; i++)
+      await createOesConnection(database.db, {
+        tenantId: w.tenantId,
+        partnerId: partners[i % 2],
+        name: `Connection ${i}`,
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+      });
+    return w;
+  }
+
+  it('answers in one statement with the page exactly what the same connections answer one at a time', async () => {
+    const w = await partnersWorld();
+    // The key lookup, the licence, then the page with its partners (page-parts.ts).
+    const page = await pageStatements(
+      3,
+      'oes_partners',
+      true,
+      PAGE,
+      { enterpriseId: w.tenantId, skipPartner: false },
+      w.viewer,
+    );
+    const items = page.oesConnections.items;
+    expect(items.map((i: any) => i.venue.name)).toEqual(['North', 'South', 'North', 'South']);
+    await sameOneByOne(items, 'oesConnection', 'oes_partners', (item) => [
+      /* GraphQL */ `
+        query One($enterpriseId: ID!, $connectionId: ID!) {
+          oesConnection(enterpriseId: $enterpriseId, connectionId: $connectionId) { ${FIELDS} }
+        }
+      `,
+      { enterpriseId: w.tenantId, connectionId: item.id },
+      w.viewer,
+    ]);
+  });
+
+  it('reads no partner for a page that skips or does not select it', async () => {
+    const w = await partnersWorld();
+    const skipped = await pageStatements(
+      3,
+      'oes_partners',
+      false,
+      PAGE,
+      { enterpriseId: w.tenantId, skipPartner: true },
+      w.viewer,
+    );
+    expect(skipped.oesConnections.items[0]).toEqual({ id: expect.any(String) });
+    await pageStatements(
+      3,
+      'oes_partners',
+      false,
+      LIST_IDS,
+      { enterpriseId: w.tenantId },
+      w.viewer,
+    );
   });
 });
 

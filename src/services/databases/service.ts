@@ -4,9 +4,11 @@ import {
   getDatabaseConnection,
   isConnectionNameTaken,
   listDatabaseConnections,
+  listDatabaseConnectionsWithParts,
   lockConnectionName,
   lockDatabaseConnection,
   updateDatabaseConnection,
+  type DatabaseConnectionPageParts,
   type DatabaseConnectionUpdate,
 } from '../../../db/queries/databases.js';
 import type { DatabaseConnectionRow } from '../../../db/tables/databases.js';
@@ -319,6 +321,7 @@ export async function databaseConnectionPage(
   tenantId: string,
   first: number | null | undefined,
   after: string | null | undefined,
+  parts: DatabaseConnectionPageParts = {},
 ): Promise<Result<Page<DatabaseConnection>>> {
   return tenantListPage(
     ctx,
@@ -327,7 +330,23 @@ export async function databaseConnectionPage(
       scope: { list: 'databaseConnections', args: [tenantId] },
       first,
       after,
-      list: (page) => listDatabaseConnections(ctx.db, READ_COLUMNS, tenantId, page),
+      list: async (page) => {
+        if (!parts.activeJobs) return listDatabaseConnections(ctx.db, READ_COLUMNS, tenantId, page);
+        const read = await listDatabaseConnectionsWithParts(
+          ctx.db,
+          READ_COLUMNS,
+          tenantId,
+          page,
+          parts,
+        );
+        // Every connection of the page, so one without active jobs gets its empty list too.
+        ctx.loaders.databaseActiveJobs.primeRows(
+          tenantId,
+          read.rows.map((row) => row.id),
+          read.parts.activeJobs as never,
+        );
+        return read.rows;
+      },
       toItem: toDatabaseConnection,
     },
   );
@@ -353,10 +372,13 @@ export async function databaseConnectionById(
   return ok(row ? toDatabaseConnection(row) : null);
 }
 
-/** The connection's QUEUED and RUNNING jobs, through the per-request loader (one batch). */
+/**
+ * The connection's QUEUED and RUNNING jobs, through the per-request loader (one batch): the
+ * list itself when a page read it (or an earlier batch loaded it), else its promise.
+ */
 export function activeJobsOf(
   ctx: GatewayContext,
   connection: DatabaseConnection,
-): Promise<DatabaseJob[]> {
-  return ctx.loaders.databaseActiveJobs.load({ tenantId: connection.tenantId, id: connection.id });
+): DatabaseJob[] | Promise<DatabaseJob[]> {
+  return ctx.loaders.databaseActiveJobs.get({ tenantId: connection.tenantId, id: connection.id });
 }

@@ -8,8 +8,11 @@ import {
   getNexusClient,
   getNexusConnection,
   listNexusConnections,
+  listNexusConnectionsWithParts,
   lockNexusConnection,
+  type NexusConnectionPageParts,
   setConnectionClientEnabled as writeConnectionClientEnabled,
+  type NexusConnectionClientView,
 } from '../../../db/queries/nexus.js';
 import type { NexusClientRow, NexusConnectionRow } from '../../../db/tables/nexus.js';
 import { hasPermission, type Permission, type Principal } from '../../auth/principal.js';
@@ -201,6 +204,7 @@ export async function nexusConnectionPage(
   tenantId: string,
   first: number | null | undefined,
   after: string | null | undefined,
+  parts: NexusConnectionPageParts = {},
 ): Promise<Result<Page<NexusConnection>>> {
   return tenantListPage(
     ctx,
@@ -209,7 +213,17 @@ export async function nexusConnectionPage(
       scope: { list: 'nexusConnections', args: [tenantId] },
       first,
       after,
-      list: (page) => listNexusConnections(ctx.db, tenantId, page),
+      list: async (page) => {
+        if (!parts.clients) return listNexusConnections(ctx.db, tenantId, page);
+        const read = await listNexusConnectionsWithParts(ctx.db, tenantId, page, parts);
+        // Every connection of the page, so one without clients gets its empty list too.
+        ctx.loaders.nexusConnectionClients.primeRows(
+          tenantId,
+          read.rows.map((row) => row.id),
+          read.parts.clients as never,
+        );
+        return read.rows;
+      },
       toItem: toNexusConnection,
     },
   );
@@ -228,15 +242,19 @@ export async function nexusConnectionById(
   return ok(row ? toNexusConnection(row) : null);
 }
 
-/** A connection's client list, in stored `position` order, through the per-request loader. */
-export async function connectionClients(
+/**
+ * A connection's client list, in stored `position` order, through the per-request loader:
+ * the list itself when a page read it (or an earlier batch loaded it), else its promise.
+ */
+export function connectionClients(
   ctx: GatewayContext,
   connection: NexusConnection,
-): Promise<ConnectionClient[]> {
+): ConnectionClient[] | Promise<ConnectionClient[]> {
   if (connection.clients) return connection.clients;
-  const rows = await ctx.loaders.nexusConnectionClients.load({
+  const rows = ctx.loaders.nexusConnectionClients.get({
     tenantId: connection.tenantId,
     id: connection.id,
   });
-  return rows.map(toConnectionClient);
+  const toClients = (found: NexusConnectionClientView[]) => found.map(toConnectionClient);
+  return rows instanceof Promise ? rows.then(toClients) : toClients(rows);
 }

@@ -1,7 +1,9 @@
 import {
   getOesConnection,
   listOesConnections,
+  listOesConnectionsWithParts,
   lockOesConnection,
+  type OesConnectionPageParts,
   updateOesConnection as writeOesConnection,
 } from '../../../db/queries/oes.js';
 import type { OesConnectionUpdate } from '../../../db/tables/oes.js';
@@ -60,6 +62,7 @@ export async function oesConnectionPage(
   enterpriseId: string,
   first: number | null | undefined,
   after: string | null | undefined,
+  parts: OesConnectionPageParts = {},
 ): Promise<Result<Page<OesConnection>>> {
   return tenantListPage(
     ctx,
@@ -68,7 +71,17 @@ export async function oesConnectionPage(
       scope: { list: 'oesConnections', args: [enterpriseId] },
       first,
       after,
-      list: (page) => listOesConnections(ctx.db, enterpriseId, page),
+      list: async (page) => {
+        if (!parts.partners) return listOesConnections(ctx.db, enterpriseId, page);
+        const read = await listOesConnectionsWithParts(ctx.db, enterpriseId, page, parts);
+        // Keyed as the loader would have asked: each partner of the page once.
+        ctx.loaders.oesPartner.primeRows(
+          enterpriseId,
+          [...new Set(read.rows.map((row) => row.partner_id))],
+          read.parts.partners as never,
+        );
+        return read.rows;
+      },
       toItem: toOesConnection,
     },
   );
