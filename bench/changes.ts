@@ -1,10 +1,13 @@
 /**
- * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10]`: the live change feed
- * under load. Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
+ * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]`: the
+ * live change feed under load. Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
  * a fresh database of the local PostgreSQL server (`BENCH_CHANGES_DATABASE_URL`, default
  * `cgw_bench_changes` on the local socket, dropped and recreated), opens N `connectionChanges`
  * subscribers on one tenant over WebSocket, and runs `updateOesConnection` at concurrency c on
  * that tenant's connections from this process for the given time.
+ *
+ * The subscribers run on a worker thread of their own, so that their streams do not hold up
+ * the load generator's requests and timestamps (both threads use one clock).
  *
  * For every change and every subscriber it records the delay from the mutation's response to
  * the change's delivery (a lower bound of commit → delivery: the commit happens before the
@@ -16,10 +19,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { WebSocket } from 'ws';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createDb } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import {
@@ -37,6 +42,8 @@ const option = (name: string, fallback: number) => {
 const SUBSCRIBERS = option('subscribers', 100);
 const CONCURRENCY = option('c', 16);
 const SECONDS = option('seconds', 10);
+/** `--profile DIR`: the gateway writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
+const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 const CONNECTIONS = 200;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const databaseUrl =
@@ -74,7 +81,8 @@ async function seed() {
 }
 
 function startGateway(secretKey: Buffer): Promise<{ base: string; stop: () => Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -114,10 +122,56 @@ const SUBSCRIBE = `subscription($t: ID!) {
   connectionChanges(tenantId: $t) { event { resourceId toVersion } }
 }`;
 
+/** Milliseconds on a clock that the subscribers' thread shares. */
+const now = () => performance.timeOrigin + performance.now();
+
+interface SubscribersTask {
+  url: string;
+  key: string;
+  tenantId: string;
+  subscribers: number;
+}
+
+/**
+ * The subscribers' thread: opens the subscriptions, says so once all are connected, and on
+ * `report` sends, per subscriber, each change it received (`resourceId@version`) and when.
+ */
+async function runSubscribers(task: SubscribersTask): Promise<void> {
+  const received = Array.from({ length: task.subscribers }, () => new Map<string, number>());
+  let joined = 0;
+  for (let s = 0; s < task.subscribers; s++) {
+    const client = createClient({
+      url: task.url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${task.key}` },
+      on: { connected: () => void joined++ },
+    });
+    client.subscribe<{ connectionChanges: { event: { resourceId: string; toVersion: number } } }>(
+      { query: SUBSCRIBE, variables: { t: task.tenantId } },
+      {
+        next: ({ data }) => {
+          const { resourceId, toVersion } = data!.connectionChanges.event;
+          const key = `${resourceId}@${toVersion}`;
+          if (received[s].has(key)) throw new Error(`duplicate ${key} at subscriber ${s}`);
+          received[s].set(key, now());
+        },
+        error: (error) => console.error('subscriber', s, error),
+        complete: () => {},
+      },
+    );
+  }
+  while (joined < task.subscribers) await new Promise((r) => setTimeout(r, 20));
+  parentPort!.postMessage({ joined: true });
+  parentPort!.once('message', () =>
+    parentPort!.postMessage({ received: received.map((got) => [...got]) }),
+  );
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 async function main() {
+  const loadAtStart = Number(loadavg()[0].toFixed(2));
   const secretKey = randomBytes(32);
   await recreateDatabase();
   const world = await seed();
@@ -136,7 +190,7 @@ async function main() {
           while (performance.now() < deadline) {
             // Each worker takes a connection no other worker is changing, so versions are known.
             const id = free.shift()!;
-            const start = performance.now();
+            const start = now();
             const res = await fetch(`${gateway.base}/graphql`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${world.key}` },
@@ -146,7 +200,7 @@ async function main() {
               }),
             });
             const body = (await res.json()) as any;
-            const answered = performance.now();
+            const answered = now();
             const version = body.data?.updateOesConnection?.connection?.version;
             if (version !== versions.get(id)! + 1) errors++;
             else {
@@ -161,37 +215,37 @@ async function main() {
     };
     // The same load with nobody subscribed first: what subscribers cost the mutations.
     const alone = await runLoad();
-    const received = Array.from({ length: SUBSCRIBERS }, () => new Map<string, number>());
-    const clients = [];
-    let joined = 0;
-    for (let s = 0; s < SUBSCRIBERS; s++) {
-      const client = createClient({
+    // The subscribers run on their own thread (as they would on their own machines): their
+    // 100 WebSocket streams must not hold up this thread's requests and its clock.
+    // (Node 20 loads a worker's entry before `--import` hooks apply: register tsx first.)
+    const entry = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+    const subscribers = new Worker(entry, {
+      eval: true,
+      workerData: {
         url: `${gateway.base.replace('http:', 'ws:')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${world.key}` },
-        on: { connected: () => void joined++ },
+        key: world.key,
+        tenantId: world.tenantId,
+        subscribers: SUBSCRIBERS,
+      } satisfies SubscribersTask,
+    });
+    const report = new Promise<Array<[string, number][]>>((resolve, reject) => {
+      subscribers.on('message', (message: { joined?: true; received?: [string, number][][] }) => {
+        if (message.received) resolve(message.received);
       });
-      clients.push(client);
-      client.subscribe<{ connectionChanges: { event: { resourceId: string; toVersion: number } } }>(
-        { query: SUBSCRIBE, variables: { t: world.tenantId } },
-        {
-          next: ({ data }) => {
-            const { resourceId, toVersion } = data!.connectionChanges.event;
-            const key = `${resourceId}@${toVersion}`;
-            if (received[s].has(key)) throw new Error(`duplicate ${key} at subscriber ${s}`);
-            received[s].set(key, performance.now());
-          },
-          error: (error) => console.error('subscriber', s, error),
-          complete: () => {},
-        },
-      );
-    }
-    while (joined < SUBSCRIBERS) await new Promise((r) => setTimeout(r, 20));
+      subscribers.on('error', reject);
+    });
+    await new Promise<void>((resolve, reject) => {
+      subscribers.once('message', () => resolve());
+      subscribers.once('error', reject);
+    });
     await new Promise((r) => setTimeout(r, 1_000)); // every subscription has joined the feed
 
     const { sent, errors } = await runLoad();
     // Let the last changes arrive.
     await new Promise((r) => setTimeout(r, 2_000));
+    subscribers.postMessage('report');
+    const received = (await report).map((entries) => new Map(entries));
+    await subscribers.terminate();
 
     const afterAnswer: number[] = [];
     const afterStart: number[] = [];
@@ -213,6 +267,9 @@ async function main() {
     afterStart.sort((a, b) => a - b);
     const result = {
       when: new Date().toISOString(),
+      // Other work on the machine (1-minute load average; this machine has 2 cores).
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: Number(loadavg()[0].toFixed(2)),
       subscribers: SUBSCRIBERS,
       concurrency: CONCURRENCY,
       seconds: SECONDS,
@@ -243,14 +300,15 @@ async function main() {
       `${JSON.stringify(result, null, 2)}\n`,
     );
     console.log(JSON.stringify(result, null, 2));
-    await Promise.all(clients.map((c) => c.dispose()));
     if (errors || alone.errors || missing || extra) process.exitCode = 1;
   } finally {
     await gateway.stop();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (isMainThread)
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+else void runSubscribers(workerData as SubscribersTask);
