@@ -92,6 +92,26 @@ describe('connectionChanges', () => {
     }
   });
 
+  it('answers each subscription with its own selection, though one process computes each result once per selection', async () => {
+    const w = await oesWorld();
+    const joined = b.gateway.changes.joinedCount;
+    const client = await live(w.viewer);
+    const full = client.subscribe({ tenantId: w.tenantId });
+    const full2 = (await live(w.viewer)).subscribe({ tenantId: w.tenantId });
+    const small = client.subscribe(
+      { tenantId: w.tenantId },
+      'subscription($tenantId: ID!) { connectionChanges(tenantId: $tenantId) { event { toVersion } } }',
+    );
+    await waitForSubscribers(b.gateway, joined + 3);
+    await rename(w, 'Selected');
+    const [a] = await full.waitFor(1);
+    const [b2] = await full2.waitFor(1);
+    const [c] = await small.waitFor(1);
+    expect(a).toEqual(b2);
+    expect(a.connection).toMatchObject({ name: 'Selected' });
+    expect(c).toEqual({ event: { toVersion: 2 } });
+  });
+
   it('delivers a change made on another gateway: the event, its fields and the connection', async () => {
     const w = await oesWorld();
     const joined = b.gateway.changes.joinedCount;
