@@ -1,6 +1,6 @@
 /**
- * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]`: the
- * live change feed under load. Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
+ * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]
+ * [--without-notify]`: the live change feed under load. Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
  * a fresh database of the local PostgreSQL server (`BENCH_CHANGES_DATABASE_URL`, default
  * `cgw_bench_changes` on the local socket, dropped and recreated), opens N `connectionChanges`
  * subscribers on one tenant over WebSocket, and runs `updateOesConnection` at concurrency c on
@@ -12,9 +12,11 @@
  * For every change and every subscriber it records the delay from the mutation's response to
  * the change's delivery (a lower bound of commit → delivery: the commit happens before the
  * response is sent) and from the request's start (an upper bound), and the mutations' rate
- * with the subscribers against the same load run first with nobody subscribed. It checks that every
- * subscriber received every committed change exactly once, and writes
- * `bench/results/changes.json`. Target: p99 ≤ 50 ms on this machine.
+ * with the subscribers against the same load run with nobody subscribed just before and just
+ * after (their mean, and the ratio), with the gateway process's CPU time per mutation in each
+ * and what one delivery adds. It checks that every subscriber received every committed
+ * change exactly once, and writes `bench/results/changes.json`. Target: p99 ≤ 50 ms on this
+ * machine.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -22,10 +24,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createDb } from '../db/connect.js';
+import { cpuMsOf } from './load.js';
 import { migrateToLatest } from '../db/migrate.js';
 import {
   createOesConnection,
@@ -42,6 +46,11 @@ const option = (name: string, fallback: number) => {
 const SUBSCRIBERS = option('subscribers', 100);
 const CONCURRENCY = option('c', 16);
 const SECONDS = option('seconds', 10);
+/**
+ * `--without-notify`: the audit trigger's `NOTIFY` disabled, so that the feed learns of changes
+ * only by its poll (delays of up to `CHANGES_POLL_MS`): shows what the trigger costs mutations.
+ */
+const WITHOUT_NOTIFY = args.includes('--without-notify');
 /** `--profile DIR`: the gateway writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
 const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 const CONNECTIONS = 200;
@@ -65,6 +74,8 @@ async function recreateDatabase(): Promise<void> {
 async function seed() {
   const { db, close } = await createDb({ databaseUrl });
   await migrateToLatest(db);
+  if (WITHOUT_NOTIFY)
+    await sql`alter table audit_events disable trigger audit_events_notify`.execute(db);
   const tenantId = 'bench-live';
   await createTenant(db, { id: tenantId, entitlements: ['oes'] });
   const { key } = await createPrincipalWithKey(db, {
@@ -80,7 +91,9 @@ async function seed() {
   return { tenantId, key, connectionIds };
 }
 
-function startGateway(secretKey: Buffer): Promise<{ base: string; stop: () => Promise<void> }> {
+function startGateway(
+  secretKey: Buffer,
+): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
@@ -103,6 +116,7 @@ function startGateway(secretKey: Buffer): Promise<{ base: string; stop: () => Pr
       if (match)
         resolve({
           base: match[1],
+          pid: proc.pid!,
           stop: async () => {
             proc.kill('SIGTERM');
             await exited;
@@ -180,10 +194,11 @@ async function main() {
     const versions = new Map(world.connectionIds.map((id) => [id, 1]));
     const free = [...world.connectionIds];
     /** Mutations at CONCURRENCY for SECONDS: each change's request start and answer time. */
-    const runLoad = async () => {
+    const runLoad = async (seconds = SECONDS) => {
       // change key `${resourceId}@${version}` → when its request started and got its answer
       const sent = new Map<string, { start: number; answered: number }>();
-      const deadline = performance.now() + SECONDS * 1_000;
+      const deadline = performance.now() + seconds * 1_000;
+      const cpuAtStart = cpuMsOf(gateway.pid);
       let errors = 0;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -211,9 +226,10 @@ async function main() {
           }
         }),
       );
-      return { sent, errors };
+      return { sent, errors, gatewayCpuMs: cpuMsOf(gateway.pid) - cpuAtStart };
     };
     // The same load with nobody subscribed first: what subscribers cost the mutations.
+    await runLoad(3); // warm-up (JIT, pools, caches): the first run would otherwise be slower
     const alone = await runLoad();
     // The subscribers run on their own thread (as they would on their own machines): their
     // 100 WebSocket streams must not hold up this thread's requests and its clock.
@@ -240,12 +256,16 @@ async function main() {
     });
     await new Promise((r) => setTimeout(r, 1_000)); // every subscription has joined the feed
 
-    const { sent, errors } = await runLoad();
+    const { sent, errors, gatewayCpuMs: cpuWith } = await runLoad();
     // Let the last changes arrive.
     await new Promise((r) => setTimeout(r, 2_000));
     subscribers.postMessage('report');
     const received = (await report).map((entries) => new Map(entries));
     await subscribers.terminate();
+    // The same load once more with nobody subscribed: the two runs without bracket the one with
+    // (the database grows and the machine's other load drifts meanwhile).
+    await new Promise((r) => setTimeout(r, 1_000)); // the sockets are closed
+    const aloneAfter = await runLoad();
 
     const afterAnswer: number[] = [];
     const afterStart: number[] = [];
@@ -265,8 +285,11 @@ async function main() {
     }
     afterAnswer.sort((a, b) => a - b);
     afterStart.sort((a, b) => a - b);
+    const cpuWithout = alone.gatewayCpuMs + aloneAfter.gatewayCpuMs;
+    const changesWithout = alone.sent.size + aloneAfter.sent.size;
     const result = {
       when: new Date().toISOString(),
+      notifyTrigger: !WITHOUT_NOTIFY,
       // Other work on the machine (1-minute load average; this machine has 2 cores).
       loadAverageAtStart: loadAtStart,
       loadAverageAtEnd: Number(loadavg()[0].toFixed(2)),
@@ -275,8 +298,28 @@ async function main() {
       seconds: SECONDS,
       changes: sent.size,
       mutationsPerSecond: sent.size / SECONDS,
-      mutationsPerSecondWithoutSubscribers: alone.sent.size / SECONDS,
-      errorsWithoutSubscribers: alone.errors,
+      // The mean of the runs before and after the one with subscribers.
+      mutationsPerSecondWithoutSubscribers: (alone.sent.size + aloneAfter.sent.size) / 2 / SECONDS,
+      mutationsPerSecondWithoutSubscribersBeforeAfter: [
+        alone.sent.size / SECONDS,
+        aloneAfter.sent.size / SECONDS,
+      ],
+      withOverWithout: Number(
+        ((2 * sent.size) / (alone.sent.size + aloneAfter.sent.size)).toFixed(2),
+      ),
+      errorsWithoutSubscribers: alone.errors + aloneAfter.errors,
+      // The gateway process's CPU time (utime + stime) per mutation, and what each delivery
+      // adds to it: (CPU with − changes × CPU per mutation without) ÷ deliveries.
+      gatewayCpuMsPerMutation: {
+        without: Number((cpuWithout / changesWithout).toFixed(2)),
+        with: Number((cpuWith / sent.size).toFixed(2)),
+      },
+      gatewayCpuUsPerDelivery: Number(
+        (
+          ((cpuWith - (sent.size * cpuWithout) / changesWithout) / afterAnswer.length) *
+          1_000
+        ).toFixed(1),
+      ),
       deliveries: afterAnswer.length,
       errors,
       missing,
@@ -292,7 +335,8 @@ async function main() {
         max: afterStart.at(-1),
       },
       targetP99Ms: 50,
-      meetsTarget: percentile(afterAnswer, 0.99) <= 50 && missing === 0 && extra === 0,
+      meetsTarget:
+        !WITHOUT_NOTIFY && percentile(afterAnswer, 0.99) <= 50 && missing === 0 && extra === 0,
     };
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(
@@ -300,7 +344,7 @@ async function main() {
       `${JSON.stringify(result, null, 2)}\n`,
     );
     console.log(JSON.stringify(result, null, 2));
-    if (errors || alone.errors || missing || extra) process.exitCode = 1;
+    if (errors || alone.errors || aloneAfter.errors || missing || extra) process.exitCode = 1;
   } finally {
     await gateway.stop();
   }
