@@ -283,8 +283,8 @@ const SEND_BUFFER_BYTES = 64 * 1024;
 /**
  * The messages a socket is sent within one turn of the event loop leave in one write: the
  * first send corks the socket and the next turn uncorks it. A feed read that brings k changes
- * then costs each subscriber one system call, not k (on loopback, one write is most of what
- * delivering a small message costs). graphql-ws waits for each send's callback before the
+ * then costs each subscriber one system call, not k (a write, with the wake-up of the
+ * reader it causes, costs more than framing a small message). graphql-ws waits for each send's callback before the
  * next message, so the callback is called at once while the socket holds less than
  * `SEND_BUFFER_BYTES`; beyond that, only once the bytes are written. A subscriber that does not
  * read then stops taking messages, its changes pile up in its feed buffer, and the feed cuts
