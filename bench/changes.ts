@@ -1,26 +1,35 @@
 /**
- * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10]`: the live change feed
- * under load. Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
+ * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]
+ * [--without-notify]`: the live change feed under load. Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
  * a fresh database of the local PostgreSQL server (`BENCH_CHANGES_DATABASE_URL`, default
  * `cgw_bench_changes` on the local socket, dropped and recreated), opens N `connectionChanges`
  * subscribers on one tenant over WebSocket, and runs `updateOesConnection` at concurrency c on
  * that tenant's connections from this process for the given time.
  *
+ * The subscribers run on a worker thread of their own, so that their streams do not hold up
+ * the load generator's requests and timestamps (both threads use one clock).
+ *
  * For every change and every subscriber it records the delay from the mutation's response to
  * the change's delivery (a lower bound of commit → delivery: the commit happens before the
  * response is sent) and from the request's start (an upper bound), and the mutations' rate
- * with the subscribers against the same load run first with nobody subscribed. It checks that every
- * subscriber received every committed change exactly once, and writes
- * `bench/results/changes.json`. Target: p99 ≤ 50 ms on this machine.
+ * with the subscribers against the same load run with nobody subscribed just before and just
+ * after (their mean, and the ratio), with the gateway process's CPU time per mutation in each
+ * and what one delivery adds. It checks that every subscriber received every committed
+ * change exactly once, and writes `bench/results/changes.json`. Target: p99 ≤ 50 ms on this
+ * machine.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { WebSocket } from 'ws';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createDb } from '../db/connect.js';
+import { cpuMsOf } from './load.js';
 import { migrateToLatest } from '../db/migrate.js';
 import {
   createOesConnection,
@@ -37,6 +46,13 @@ const option = (name: string, fallback: number) => {
 const SUBSCRIBERS = option('subscribers', 100);
 const CONCURRENCY = option('c', 16);
 const SECONDS = option('seconds', 10);
+/**
+ * `--without-notify`: the audit trigger's `NOTIFY` disabled, so that the feed learns of changes
+ * only by its poll (delays of up to `CHANGES_POLL_MS`): shows what the trigger costs mutations.
+ */
+const WITHOUT_NOTIFY = args.includes('--without-notify');
+/** `--profile DIR`: the gateway writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
+const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 const CONNECTIONS = 200;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const databaseUrl =
@@ -58,6 +74,8 @@ async function recreateDatabase(): Promise<void> {
 async function seed() {
   const { db, close } = await createDb({ databaseUrl });
   await migrateToLatest(db);
+  if (WITHOUT_NOTIFY)
+    await sql`alter table audit_events disable trigger audit_events_notify`.execute(db);
   const tenantId = 'bench-live';
   await createTenant(db, { id: tenantId, entitlements: ['oes'] });
   const { key } = await createPrincipalWithKey(db, {
@@ -73,8 +91,11 @@ async function seed() {
   return { tenantId, key, connectionIds };
 }
 
-function startGateway(secretKey: Buffer): Promise<{ base: string; stop: () => Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+function startGateway(
+  secretKey: Buffer,
+): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -95,6 +116,7 @@ function startGateway(secretKey: Buffer): Promise<{ base: string; stop: () => Pr
       if (match)
         resolve({
           base: match[1],
+          pid: proc.pid!,
           stop: async () => {
             proc.kill('SIGTERM');
             await exited;
@@ -114,10 +136,56 @@ const SUBSCRIBE = `subscription($t: ID!) {
   connectionChanges(tenantId: $t) { event { resourceId toVersion } }
 }`;
 
+/** Milliseconds on a clock that the subscribers' thread shares. */
+const now = () => performance.timeOrigin + performance.now();
+
+interface SubscribersTask {
+  url: string;
+  key: string;
+  tenantId: string;
+  subscribers: number;
+}
+
+/**
+ * The subscribers' thread: opens the subscriptions, says so once all are connected, and on
+ * `report` sends, per subscriber, each change it received (`resourceId@version`) and when.
+ */
+async function runSubscribers(task: SubscribersTask): Promise<void> {
+  const received = Array.from({ length: task.subscribers }, () => new Map<string, number>());
+  let joined = 0;
+  for (let s = 0; s < task.subscribers; s++) {
+    const client = createClient({
+      url: task.url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${task.key}` },
+      on: { connected: () => void joined++ },
+    });
+    client.subscribe<{ connectionChanges: { event: { resourceId: string; toVersion: number } } }>(
+      { query: SUBSCRIBE, variables: { t: task.tenantId } },
+      {
+        next: ({ data }) => {
+          const { resourceId, toVersion } = data!.connectionChanges.event;
+          const key = `${resourceId}@${toVersion}`;
+          if (received[s].has(key)) throw new Error(`duplicate ${key} at subscriber ${s}`);
+          received[s].set(key, now());
+        },
+        error: (error) => console.error('subscriber', s, error),
+        complete: () => {},
+      },
+    );
+  }
+  while (joined < task.subscribers) await new Promise((r) => setTimeout(r, 20));
+  parentPort!.postMessage({ joined: true });
+  parentPort!.once('message', () =>
+    parentPort!.postMessage({ received: received.map((got) => [...got]) }),
+  );
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 async function main() {
+  const loadAtStart = Number(loadavg()[0].toFixed(2));
   const secretKey = randomBytes(32);
   await recreateDatabase();
   const world = await seed();
@@ -126,17 +194,18 @@ async function main() {
     const versions = new Map(world.connectionIds.map((id) => [id, 1]));
     const free = [...world.connectionIds];
     /** Mutations at CONCURRENCY for SECONDS: each change's request start and answer time. */
-    const runLoad = async () => {
+    const runLoad = async (seconds = SECONDS) => {
       // change key `${resourceId}@${version}` → when its request started and got its answer
       const sent = new Map<string, { start: number; answered: number }>();
-      const deadline = performance.now() + SECONDS * 1_000;
+      const deadline = performance.now() + seconds * 1_000;
+      const cpuAtStart = cpuMsOf(gateway.pid);
       let errors = 0;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           while (performance.now() < deadline) {
             // Each worker takes a connection no other worker is changing, so versions are known.
             const id = free.shift()!;
-            const start = performance.now();
+            const start = now();
             const res = await fetch(`${gateway.base}/graphql`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${world.key}` },
@@ -146,7 +215,7 @@ async function main() {
               }),
             });
             const body = (await res.json()) as any;
-            const answered = performance.now();
+            const answered = now();
             const version = body.data?.updateOesConnection?.connection?.version;
             if (version !== versions.get(id)! + 1) errors++;
             else {
@@ -157,41 +226,46 @@ async function main() {
           }
         }),
       );
-      return { sent, errors };
+      return { sent, errors, gatewayCpuMs: cpuMsOf(gateway.pid) - cpuAtStart };
     };
     // The same load with nobody subscribed first: what subscribers cost the mutations.
+    await runLoad(3); // warm-up (JIT, pools, caches): the first run would otherwise be slower
     const alone = await runLoad();
-    const received = Array.from({ length: SUBSCRIBERS }, () => new Map<string, number>());
-    const clients = [];
-    let joined = 0;
-    for (let s = 0; s < SUBSCRIBERS; s++) {
-      const client = createClient({
+    // The subscribers run on their own thread (as they would on their own machines): their
+    // 100 WebSocket streams must not hold up this thread's requests and its clock.
+    // (Node 20 loads a worker's entry before `--import` hooks apply: register tsx first.)
+    const entry = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+    const subscribers = new Worker(entry, {
+      eval: true,
+      workerData: {
         url: `${gateway.base.replace('http:', 'ws:')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${world.key}` },
-        on: { connected: () => void joined++ },
+        key: world.key,
+        tenantId: world.tenantId,
+        subscribers: SUBSCRIBERS,
+      } satisfies SubscribersTask,
+    });
+    const report = new Promise<Array<[string, number][]>>((resolve, reject) => {
+      subscribers.on('message', (message: { joined?: true; received?: [string, number][][] }) => {
+        if (message.received) resolve(message.received);
       });
-      clients.push(client);
-      client.subscribe<{ connectionChanges: { event: { resourceId: string; toVersion: number } } }>(
-        { query: SUBSCRIBE, variables: { t: world.tenantId } },
-        {
-          next: ({ data }) => {
-            const { resourceId, toVersion } = data!.connectionChanges.event;
-            const key = `${resourceId}@${toVersion}`;
-            if (received[s].has(key)) throw new Error(`duplicate ${key} at subscriber ${s}`);
-            received[s].set(key, performance.now());
-          },
-          error: (error) => console.error('subscriber', s, error),
-          complete: () => {},
-        },
-      );
-    }
-    while (joined < SUBSCRIBERS) await new Promise((r) => setTimeout(r, 20));
+      subscribers.on('error', reject);
+    });
+    await new Promise<void>((resolve, reject) => {
+      subscribers.once('message', () => resolve());
+      subscribers.once('error', reject);
+    });
     await new Promise((r) => setTimeout(r, 1_000)); // every subscription has joined the feed
 
-    const { sent, errors } = await runLoad();
+    const { sent, errors, gatewayCpuMs: cpuWith } = await runLoad();
     // Let the last changes arrive.
     await new Promise((r) => setTimeout(r, 2_000));
+    subscribers.postMessage('report');
+    const received = (await report).map((entries) => new Map(entries));
+    await subscribers.terminate();
+    // The same load once more with nobody subscribed: the two runs without bracket the one with
+    // (the database grows and the machine's other load drifts meanwhile).
+    await new Promise((r) => setTimeout(r, 1_000)); // the sockets are closed
+    const aloneAfter = await runLoad();
 
     const afterAnswer: number[] = [];
     const afterStart: number[] = [];
@@ -211,15 +285,41 @@ async function main() {
     }
     afterAnswer.sort((a, b) => a - b);
     afterStart.sort((a, b) => a - b);
+    const cpuWithout = alone.gatewayCpuMs + aloneAfter.gatewayCpuMs;
+    const changesWithout = alone.sent.size + aloneAfter.sent.size;
     const result = {
       when: new Date().toISOString(),
+      notifyTrigger: !WITHOUT_NOTIFY,
+      // Other work on the machine (1-minute load average; this machine has 2 cores).
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: Number(loadavg()[0].toFixed(2)),
       subscribers: SUBSCRIBERS,
       concurrency: CONCURRENCY,
       seconds: SECONDS,
       changes: sent.size,
       mutationsPerSecond: sent.size / SECONDS,
-      mutationsPerSecondWithoutSubscribers: alone.sent.size / SECONDS,
-      errorsWithoutSubscribers: alone.errors,
+      // The mean of the runs before and after the one with subscribers.
+      mutationsPerSecondWithoutSubscribers: (alone.sent.size + aloneAfter.sent.size) / 2 / SECONDS,
+      mutationsPerSecondWithoutSubscribersBeforeAfter: [
+        alone.sent.size / SECONDS,
+        aloneAfter.sent.size / SECONDS,
+      ],
+      withOverWithout: Number(
+        ((2 * sent.size) / (alone.sent.size + aloneAfter.sent.size)).toFixed(2),
+      ),
+      errorsWithoutSubscribers: alone.errors + aloneAfter.errors,
+      // The gateway process's CPU time (utime + stime) per mutation, and what each delivery
+      // adds to it: (CPU with − changes × CPU per mutation without) ÷ deliveries.
+      gatewayCpuMsPerMutation: {
+        without: Number((cpuWithout / changesWithout).toFixed(2)),
+        with: Number((cpuWith / sent.size).toFixed(2)),
+      },
+      gatewayCpuUsPerDelivery: Number(
+        (
+          ((cpuWith - (sent.size * cpuWithout) / changesWithout) / afterAnswer.length) *
+          1_000
+        ).toFixed(1),
+      ),
       deliveries: afterAnswer.length,
       errors,
       missing,
@@ -235,7 +335,8 @@ async function main() {
         max: afterStart.at(-1),
       },
       targetP99Ms: 50,
-      meetsTarget: percentile(afterAnswer, 0.99) <= 50 && missing === 0 && extra === 0,
+      meetsTarget:
+        !WITHOUT_NOTIFY && percentile(afterAnswer, 0.99) <= 50 && missing === 0 && extra === 0,
     };
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(
@@ -243,14 +344,15 @@ async function main() {
       `${JSON.stringify(result, null, 2)}\n`,
     );
     console.log(JSON.stringify(result, null, 2));
-    await Promise.all(clients.map((c) => c.dispose()));
-    if (errors || alone.errors || missing || extra) process.exitCode = 1;
+    if (errors || alone.errors || aloneAfter.errors || missing || extra) process.exitCode = 1;
   } finally {
     await gateway.stop();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (isMainThread)
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+else void runSubscribers(workerData as SubscribersTask);

@@ -3,12 +3,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  createSourceEventStream,
+  execute,
   getOperationAST,
   GraphQLError,
   parse,
   specifiedRules,
   validate,
   type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -108,6 +112,14 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         return true;
       },
       onClose: (ctx) => clearInterval(ctx.extra.recheck),
+      subscribe: async (args) => {
+        const source = await createSourceEventStream(args);
+        if (!(Symbol.asyncIterator in source)) return source;
+        const group = executionGroups.get(args.contextValue as object);
+        return mapEvents(source[Symbol.asyncIterator](), (event) =>
+          executeShared(args, event, group),
+        );
+      },
       onSubscribe: async (ctx, _id, payload) => {
         const requestId = randomUUID();
         let document: DocumentNode;
@@ -146,6 +158,19 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
           { feed: options.feed, close: (code, reason) => socket.close(code, reason) },
         );
         requestIds.set(contextValue, requestId);
+        const caller = await contextValue.principal();
+        if (caller)
+          executionGroups.set(
+            contextValue,
+            JSON.stringify([
+              payload.query,
+              payload.operationName ?? null,
+              variables ?? null,
+              caller.kind,
+              caller.id,
+              rightsOf(caller),
+            ]),
+          );
         return {
           schema,
           document,
@@ -174,7 +199,10 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        coalesceSends(ws, socket);
+        wss.emit('connection', ws, request);
+      });
     },
     get socketCount() {
       return wss.clients.size;
@@ -186,6 +214,100 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * A subscription operation's context → who runs it and what it asks: the operation's text,
+ * name and variables, and the caller's identity and rights. Two subscriptions with the same
+ * key get the same result for the same event, so it is computed once (`executeShared`).
+ */
+const executionGroups = new WeakMap<object, string>();
+
+/**
+ * Each event's results, by execution group. The feed hands every subscriber of a tenant the
+ * same change object, so 100 subscribers with one selection and one caller's rights cost one
+ * execution per change, not 100 (their `connection` reads were already shared). Bound: one
+ * entry per event still referenced (a `WeakMap`).
+ */
+const sharedResults = new WeakMap<
+  object,
+  Map<string, ExecutionResult | Promise<ExecutionResult>>
+>();
+
+/** graphql-js's execution of one subscription event, shared within its group. */
+function executeShared(
+  args: ExecutionArgs,
+  event: unknown,
+  group: string | undefined,
+): ExecutionResult | Promise<ExecutionResult> {
+  const run = () => execute({ ...args, rootValue: event });
+  if (group === undefined || typeof event !== 'object' || event === null) return run();
+  let results = sharedResults.get(event);
+  if (!results) sharedResults.set(event, (results = new Map()));
+  let result = results.get(group);
+  if (!result) results.set(group, (result = run()));
+  return result;
+}
+
+/**
+ * `source` with `map` applied to each event, as graphql-js's `subscribe` does; `return` ends
+ * the source at once, even while a `next` waits for an event.
+ */
+function mapEvents<T, R>(
+  source: AsyncIterator<T>,
+  map: (event: T) => R | Promise<R>,
+): AsyncIterableIterator<R> {
+  return {
+    async next() {
+      const step = await source.next();
+      return step.done ? step : { done: false, value: await map(step.value) };
+    },
+    async return() {
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(error: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** Bytes a socket may hold unsent before a send waits for them to go out (back-pressure). */
+const SEND_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * The messages a socket is sent within one turn of the event loop leave in one write: the
+ * first send corks the socket and the next turn uncorks it. A feed read that brings k changes
+ * then costs each subscriber one system call, not k (a write, with the wake-up of the
+ * reader it causes, costs more than framing a small message). graphql-ws waits for each send's callback before the
+ * next message, so the callback is called at once while the socket holds less than
+ * `SEND_BUFFER_BYTES`; beyond that, only once the bytes are written. A subscriber that does not
+ * read then stops taking messages, its changes pile up in its feed buffer, and the feed cuts
+ * it off (4008) as before.
+ */
+function coalesceSends(ws: WebSocket, socket: Duplex): void {
+  const send = ws.send.bind(ws) as (data: string, cb?: (error?: Error) => void) => void;
+  let corked = false;
+  (ws as { send: typeof send }).send = (data, cb) => {
+    if (ws.readyState !== ws.OPEN || socket.writableLength >= SEND_BUFFER_BYTES) {
+      send(data, cb);
+      return;
+    }
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    send(data);
+    if (cb) queueMicrotask(() => cb());
   };
 }
 

@@ -5,8 +5,19 @@ import type { AuditEventRow } from '../tables/identity.js';
 /** The channel the audit trigger notifies on commit (payload: the tenant id). */
 export const CHANGES_CHANNEL = 'cgw_changes';
 
-/** One committed audit event as the change feed reads it (`seq` and `xid` as decimal text). */
-export type ChangeRow = AuditEventRow;
+/**
+ * One committed audit event as the change feed reads it (`seq` and `xid` as decimal text),
+ * with its tenant's entitlements as they were in the snapshot that read it: whether a licensed
+ * resource type's change may be delivered is decided by the licence in force when it is read.
+ */
+export type ChangeRow = AuditEventRow & { tenant_entitlements: string[] };
+
+/** The columns of a `ChangeRow`, from `audit_events` as `a`. */
+const CHANGE_COLUMNS = sql`a.seq::text as seq, a.xid::text as xid, a.id, a.tenant_id, a.actor_id,
+  a.actor_kind, a.resource_type, a.resource_id, a.operation, a.changed_fields, a.changes,
+  a.from_version, a.to_version, a.request_id, a.created_at,
+  array(select t.entitlement from tenant_entitlements t where t.tenant_id = a.tenant_id)
+    as tenant_entitlements`;
 
 /**
  * The snapshot of the running statement (`pg_current_snapshot()`, text `xmin:xmax:xip,…`).
@@ -21,10 +32,52 @@ export async function currentSnapshot(db: Kysely<Database>): Promise<string> {
 }
 
 /**
+ * In one statement (one round trip, no transaction): the statement's own snapshot `hi` (its
+ * scans see exactly the transactions `hi` calls committed) and, when `lo` is given, the first
+ * `limit` events of `tenantIds` written by transactions that had not committed in `lo` and
+ * had in `hi`, in `seq` order. The rest of that range, if the page is full, is read with
+ * {@link changesBetween} and `hi`.
+ *
+ *   with s as materialized (select pg_current_snapshot() as hi)
+ *   select s.hi::text as snapshot, e.* from s left join lateral (
+ *     select … from audit_events a where a.tenant_id = any($1) and a.xid >= xmin($lo)
+ *       and not visible(a.xid, $lo) and visible(a.xid, s.hi) order by a.seq limit $limit
+ *   ) e on true
+ */
+export async function snapshotAndChanges(
+  db: Kysely<Database>,
+  read: { tenantIds: string[]; lo: string | undefined; limit: number },
+): Promise<{ snapshot: string; rows: ChangeRow[] }> {
+  if (read.lo === undefined || read.tenantIds.length === 0)
+    return { snapshot: await currentSnapshot(db), rows: [] };
+  const { rows } = await sql<ChangeRow & { snapshot: string; seq_order: string | null }>`
+    with s as materialized (select pg_current_snapshot() as hi)
+    select s.hi::text as snapshot, e.*
+    from s left join lateral (
+      select a.seq as seq_order, ${CHANGE_COLUMNS}
+      from audit_events a
+      where a.tenant_id = any(${read.tenantIds}::text[])
+        and a.xid >= pg_snapshot_xmin(${read.lo}::pg_snapshot)
+        and not pg_visible_in_snapshot(a.xid, ${read.lo}::pg_snapshot)
+        and pg_visible_in_snapshot(a.xid, s.hi)
+      order by a.seq
+      limit ${read.limit}
+    ) e on true
+    order by e.seq_order`.execute(db);
+  const snapshot = rows[0].snapshot;
+  return {
+    snapshot,
+    rows:
+      rows[0].seq_order === null ? [] : rows.map(({ snapshot: _s, seq_order: _o, ...row }) => row),
+  };
+}
+
+/**
  * Events of `tenantIds` written by transactions that had not committed in snapshot `lo` and
  * had committed in snapshot `hi`, with `seq > afterSeq`, in `seq` order, at most `limit`.
- * `lo` must be older than `hi`. Every such transaction has `xid >= xmin(lo)`, which bounds
- * the index range:
+ * `lo` must be older than `hi`, and `hi` no newer than the statement's own snapshot (a
+ * transaction `hi` calls committed is then visible). Every such transaction has
+ * `xid >= xmin(lo)`, which bounds the index range:
  *
  *   select … from audit_events
  *   where tenant_id = any($1) and xid >= pg_snapshot_xmin($lo)
@@ -38,16 +91,14 @@ export async function changesBetween(
 ): Promise<ChangeRow[]> {
   if (range.tenantIds.length === 0) return [];
   const { rows } = await sql<ChangeRow>`
-    select seq::text as seq, xid::text as xid, id, tenant_id, actor_id, actor_kind,
-      resource_type, resource_id, operation, changed_fields, changes, from_version, to_version,
-      request_id, created_at
-    from audit_events
-    where tenant_id = any(${range.tenantIds}::text[])
-      and xid >= pg_snapshot_xmin(${range.lo}::pg_snapshot)
-      and not pg_visible_in_snapshot(xid, ${range.lo}::pg_snapshot)
-      and pg_visible_in_snapshot(xid, ${range.hi}::pg_snapshot)
-      and audit_events.seq > ${range.afterSeq}::bigint
-    order by audit_events.seq
+    select ${CHANGE_COLUMNS}
+    from audit_events a
+    where a.tenant_id = any(${range.tenantIds}::text[])
+      and a.xid >= pg_snapshot_xmin(${range.lo}::pg_snapshot)
+      and not pg_visible_in_snapshot(a.xid, ${range.lo}::pg_snapshot)
+      and pg_visible_in_snapshot(a.xid, ${range.hi}::pg_snapshot)
+      and a.seq > ${range.afterSeq}::bigint
+    order by a.seq
     limit ${range.limit}`.execute(db);
   return rows;
 }

@@ -76,7 +76,12 @@ export class ConnectionChangeResolver {
     // this process: loaders hold data by id within a tenant, never a caller's rights, so the
     // nested reads of 100 subscribers batch into one per kind.
     let loaders = loadersOfChange.get(change.row);
-    if (!loaders) loadersOfChange.set(change.row, (loaders = createLoaders(ctx.db)));
+    if (!loaders) {
+      loadersOfChange.set(change.row, (loaders = createLoaders(ctx.db)));
+      // The read that found the change brought its tenant's entitlements (the licence check
+      // of `connection` then needs no query of its own).
+      loaders.entitlements.prime(change.row.tenant_id, change.row.tenant_entitlements);
+    }
     (ctx as { loaders: Loaders }).loaders = loaders;
     return { cursor: change.cursor, event: toAuditEvent(change.row), row: change.row };
   }

@@ -4,7 +4,7 @@ import type { Listener, ListenHandlers } from '../../db/connect.js';
 import {
   CHANGES_CHANNEL,
   changesBetween,
-  currentSnapshot,
+  snapshotAndChanges,
   type ChangeRow,
 } from '../../db/queries/changes.js';
 import type { Logger } from '../logger.js';
@@ -47,9 +47,10 @@ const REPLAY_PAGE = 500;
  * The process's view of committed changes, read from the audit table (the outbox).
  *
  * The feed holds a position: the PostgreSQL snapshot `P` of its last read. A read ("batch")
- * opens a REPEATABLE READ transaction, takes its snapshot `P'` and reads the events of every
- * transaction that had not committed in `P` and has in `P'` (`changesBetween`), then hands
- * them, in `seq` order, to the subscribers of their tenant, and moves to `P'`. Snapshots, not
+ * is one statement that takes its own snapshot `P'` and reads the events of every transaction
+ * that had not committed in `P` and has in `P'` (`snapshotAndChanges`; further pages, rarely,
+ * with `changesBetween` bounded by `P'`), then hands them, in `seq` order, to the subscribers
+ * of their tenant (each change object once, shared by all of them), and moves to `P'`. Snapshots, not
  * sequence numbers, decide: a transaction that took a smaller `seq` but commits later is
  * simply not visible in `P'` and is read by the batch whose snapshot first sees it. So every
  * committed event is read by exactly one batch, none is skipped and none is read twice, and a
@@ -67,7 +68,9 @@ const REPLAY_PAGE = 500;
  */
 export class ChangeFeed {
   private position: Snapshot | undefined;
-  private readonly active = new Set<ChangeSubscription>();
+  /** Joined subscriptions by tenant. */
+  private readonly active = new Map<string, Set<ChangeSubscription>>();
+  private joined = 0;
   private pending: ChangeSubscription[] = [];
   private running: Promise<void> | undefined;
   private again = false;
@@ -94,8 +97,11 @@ export class ChangeFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    for (const subscription of [...this.active, ...this.pending]) subscription.end();
+    for (const subscription of [...this.active.values()].flatMap((set) => [...set]))
+      subscription.end();
+    for (const subscription of this.pending) subscription.end();
     this.active.clear();
+    this.joined = 0;
     this.pending = [];
     await this.listener?.close();
     await this.running;
@@ -103,12 +109,12 @@ export class ChangeFeed {
 
   /** Open subscriptions (joined or about to join). */
   get subscriberCount(): number {
-    return this.active.size + this.pending.length;
+    return this.joined + this.pending.length;
   }
 
   /** Subscriptions that joined: every change committed from now on reaches them. */
   get joinedCount(): number {
-    return this.active.size;
+    return this.joined;
   }
 
   /**
@@ -132,13 +138,17 @@ export class ChangeFeed {
 
   /** @internal */
   remove(subscription: ChangeSubscription): void {
-    this.active.delete(subscription);
+    const subscribers = this.active.get(subscription.tenantId);
+    if (subscribers?.delete(subscription)) {
+      this.joined--;
+      if (subscribers.size === 0) this.active.delete(subscription.tenantId);
+    }
     this.pending = this.pending.filter((s) => s !== subscription);
   }
 
   /** Runs a batch now, or right after the running one. */
   wake(): void {
-    if (this.stopped || (this.active.size === 0 && this.pending.length === 0)) return;
+    if (this.stopped || (this.joined === 0 && this.pending.length === 0)) return;
     if (this.running) {
       this.again = true;
       return;
@@ -164,33 +174,29 @@ export class ChangeFeed {
     this.pending = [];
     try {
       const from = this.position;
-      const tenantIds = [...new Set([...this.active].map((s) => s.tenantId))];
-      const { snapshot, rows } = await this.options.db
-        .transaction()
-        .setIsolationLevel('repeatable read')
-        .execute(async (trx) => {
-          const snapshot = await currentSnapshot(trx);
-          const rows: ChangeRow[] = [];
-          if (from && tenantIds.length > 0) {
-            for (let afterSeq = '0'; ;) {
-              const page = await changesBetween(trx, {
-                tenantIds,
-                lo: from.text,
-                hi: snapshot,
-                afterSeq,
-                limit: READ_PAGE,
-              });
-              rows.push(...page);
-              if (page.length < READ_PAGE) break;
-              afterSeq = page[page.length - 1].seq;
-            }
-          }
-          return { snapshot, rows };
+      const tenantIds = [...this.active.keys()];
+      // One statement: its snapshot and the first page of what it adds (one round trip).
+      const { snapshot, rows } = await snapshotAndChanges(this.options.db, {
+        tenantIds,
+        lo: from?.text,
+        limit: READ_PAGE,
+      });
+      for (let page = rows; page.length === READ_PAGE;) {
+        page = await changesBetween(this.options.db, {
+          tenantIds,
+          lo: from!.text,
+          hi: snapshot,
+          afterSeq: page[page.length - 1].seq,
+          limit: READ_PAGE,
         });
+        rows.push(...page);
+      }
       const to = parseSnapshot(snapshot);
       if (!to) throw new Error(`unexpected snapshot text ${snapshot}`);
       if (from) {
         for (const row of rows) {
+          const subscribers = this.active.get(row.tenant_id);
+          if (!subscribers) continue;
           const change = {
             row,
             cursor: this.options.cursors.encode({
@@ -200,13 +206,16 @@ export class ChangeFeed {
               seq: BigInt(row.seq),
             }),
           };
-          for (const subscription of this.active) subscription.push(change);
+          for (const subscription of subscribers) subscription.push(change);
         }
       }
       this.position = to;
       for (const subscription of joining) {
         if (subscription.closed) continue;
-        this.active.add(subscription);
+        let subscribers = this.active.get(subscription.tenantId);
+        if (!subscribers) this.active.set(subscription.tenantId, (subscribers = new Set()));
+        subscribers.add(subscription);
+        this.joined++;
         subscription.begin(to);
       }
     } catch (error) {
@@ -261,7 +270,7 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
 
   /** @internal A live change of some tenant. */
   push(change: Change): void {
-    if (this.closed || change.row.tenant_id !== this.tenantId) return;
+    if (this.closed) return;
     if (!this.request.accepts(change.row)) return;
     const { bufferLimit } = this.feed.options;
     if (this.queue.length >= bufferLimit) {

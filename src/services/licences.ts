@@ -11,3 +11,8 @@ export const OES_CONNECTION = 'OesConnection';
 export const LICENSED_RESOURCES: readonly { resourceType: string; entitlement: string }[] = [
   { resourceType: OES_CONNECTION, entitlement: OES_ENTITLEMENT },
 ];
+
+/** The entitlement a change or read of `resourceType` needs, if any. */
+export function entitlementFor(resourceType: string): string | undefined {
+  return LICENSED_RESOURCES.find((r) => r.resourceType === resourceType)?.entitlement;
+}

@@ -92,6 +92,26 @@ describe('connectionChanges', () => {
     }
   });
 
+  it('answers each subscription with its own selection, though one process computes each result once per selection', async () => {
+    const w = await oesWorld();
+    const joined = b.gateway.changes.joinedCount;
+    const client = await live(w.viewer);
+    const full = client.subscribe({ tenantId: w.tenantId });
+    const full2 = (await live(w.viewer)).subscribe({ tenantId: w.tenantId });
+    const small = client.subscribe(
+      { tenantId: w.tenantId },
+      'subscription($tenantId: ID!) { connectionChanges(tenantId: $tenantId) { event { toVersion } } }',
+    );
+    await waitForSubscribers(b.gateway, joined + 3);
+    await rename(w, 'Selected');
+    const [a] = await full.waitFor(1);
+    const [b2] = await full2.waitFor(1);
+    const [c] = await small.waitFor(1);
+    expect(a).toEqual(b2);
+    expect(a.connection).toMatchObject({ name: 'Selected' });
+    expect(c).toEqual({ event: { toVersion: 2 } });
+  });
+
   it('delivers a change made on another gateway: the event, its fields and the connection', async () => {
     const w = await oesWorld();
     const joined = b.gateway.changes.joinedCount;
@@ -266,6 +286,47 @@ describe('connectionChanges', () => {
     expect(replay.received.map((c) => [c.event.resourceType, c.connection])).toEqual([
       ['DatabaseConnection', null],
     ]);
+  });
+
+  it('stops OES changes to an open subscription when the licence is withdrawn, resumes them when granted', async () => {
+    const w = await oesWorld();
+    const joined = b.gateway.changes.joinedCount;
+    const sub = (await live(w.viewer)).subscribe({ tenantId: w.tenantId });
+    await waitForSubscribers(b.gateway, joined + 1);
+    await rename(w, 'licensed');
+    await sub.waitFor(1);
+
+    const { database } = await getHarness();
+    const event = async (resourceType: string) =>
+      database.db.transaction().execute(async (trx) => {
+        await insertAuditEvent(trx, {
+          ...auditRow(w.tenantId, randomUUID(), 'test'),
+          resource_type: resourceType,
+        });
+      });
+    const entitlements = () =>
+      database.db.selectFrom('tenant_entitlements').where('tenant_id', '=', w.tenantId);
+    const licence = await entitlements().selectAll().execute();
+    await database.db
+      .deleteFrom('tenant_entitlements')
+      .where('tenant_id', '=', w.tenantId)
+      .execute();
+    // Withdrawn: an OES change (the mutation itself would now be refused) does not arrive; a
+    // change of another kind, committed after it, does.
+    await event('OesConnection');
+    await event('DatabaseConnection');
+    await sub.waitFor(2);
+    // Granted again: OES changes arrive again, on the same subscription.
+    await database.db.insertInto('tenant_entitlements').values(licence).execute();
+    await event('OesConnection');
+    await sub.waitFor(3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sub.received.map((c) => c.event.resourceType)).toEqual([
+      'OesConnection',
+      'DatabaseConnection',
+      'OesConnection',
+    ]);
+    expect(sub.errors).toEqual([]);
   });
 
   it('closes the socket when its key’s rights change, so nothing unauthorized is delivered', async () => {

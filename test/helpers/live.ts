@@ -135,7 +135,8 @@ export interface LiveSubscription {
 export interface LiveClient {
   socket: WebSocket;
   closed: Promise<{ code: number; reason: string }>;
-  subscribe(variables: { tenantId: string; after?: string }): LiveSubscription;
+  /** Subscribes with `query` (default {@link CONNECTION_CHANGES}). */
+  subscribe(variables: { tenantId: string; after?: string }, query?: string): LiveSubscription;
   close(): void;
 }
 
@@ -182,7 +183,7 @@ export async function connectLive(url: string, token?: string): Promise<LiveClie
     socket,
     closed,
     close: () => socket.close(1000),
-    subscribe(variables) {
+    subscribe(variables, query = CONNECTION_CHANGES) {
       const id = String(++next);
       let listeners: (() => void)[] = [];
       let endResolve!: () => void;
@@ -226,7 +227,7 @@ export async function connectLive(url: string, token?: string): Promise<LiveClie
         JSON.stringify({
           id,
           type: 'subscribe',
-          payload: { query: CONNECTION_CHANGES, variables },
+          payload: { query, variables },
         }),
       );
       return sub;

@@ -9,7 +9,7 @@ import { connectorConnectionById } from '../connectors/service.js';
 import { DATABASE_CONNECTION, databaseConnectionById } from '../databases/service.js';
 import { NEXUS_CONNECTION } from '../nexus/model.js';
 import { nexusConnectionById } from '../nexus/service.js';
-import { LICENSED_RESOURCES, OES_CONNECTION } from '../licences.js';
+import { entitlementFor, OES_CONNECTION } from '../licences.js';
 import { oesConnectionById } from '../oes/service.js';
 import { authorizeTenantRead } from '../read-access.js';
 
@@ -18,7 +18,7 @@ export const CONNECTOR_CONNECTION = 'ConnectorConnection';
 /**
  * Opens a subscription to a tenant's committed changes: signed in, `connections:read` in the
  * tenant, and a valid `after` (a cursor issued for this tenant). Changes of OES connections
- * reach it only when the tenant holds the OES licence.
+ * reach it only while the tenant holds the OES licence (`licensedWhenRead`).
  */
 export async function subscribeToChanges(
   ctx: GatewayContext,
@@ -43,21 +43,19 @@ export async function subscribeToChanges(
         ]),
       );
   }
-  // Changes of a licensed resource type reach only a tenant that holds the licence.
-  const entitlements = await ctx.loaders.entitlements.load(tenantId);
-  const unlicensed = new Set(
-    LICENSED_RESOURCES.filter((r) => !entitlements.includes(r.entitlement)).map(
-      (r) => r.resourceType,
-    ),
-  );
-  return ok(
-    live.feed.subscribe({
-      tenantId,
-      after: position,
-      accepts: (row) => !unlicensed.has(row.resource_type),
-      onCut,
-    }),
-  );
+  return ok(live.feed.subscribe({ tenantId, after: position, accepts: licensedWhenRead, onCut }));
+}
+
+/**
+ * A change of a licensed resource type reaches a subscriber only when its tenant held the
+ * licence in the snapshot that read the change (right after its commit when live, at replay
+ * time when resuming): a licence withdrawn while a subscription is open stops that type's
+ * changes from the next read on, and one granted starts them, with no recheck to wait for and
+ * no query of its own (the read brings the tenant's entitlements along).
+ */
+function licensedWhenRead(row: ChangeRow): boolean {
+  const entitlement = entitlementFor(row.resource_type);
+  return !entitlement || row.tenant_entitlements.includes(entitlement);
 }
 
 /**
@@ -81,8 +79,8 @@ export async function connectionOfChange(
   ctx: GatewayContext,
   row: ChangeRow,
 ): Promise<Result<{ kind: string; value: object } | null>> {
-  const licence = LICENSED_RESOURCES.find((r) => r.resourceType === row.resource_type);
-  const access = await authorizeTenantRead(ctx, row.tenant_id, ['tenantId'], licence?.entitlement);
+  const entitlement = entitlementFor(row.resource_type);
+  const access = await authorizeTenantRead(ctx, row.tenant_id, ['tenantId'], entitlement);
   if (!access.ok) return access;
   let shared = sharedReads.get(row);
   if (!shared) sharedReads.set(row, (shared = readConnectionOfChange(ctx, row)));
