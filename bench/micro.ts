@@ -17,6 +17,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { HeaderMap } from '@apollo/server';
 import pg from 'pg';
 import { createDb } from '../db/connect.js';
+import { guardTransactions } from '../db/transaction.js';
 import { createLogger } from '../src/logger.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createGateway } from '../src/server.js';
@@ -52,6 +53,8 @@ async function main() {
   } else fixture = JSON.parse(readFileSync(FIXTURE, 'utf8'));
   const secretKeys = [{ id: 'k1', key: Buffer.from(fixture.secretKey, 'base64') }];
 
+  // As the production server runs (src/main.ts).
+  guardTransactions(false);
   const { db } = await createDb({ databaseUrl, poolSize: 10 });
   const gateway = await createGateway({
     schema: await buildGatewaySchema(),
