@@ -2,7 +2,8 @@
  * `npx tsx bench/micro.ts [--seed] [--only gateway|baseline] [--n N] [--c C] [--scenario id]
  * [--idempotency-key]`:
  * the gateway's and the baseline's request handling in one process, without HTTP, on a
- * PostgreSQL server (`MICRO_DATABASE_URL`, default database `cgw_micro` on the local socket).
+ * PostgreSQL server (`MICRO_DATABASE_URL`, default database `cgw_micro` on the local socket;
+ * the seeded fixture's ids and keys in `MICRO_FIXTURE`, default `/tmp/cgw-micro-fixture.json`).
  * It prints the process CPU time per request of each, alternating, so one change to the
  * gateway can be measured in a minute with far less noise than the full bench. The CPU of
  * PostgreSQL itself is not in these numbers; the socket writes to it are. `--idempotency-key`
@@ -16,6 +17,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { HeaderMap } from '@apollo/server';
 import pg from 'pg';
 import { createDb } from '../db/connect.js';
+import { guardTransactions } from '../db/transaction.js';
 import { createLogger } from '../src/logger.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
 import { createGateway } from '../src/server.js';
@@ -32,7 +34,9 @@ const option = (name: string, fallback: string) => {
 };
 const databaseUrl =
   process.env.MICRO_DATABASE_URL ?? 'postgresql://postgres@/cgw_micro?host=/var/run/postgresql';
-const FIXTURE = '/tmp/cgw-micro-fixture.json';
+/** Where the seeded fixture (ids, keys) is kept between runs: `MICRO_FIXTURE` lets two checkouts
+ * with their own databases keep their own. */
+const FIXTURE = process.env.MICRO_FIXTURE ?? '/tmp/cgw-micro-fixture.json';
 
 async function main() {
   let fixture: Fixture & { secretKey: string };
@@ -49,6 +53,8 @@ async function main() {
   } else fixture = JSON.parse(readFileSync(FIXTURE, 'utf8'));
   const secretKeys = [{ id: 'k1', key: Buffer.from(fixture.secretKey, 'base64') }];
 
+  // As the production server runs (src/main.ts).
+  guardTransactions(false);
   const { db } = await createDb({ databaseUrl, poolSize: 10 });
   const gateway = await createGateway({
     schema: await buildGatewaySchema(),
@@ -209,7 +215,7 @@ async function printAllocations(run: () => Promise<unknown>) {
     const pkg =
       nm >= 0
         ? rest.slice(0, rest[0].startsWith('@') ? 2 : 1).join('/')
-        : url.replace(/^.*\/work\/main\//, '') || '(native)';
+        : url.replace(/^.*?:\/\//, '').replace(`${process.cwd()}/`, '') || '(native)';
     const here = `${functionName || '(anonymous)'} ${pkg}:${lineNumber + 1}`;
     // Native allocations (a Map, Promise.all) are named by their caller.
     const fn = url ? here : `${here} ← ${parent}`;

@@ -11,6 +11,22 @@ class Rollback {
 /** The name of the transaction whose callback is running, along its async calls. */
 const openTransaction = new AsyncLocalStorage<string>();
 
+/** Whether `inTransaction` tracks its callback for `assertOutsideTransaction` (see below). */
+let guarding = true;
+
+/**
+ * Turns the check of `assertOutsideTransaction` on or off for the whole process (on unless
+ * turned off). It is a check for a programming mistake, and not a free one: the first
+ * `AsyncLocalStorage.run` makes Node 20 call a hook for every promise the process creates from
+ * then on, in every request, whether it writes or not (`bench/micro.ts`, `updateOesConnection`:
+ * 158 instead of 130 KB allocated per request, and about 13% more CPU). So the test suite and
+ * development run with it, and the production server turns it off (`src/main.ts`): the mistake
+ * it catches is one in the code, which the suite (on PGlite and on a server) runs into first.
+ */
+export function guardTransactions(on: boolean): void {
+  guarding = on;
+}
+
 /**
  * Refuses to hand out a connection of the database itself while a transaction's callback
  * runs: that callback must use its `trx`. On PGlite (one connection, held by the transaction)
@@ -45,14 +61,23 @@ export async function inTransaction<T, R extends Outcome<T>>(
       .transaction()
       .setIsolationLevel('read committed')
       .execute((trx) =>
-        openTransaction.run(options.name ?? 'a mutation', async () => {
-          const outcome = await fn(trx);
-          if (!outcome.ok || options.rollback) throw new Rollback(outcome as Outcome<never>);
-          return outcome;
-        }),
+        guarding
+          ? openTransaction.run(options.name ?? 'a mutation', () => settle(fn, trx, options))
+          : settle(fn, trx, options),
       );
   } catch (error) {
     if (error instanceof Rollback) return error.outcome as R;
     throw error;
   }
+}
+
+/** `fn`'s outcome, thrown as a `Rollback` when the transaction must not commit. */
+async function settle<T, R extends Outcome<T>>(
+  fn: (trx: Transaction<Database>) => Promise<R>,
+  trx: Transaction<Database>,
+  options: { rollback?: boolean },
+): Promise<R> {
+  const outcome = await fn(trx);
+  if (!outcome.ok || options.rollback) throw new Rollback(outcome as Outcome<never>);
+  return outcome;
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { createDb } from '../db/connect.js';
+import { guardTransactions } from '../db/transaction.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createLogger } from './logger.js';
@@ -71,6 +72,9 @@ async function main(): Promise<void> {
     });
   }
 
+  // The check for a query beside a transaction costs every request (db/transaction.ts): the
+  // suite and development run it, production does not.
+  guardTransactions(!config.production);
   const pgdata = config.databaseUrl ? undefined : `${config.dataDir}/pgdata`;
   const gatewayLoaded = loadGateway();
   const opened = createDb({

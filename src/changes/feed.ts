@@ -35,6 +35,8 @@ export interface ChangeFeedOptions {
   pollMs: number;
   /** Changes a subscriber may have waiting before it is cut off. */
   bufferLimit: number;
+  /** How long it keeps listening after its last subscriber left (default 10 s). */
+  listenLingerMs?: number;
   /** Called for every change handed to a subscriber and for every subscriber cut off. */
   onDelivered?(count: number): void;
   onCut?(): void;
@@ -75,7 +77,9 @@ export class ChangeFeed {
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
-  private listener: Listener | undefined;
+  private listener: Promise<Listener> | undefined;
+  private closing: Promise<void> | undefined;
+  private linger: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(readonly options: ChangeFeedOptions) {}
@@ -83,13 +87,40 @@ export class ChangeFeed {
   async start(): Promise<void> {
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.timer.unref();
-    if (this.options.listen) {
-      this.listener = await this.options.listen(CHANGES_CHANNEL, {
+  }
+
+  /**
+   * LISTENs only while anybody subscribes (and for `listenLingerMs` after the last one left):
+   * every commit of every writer notifies each listening process, and a process with no
+   * subscriber would pay a wake-up per mutation for nothing (`bench/micro.ts`: about 8% of a
+   * mutation's CPU). Nothing is lost meanwhile: a subscriber joins through a batch, and
+   * `connected` runs one.
+   */
+  private listenWhileSubscribed(): void {
+    const wanted = !this.stopped && this.subscriberCount > 0;
+    if (wanted) {
+      clearTimeout(this.linger);
+      this.linger = undefined;
+      if (this.listener || !this.options.listen) return;
+      this.listener = this.options.listen(CHANGES_CHANNEL, {
         notify: () => this.wake(),
         connected: () => this.wake(),
         error: (error) =>
           this.options.logger.warn({ err: error }, 'change listener lost; reconnecting'),
       });
+      this.listener.catch((error) =>
+        this.options.logger.warn({ err: error }, 'could not listen for changes; polling'),
+      );
+    } else if (this.listener && !this.linger) {
+      const close = () => {
+        const listener = this.listener;
+        this.listener = undefined;
+        this.linger = undefined;
+        const closed = listener?.then((l) => l.close()).catch(() => {});
+        this.closing = Promise.all([this.closing, closed]).then(() => {});
+      };
+      if (this.stopped) close();
+      else (this.linger = setTimeout(close, this.options.listenLingerMs ?? 10_000)).unref();
     }
   }
 
@@ -103,7 +134,12 @@ export class ChangeFeed {
     this.active.clear();
     this.joined = 0;
     this.pending = [];
-    await this.listener?.close();
+    if (this.linger) {
+      clearTimeout(this.linger);
+      this.linger = undefined;
+    }
+    this.listenWhileSubscribed();
+    await this.closing;
     await this.running;
   }
 
@@ -131,6 +167,7 @@ export class ChangeFeed {
     if (this.stopped) subscription.end();
     else {
       this.pending.push(subscription);
+      this.listenWhileSubscribed();
       this.wake();
     }
     return subscription;
@@ -144,6 +181,7 @@ export class ChangeFeed {
       if (subscribers.size === 0) this.active.delete(subscription.tenantId);
     }
     this.pending = this.pending.filter((s) => s !== subscription);
+    this.listenWhileSubscribed();
   }
 
   /** Runs a batch now, or right after the running one. */

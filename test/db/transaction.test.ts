@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { getOesConnection, partnersByKeys } from '../../db/queries/oes.js';
-import { inTransaction } from '../../db/transaction.js';
+import {
+  assertOutsideTransaction,
+  guardTransactions,
+  inTransaction,
+} from '../../db/transaction.js';
 import { createOesConnection, createOesPartner } from '../../src/demo/builders.js';
 import { getHarness, gql, newApiKey, newTenant } from '../helpers/harness.js';
 
@@ -79,5 +83,35 @@ describe('a transaction’s callback', () => {
       key,
     );
     expect(result.data?.updateOesConnection.__typename).toBe('UpdateOesConnectionSuccess');
+  });
+
+  it('is not tracked with the guard off (the production server), and is again once it is on', async () => {
+    const { database } = await getHarness();
+    const { tenantId, partnerId } = await oesConnection();
+    // What the callback sees of the check: with the guard off, no AsyncLocalStorage carries
+    // the transaction's name (its hook would cost every promise of the process).
+    const check = () =>
+      inTransaction(database.db, async (trx) => {
+        let refused: string | null = null;
+        try {
+          assertOutsideTransaction();
+        } catch (error) {
+          refused = (error as Error).message;
+        }
+        return {
+          ok: true as const,
+          value: { refused, rows: await partnersByKeys(trx, tenantId, [partnerId]) },
+        };
+      });
+    guardTransactions(false);
+    try {
+      const off = await check();
+      expect(off.ok && off.value.refused).toBeNull();
+      expect(off.ok && off.value.rows).toHaveLength(1);
+    } finally {
+      guardTransactions(true);
+    }
+    const on = await check();
+    expect(on.ok && on.value.refused).toMatch(/inside the transaction of a mutation/);
   });
 });
