@@ -17,7 +17,10 @@ type Answer<Row, T> = (tenantId: string, ids: readonly string[], rows: Row[]) =>
 export class TenantLoader<T, Row = unknown> {
   // Bound: lives for one request (the loaders are per request), one entry per tenant it reads.
   private readonly byTenant = new Map<string, DataLoader<string, T>>();
-  /** The values known by now (loaded or primed), per tenant: what `get` answers at once. */
+  /**
+   * The values known by now (loaded or primed), per tenant: what `get` answers at once. Bound:
+   * like the loaders, one request's reads.
+   */
   private readonly known = new Map<string, Map<string, T>>();
 
   constructor(
