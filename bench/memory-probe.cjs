@@ -65,6 +65,12 @@ if (typeof process.send === 'function') {
       externalMb: round(m.external / MB),
       peakRssMb: round(Math.max(hwm ?? 0, peakRss / MB)),
       peakHeapUsedMb: round(peakHeapUsed / MB),
+      // Heap used per V8 space: tells live objects (old space) from compiled code (code space).
+      heapSpacesMb: Object.fromEntries(
+        require('node:v8')
+          .getHeapSpaceStatistics()
+          .map((space) => [space.space_name, round(space.space_used_size / MB)]),
+      ),
       eventLoopDelayMs: {
         p50: ns(delay.percentile(50)),
         p99: ns(delay.percentile(99)),

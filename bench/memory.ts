@@ -20,6 +20,8 @@ export interface ProbeSample {
   /** Since the last reset: the kernel's peak RSS (VmHWM) and the largest sampled heapUsed. */
   peakRssMb: number;
   peakHeapUsedMb: number;
+  /** Heap used per V8 space (`old_space`, `code_space`, …). */
+  heapSpacesMb: Record<string, number>;
   eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number };
 }
 

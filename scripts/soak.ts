@@ -147,6 +147,8 @@ interface Sample {
   heapTotalMb: number;
   externalMb: number;
   peakRssMb: number;
+  /** Heap used per V8 space (`old_space`, `code_space`, …): objects or compiled code. */
+  heapSpacesMb?: Record<string, number>;
   eventLoopDelayMs: ProbeSample['eventLoopDelayMs'];
   requests: number;
   rps: number;
@@ -243,6 +245,7 @@ async function main(): Promise<number> {
       heapTotalMb: probe.heapTotalMb,
       externalMb: probe.externalMb,
       peakRssMb: probe.peakRssMb,
+      heapSpacesMb: probe.heapSpacesMb,
       eventLoopDelayMs: probe.eventLoopDelayMs,
       requests: window.requests,
       rps: round1(window.requests / ((now - previous) / 1000)),
