@@ -66,9 +66,10 @@ export class TenantLoader<T, Row = unknown> {
    * that read them in its own statement (db/queries/page-parts.ts) hands them over here, and
    * the nested fields then resolve from `get` without a statement or a promise of their own.
    */
-  primeRows(tenantId: string, ids: readonly string[], rows: Row[]): this {
-    const values = this.answer(tenantId, ids, rows);
-    for (let i = 0; i < ids.length; i++) this.prime({ tenantId, id: ids[i] }, values[i]);
+  primeRows(tenantId: string, ids: Iterable<string>, rows: Row[]): this {
+    const keys = [...new Set(ids)];
+    const values = this.answer(tenantId, keys, rows);
+    for (let i = 0; i < keys.length; i++) this.prime({ tenantId, id: keys[i] }, values[i]);
     return this;
   }
 
@@ -97,6 +98,14 @@ export class TenantLoader<T, Row = unknown> {
     if (!known) this.known.set(tenantId, (known = new Map()));
     return known;
   }
+}
+
+/**
+ * `map` applied to what `TenantLoader.get` gave: at once to a known value, after the load to a
+ * promise, so a resolver stays synchronous whenever its value is known.
+ */
+export function mapKnown<T, R>(value: T | Promise<T>, map: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(map) : map(value);
 }
 
 /**

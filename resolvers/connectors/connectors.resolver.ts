@@ -12,6 +12,7 @@ import {
   Root,
 } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
+import { mapKnown } from '../../src/tenant-loaders.js';
 import {
   connectorConnectionById,
   connectorConnectionPage,
@@ -240,7 +241,7 @@ export class ConnectionCredentialResolver {
         slotCredentialId: slot.credentialId,
       };
     };
-    return config instanceof Promise ? config.then(forSlot) : forSlot(config);
+    return mapKnown(config, forSlot);
   }
 
   @FieldResolver(() => CredentialType, {
@@ -272,9 +273,7 @@ export class AuthSchemeConfigResolver {
       ctx.loaders.credential.get({ tenantId: config.organisationId, id: config.slotCredentialId }),
       () => `credential of config ${config.id}'s slot`,
     );
-    return credential instanceof Promise
-      ? credential.then((found) => validationMessagesFor(config, found, new Date()))
-      : validationMessagesFor(config, credential, new Date());
+    return mapKnown(credential, (found) => validationMessagesFor(config, found, new Date()));
   }
 }
 
@@ -296,6 +295,6 @@ export class CredentialResolver {
       found.map((connection) => ({
         connection: (wouldBe.size > 0 && wouldBe.get(connection.id)) || connection,
       }));
-    return connections instanceof Promise ? connections.then(toUsages) : toUsages(connections);
+    return mapKnown(connections, toUsages);
   }
 }

@@ -12,6 +12,7 @@ import {
   Root,
 } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
+import { mapKnown } from '../../src/tenant-loaders.js';
 import {
   oesConnectionById,
   oesConnectionPage,
@@ -110,6 +111,6 @@ export class OesConnectionResolver {
       () => `partner ${connection.partnerId} of connection ${connection.id}`,
     );
     const toPartner = (found: PartnerType): PartnerType => ({ id: found.id, name: found.name });
-    return partner instanceof Promise ? partner.then(toPartner) : toPartner(partner);
+    return mapKnown(partner, toPartner);
   }
 }

@@ -1,3 +1,5 @@
+import { mapKnown } from '../../src/tenant-loaders.js';
+
 /**
  * A nested object that must exist (the database's foreign keys say so), as a loader's `get`
  * gives it: the value itself when known, else its promise. Missing is a fault of ours.
@@ -6,7 +8,8 @@ export function present<T>(
   value: T | null | Promise<T | null>,
   what: () => string,
 ): T | Promise<T> {
-  if (value instanceof Promise) return value.then((loaded) => present(loaded, what));
-  if (value === null || value === undefined) throw new Error(`${what()} is missing`);
-  return value;
+  return mapKnown(value, (found) => {
+    if (found === null || found === undefined) throw new Error(`${what()} is missing`);
+    return found;
+  });
 }

@@ -173,7 +173,7 @@ export async function orgConnectionPage(
         const read = await listOrgConnectionsWithParts(ctx.db, organisationId, page, parts);
         const rows = read.rows;
         const loaders = ctx.loaders;
-        const appIds = distinct(rows.map((row) => row.app_id));
+        const appIds = rows.map((row) => row.app_id);
         if (parts.apps) loaders.app.primeRows(organisationId, appIds, read.parts.apps as never);
         if (parts.appAuthConfigs)
           loaders.appAuthConfigs.primeRows(
@@ -184,7 +184,7 @@ export async function orgConnectionPage(
         if (parts.authConfigs)
           loaders.appAuthConfig.primeRows(
             organisationId,
-            distinct(rows.flatMap((row) => (row.auth_config_id ? [row.auth_config_id] : []))),
+            rows.flatMap((row) => (row.auth_config_id ? [row.auth_config_id] : [])),
             read.parts.authConfigs as never,
           );
         if (parts.boards)
@@ -199,8 +199,6 @@ export async function orgConnectionPage(
     },
   );
 }
-
-const distinct = (ids: string[]) => [...new Set(ids)];
 
 /** One connection of an organisation, or `null` (also for a malformed id). */
 export async function orgConnectionById(

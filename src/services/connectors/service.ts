@@ -322,7 +322,7 @@ function primeConnectorParts(
   const loaders = ctx.loaders;
   const ids = rows.map((row) => row.id);
   const slots = (parts.slots ?? []) as unknown as ConnectionCredentialRow[];
-  const credentialIds = distinct(slots.map((slot) => slot.credential_id));
+  const credentialIds = slots.map((slot) => slot.credential_id);
   const usages = parts.usages as unknown as CredentialUsageRow[] | undefined;
   if (parts.slots) loaders.connectionCredentials.primeRows(tenantId, ids, slots);
   if (parts.variables)
@@ -330,7 +330,7 @@ function primeConnectorParts(
   if (parts.authSchemeConfigs)
     loaders.authSchemeConfig.primeRows(
       tenantId,
-      distinct(slots.map((slot) => slot.auth_scheme_config_id)),
+      slots.map((slot) => slot.auth_scheme_config_id),
       parts.authSchemeConfigs as never,
     );
   if (parts.credentials)
@@ -339,8 +339,6 @@ function primeConnectorParts(
   if (parts.connectors) {
     const connectorIds = rows.map((row) => row.connector_id);
     if (usages) for (const usage of usages) connectorIds.push(usage.connector_id);
-    loaders.connector.primeRows(tenantId, distinct(connectorIds), parts.connectors as never);
+    loaders.connector.primeRows(tenantId, connectorIds, parts.connectors as never);
   }
 }
-
-const distinct = (ids: string[]) => [...new Set(ids)];

@@ -29,6 +29,7 @@ import {
 import { isUuid } from '../../shared/validate.js';
 import { runMutation, wouldBeRow, type MutationOptions } from '../mutation.js';
 import { authorizeTenantRead, tenantListPage, type Page } from '../read-access.js';
+import { mapKnown } from '../../tenant-loaders.js';
 import {
   validateSetConnectionClientEnabled,
   type SetConnectionClientEnabledArgs,
@@ -256,5 +257,5 @@ export function connectionClients(
     id: connection.id,
   });
   const toClients = (found: NexusConnectionClientView[]) => found.map(toConnectionClient);
-  return rows instanceof Promise ? rows.then(toClients) : toClients(rows);
+  return mapKnown(rows, toClients);
 }

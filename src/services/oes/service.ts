@@ -77,7 +77,7 @@ export async function oesConnectionPage(
         // Keyed as the loader would have asked: each partner of the page once.
         ctx.loaders.oesPartner.primeRows(
           enterpriseId,
-          [...new Set(read.rows.map((row) => row.partner_id))],
+          read.rows.map((row) => row.partner_id),
           read.parts.partners as never,
         );
         return read.rows;
