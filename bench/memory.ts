@@ -22,16 +22,32 @@ export interface ProbeSample {
   peakHeapUsedMb: number;
   /** Heap used per V8 space (`old_space`, `code_space`, …). */
   heapSpacesMb: Record<string, number>;
+  /**
+   * Asked with `liveHeap`: what V8 kept after the full collections it ran by itself since the
+   * previous such read (the smallest; its spaces), or null when it ran none.
+   */
+  liveHeap?: LiveHeap | null;
   eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number };
+}
+
+export interface LiveHeap {
+  fullCollections: number;
+  heapUsedMb: number;
+  heapSpacesMb: Record<string, number>;
 }
 
 let nextId = 0;
 
 /**
- * Asks the probe in `child` for its figures; `reset` starts a new peak and delay window; `gc`
- * runs a full collection first when the child runs with `--expose-gc` (heap used = live heap).
+ * Asks the probe in `child` for its figures; `reset` starts a new peak and delay window;
+ * `liveHeap` adds the heap after V8's own full collections since the previous such read.
  */
-export function readProbe(child: ChildProcess, reset: boolean, gc = false, timeoutMs = 5_000) {
+export function readProbe(
+  child: ChildProcess,
+  reset: boolean,
+  liveHeap = false,
+  timeoutMs = 5_000,
+) {
   const id = ++nextId;
   return new Promise<ProbeSample>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -47,6 +63,6 @@ export function readProbe(child: ChildProcess, reset: boolean, gc = false, timeo
       resolve(sample);
     };
     child.on('message', onMessage);
-    child.send({ probe: 'read', id, reset, gc });
+    child.send({ probe: 'read', id, reset, liveHeap });
   });
 }
