@@ -124,6 +124,8 @@ export interface Received {
 /** One subscription of a raw `graphql-transport-ws` client. */
 export interface LiveSubscription {
   received: Received[];
+  /** The `next` messages as they arrived, text unparsed. */
+  texts: string[];
   errors: { message: string; extensions?: Record<string, any> }[];
   completed: boolean;
   /** Resolves once `count` changes arrived (rejects after `timeoutMs`). */
@@ -148,10 +150,12 @@ export async function connectLive(url: string, token?: string): Promise<LiveClie
   );
   const subscriptions = new Map<string, LiveSubscription & { notify(): void; end(): void }>();
   socket.on('message', (data) => {
-    const message = JSON.parse(String(data));
+    const text = String(data);
+    const message = JSON.parse(text);
     const sub = subscriptions.get(message.id);
     if (!sub) return;
     if (message.type === 'next') {
+      sub.texts.push(text);
       if (message.payload.errors) sub.errors.push(...message.payload.errors);
       if (message.payload.data) sub.received.push(message.payload.data.connectionChanges);
       sub.notify();
@@ -190,6 +194,7 @@ export async function connectLive(url: string, token?: string): Promise<LiveClie
       const ended = new Promise<void>((resolve) => (endResolve = resolve));
       const sub = {
         received: [] as Received[],
+        texts: [] as string[],
         errors: [] as LiveSubscription['errors'],
         completed: false,
         ended,
