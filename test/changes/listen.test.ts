@@ -1,9 +1,12 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ListenHandlers, Listener } from '../../db/connect.js';
-import { ChangeFeed } from '../../src/changes/feed.js';
+import { ChangeFeed, DEFAULT_BATCH_MS } from '../../src/changes/feed.js';
 import { CursorCodec } from '../../src/changes/cursor.js';
-import { getHarness, TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { insertAuditEvent } from '../../db/queries/audit.js';
+import { getHarness, newTenant, TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { auditRow } from '../helpers/live.js';
 
 /** A `listen` that only counts: how many listeners are open, and how many were ever opened. */
 function countingListen() {
@@ -61,5 +64,60 @@ describe('the change feed’s LISTEN', () => {
     expect(state).toMatchObject({ open: 1, opened: 2 });
     await feed.stop();
     expect(state.open).toBe(0);
+  });
+});
+
+describe('a read gathers the commits of `batchMs`', () => {
+  it('waits `batchMs` after the first notification, then reads the commits of that time at once', async () => {
+    const { database } = await getHarness();
+    const { state, listen } = countingListen();
+    const cursors = new CursorCodec(TEST_SECRET_KEYS);
+    const feed = new ChangeFeed({
+      db: database.db,
+      listen,
+      cursors,
+      logger: pino({ level: 'silent' }),
+      pollMs: 600_000,
+      batchMs: 500,
+      bufferLimit: 10,
+    });
+    await feed.start();
+    try {
+      const tenantId = await newTenant();
+      const subscription = feed.subscribe({ tenantId, accepts: () => true });
+      while (feed.joinedCount < 1) await settle();
+      // Three commits 20 ms apart, each notified as PostgreSQL would.
+      const firstNotified = performance.now();
+      for (let i = 0; i < 3; i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        await database.db.transaction().execute((trx) => insertAuditEvent(trx, auditRow(tenantId)));
+        state.handlers!.notify('');
+      }
+      const changes = [];
+      for (let i = 0; i < 3; i++) changes.push((await subscription.next()).value);
+      expect(performance.now() - firstNotified).toBeGreaterThanOrEqual(490);
+      // One read: every change carries the same snapshot range.
+      const ranges = changes.map((c) => {
+        const position = cursors.decode(c.cursor, tenantId)!;
+        return `${position.lo.text} ${position.hi.text}`;
+      });
+      expect(new Set(ranges).size).toBe(1);
+    } finally {
+      await feed.stop();
+    }
+  });
+});
+
+describe('CHANGES_BATCH_MS', () => {
+  const base = {
+    DATABASE_URL: 'postgresql://localhost/x',
+    SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
+  };
+  it('sets the feed’s batchMs: a whole number of ms up to 1000, 0 reading at once', () => {
+    expect(loadConfig(base).changesBatchMs).toBe(DEFAULT_BATCH_MS);
+    expect(loadConfig({ ...base, CHANGES_BATCH_MS: '0' }).changesBatchMs).toBe(0);
+    expect(loadConfig({ ...base, CHANGES_BATCH_MS: '7' }).changesBatchMs).toBe(7);
+    for (const bad of ['-1', '1001', '2.5'])
+      expect(() => loadConfig({ ...base, CHANGES_BATCH_MS: bad })).toThrow(ConfigError);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import WebSocket from 'ws';
@@ -248,4 +249,21 @@ export async function waitForSubscribers(gateway: Gateway, count: number, timeou
       throw new Error(`only ${gateway.changes.joinedCount} of ${count} subscribers joined`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** An audit event to write by hand (`insertAuditEvent`), as the mutation pipeline writes one. */
+export function auditRow(tenantId: string, resourceId: string = randomUUID(), toVersion = 2) {
+  return {
+    id: randomUUID(),
+    tenant_id: tenantId,
+    actor_id: 'test',
+    actor_kind: 'api_key',
+    resource_type: 'DatabaseConnection',
+    resource_id: resourceId,
+    operation: 'patchDatabaseConnection',
+    changed_fields: ['name'],
+    from_version: toVersion - 1,
+    to_version: toVersion,
+    request_id: randomUUID(),
+  };
 }
