@@ -14,7 +14,7 @@ import type { JSONMessageReplacer } from 'graphql-ws';
  * Why it cannot mistake user data for a placeholder: the replacer only replaces the value of
  * the message's own top-level `payload` key, and only when that value is an object passed to
  * `share` (results the gateway executed, never parsed input); the placeholder carries a random
- * token of this instance and a number unique to the message; and `splice` only rewrites the
+ * token of this instance and a number of the result; and `splice` only rewrites the
  * message the replacer has just written (graphql-ws stringifies and sends in one synchronous
  * step), and only when its text ends in exactly `"payload":"<token>:<n>"}`, the form
  * graphql-ws's `{ id, type, payload }` produces. Any other message goes through unchanged.
@@ -33,15 +33,31 @@ export interface SharedJson {
   readonly spliced: number;
 }
 
+/** A shared result's placeholder, the message ending it leaves, and what replaces that. */
+interface Written {
+  placeholder: string;
+  suffix: string;
+  replacement: string;
+}
+
 export function createSharedJson(): SharedJson {
   // base64url: nothing in it that JSON escapes, so the placeholder is written as it is.
   const token = randomBytes(18).toString('base64url');
   /** A shared result → its JSON once written (`null` until then). Bound: the live results. */
-  const texts = new WeakMap<object, string | null>();
+  const texts = new WeakMap<object, Written | null>();
   /** What the replacer wrote into the message being stringified now. */
-  let pending: { suffix: string; json: string } | undefined;
+  let pending: Written | undefined;
   let counter = 0;
   let spliced = 0;
+
+  const write = (result: object): Written => {
+    const placeholder = `${token}:${++counter}`;
+    return {
+      placeholder,
+      suffix: `"payload":"${placeholder}"}`,
+      replacement: `"payload":${JSON.stringify(result)}}`,
+    };
+  };
 
   function replacer(this: unknown, key: string, value: unknown): unknown {
     if (key === '') {
@@ -50,13 +66,11 @@ export function createSharedJson(): SharedJson {
       return value;
     }
     if (key !== 'payload' || typeof value !== 'object' || value === null) return value;
-    const json = texts.get(value);
-    if (json === undefined || (this as { type?: unknown }).type !== 'next') return value;
-    const text = json ?? JSON.stringify(value);
-    if (json === null) texts.set(value, text);
-    const placeholder = `${token}:${++counter}`;
-    pending = { suffix: `"payload":"${placeholder}"}`, json: text };
-    return placeholder;
+    let written = texts.get(value);
+    if (written === undefined || (this as { type?: unknown }).type !== 'next') return value;
+    if (written === null) texts.set(value, (written = write(value)));
+    pending = written;
+    return written.placeholder;
   }
 
   return {
@@ -74,7 +88,7 @@ export function createSharedJson(): SharedJson {
         return data;
       }
       spliced++;
-      return `${data.slice(0, data.length - written.suffix.length)}"payload":${written.json}}`;
+      return data.slice(0, data.length - written.suffix.length) + written.replacement;
     },
     get spliced() {
       return spliced;
