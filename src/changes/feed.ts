@@ -199,7 +199,7 @@ export class ChangeFeed {
     this.listenWhileSubscribed();
   }
 
-  /** Runs a batch now, or right after the running one. */
+  /** Runs a batch `batchMs` after the first wake-up it serves, or after the running one. */
   wake(): void {
     if (this.stopped || (this.joined === 0 && this.pending.length === 0)) return;
     this.wokenAt ??= performance.now();

@@ -67,44 +67,56 @@ describe('the change feed’s LISTEN', () => {
   });
 });
 
+/**
+ * Three commits `gapMs` apart, each notified as PostgreSQL would, to a feed with `batchMs`:
+ * the snapshot ranges of the reads that delivered them (one range = one read), and the time
+ * from before the first commit to the last delivery.
+ */
+async function threeCommits(batchMs: number, gapMs: number) {
+  const { database } = await getHarness();
+  const { state, listen } = countingListen();
+  const cursors = new CursorCodec(TEST_SECRET_KEYS);
+  const feed = new ChangeFeed({
+    db: database.db,
+    listen,
+    cursors,
+    logger: pino({ level: 'silent' }),
+    pollMs: 600_000,
+    batchMs,
+    bufferLimit: 10,
+  });
+  await feed.start();
+  try {
+    const tenantId = await newTenant();
+    const subscription = feed.subscribe({ tenantId, accepts: () => true });
+    while (feed.joinedCount < 1) await settle();
+    const start = performance.now();
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      await database.db.transaction().execute((trx) => insertAuditEvent(trx, auditRow(tenantId)));
+      state.handlers!.notify('');
+    }
+    const ranges = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const position = cursors.decode((await subscription.next()).value.cursor, tenantId)!;
+      ranges.add(`${position.lo.text} ${position.hi.text}`);
+    }
+    return { reads: ranges.size, elapsedMs: performance.now() - start };
+  } finally {
+    await feed.stop();
+  }
+}
+
 describe('a read gathers the commits of `batchMs`', () => {
   it('waits `batchMs` after the first notification, then reads the commits of that time at once', async () => {
-    const { database } = await getHarness();
-    const { state, listen } = countingListen();
-    const cursors = new CursorCodec(TEST_SECRET_KEYS);
-    const feed = new ChangeFeed({
-      db: database.db,
-      listen,
-      cursors,
-      logger: pino({ level: 'silent' }),
-      pollMs: 600_000,
-      batchMs: 500,
-      bufferLimit: 10,
-    });
-    await feed.start();
-    try {
-      const tenantId = await newTenant();
-      const subscription = feed.subscribe({ tenantId, accepts: () => true });
-      while (feed.joinedCount < 1) await settle();
-      // Three commits 20 ms apart, each notified as PostgreSQL would.
-      const firstNotified = performance.now();
-      for (let i = 0; i < 3; i++) {
-        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-        await database.db.transaction().execute((trx) => insertAuditEvent(trx, auditRow(tenantId)));
-        state.handlers!.notify('');
-      }
-      const changes = [];
-      for (let i = 0; i < 3; i++) changes.push((await subscription.next()).value);
-      expect(performance.now() - firstNotified).toBeGreaterThanOrEqual(490);
-      // One read: every change carries the same snapshot range.
-      const ranges = changes.map((c) => {
-        const position = cursors.decode(c.cursor, tenantId)!;
-        return `${position.lo.text} ${position.hi.text}`;
-      });
-      expect(new Set(ranges).size).toBe(1);
-    } finally {
-      await feed.stop();
-    }
+    const { reads, elapsedMs } = await threeCommits(500, 20);
+    expect(reads).toBe(1);
+    expect(elapsedMs).toBeGreaterThanOrEqual(490);
+  });
+
+  it('with 0, reads at once on each notification', async () => {
+    const { reads } = await threeCommits(0, 100);
+    expect(reads).toBeGreaterThan(1);
   });
 });
 
