@@ -1,6 +1,7 @@
 /**
  * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]
- * [--without-notify]`: the live change feed under load. Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
+ * [--without-notify]`: the live change feed under load (`CHANGES_BATCH_MS` set for this command is
+ * passed to the gateway). Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
  * a fresh database of the local PostgreSQL server (`BENCH_CHANGES_DATABASE_URL`, default
  * `cgw_bench_changes` on the local socket, dropped and recreated), opens N `connectionChanges`
  * subscribers on one tenant over WebSocket, and runs `updateOesConnection` at concurrency c on
@@ -53,6 +54,8 @@ const SECONDS = option('seconds', 10);
 const WITHOUT_NOTIFY = args.includes('--without-notify');
 /** `--profile DIR`: the gateway writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
 const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
+/** The gateway's `CHANGES_BATCH_MS` (this process's, when set; else the gateway's default). */
+const BATCH_MS = process.env.CHANGES_BATCH_MS;
 const CONNECTIONS = 200;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const databaseUrl =
@@ -104,6 +107,7 @@ function startGateway(
       LOG_LEVEL: 'warn',
       DATABASE_URL: databaseUrl,
       SECRETS_KEY: `k1:${secretKey.toString('base64')}`,
+      ...(BATCH_MS === undefined ? {} : { CHANGES_BATCH_MS: BATCH_MS }),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -290,6 +294,7 @@ async function main() {
     const result = {
       when: new Date().toISOString(),
       notifyTrigger: !WITHOUT_NOTIFY,
+      batchMs: BATCH_MS === undefined ? 'default' : Number(BATCH_MS),
       // Other work on the machine (1-minute load average; this machine has 2 cores).
       loadAverageAtStart: loadAtStart,
       loadAverageAtEnd: Number(loadavg()[0].toFixed(2)),

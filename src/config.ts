@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ClaimsMapping } from './auth/jwt.js';
+import { DEFAULT_BATCH_MS } from './changes/feed.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -32,6 +33,8 @@ export interface Config {
   executor: 'graphql-jit' | 'graphql-js';
   /** Safety-net poll of the change feed while anybody subscribes. */
   changesPollMs: number;
+  /** How long the change feed gathers commits before a read. */
+  changesBatchMs: number;
   /** How often an open WebSocket's credentials are checked again. */
   credentialsRecheckMs: number;
   /** Worker processes (server mode only). */
@@ -182,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownAnnounceMs: int('SHUTDOWN_ANNOUNCE_MS', 1_000, 0, 600_000),
     executor: executor as Config['executor'],
     changesPollMs: int('CHANGES_POLL_MS', 1_000, 50, 60_000),
+    changesBatchMs: int('CHANGES_BATCH_MS', DEFAULT_BATCH_MS, 0, 1_000),
     credentialsRecheckMs: int('CREDENTIALS_RECHECK_MS', 30_000, 100, 60_000),
     webConcurrency: int('WEB_CONCURRENCY', 1, 1, 64),
     metricsPort: env.METRICS_PORT ? int('METRICS_PORT', 9464, 0, 65535) : undefined,

@@ -20,6 +20,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ChangeFeed } from './changes/feed.js';
 import { attachLiveSession } from './changes/session.js';
+import { createSharedJson } from './changes/shared-json.js';
 import type { GatewayContext } from './context.js';
 import { classifyError, formatGatewayError, variablesError } from './errors.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
@@ -42,6 +43,8 @@ export interface LiveServer {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Open sockets. */
   readonly socketCount: number;
+  /** `next` messages sent with a shared result's JSON written once (`createSharedJson`). */
+  readonly sharedMessageCount: number;
   /**
    * Closes every socket with 1001 (going away), ending their subscriptions, and stops the
    * change feed. Safe to call more than once.
@@ -80,6 +83,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
     (typeof contextValue === 'object' && contextValue !== null
       ? requestIds.get(contextValue)
       : undefined) ?? randomUUID();
+  const json = createSharedJson();
 
   const server = useServer<ConnectionParams, Extra>(
     {
@@ -117,7 +121,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         if (!(Symbol.asyncIterator in source)) return source;
         const group = executionGroups.get(args.contextValue as object);
         return mapEvents(source[Symbol.asyncIterator](), (event) =>
-          executeShared(args, event, group),
+          executeShared(args, event, group, json.share),
         );
       },
       onSubscribe: async (ctx, _id, payload) => {
@@ -180,7 +184,8 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         };
       },
       onNext: (_ctx, _id, _payload, args, result) => {
-        if (!result.errors) return;
+        // The result itself, not graphql-ws's copy of it, so that the replacer knows it.
+        if (!result.errors) return result;
         const requestId = requestIdOf(args.contextValue);
         return { ...result, errors: result.errors.map((e) => format(e, requestId)) };
       },
@@ -188,6 +193,7 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         const requestId = randomUUID();
         return errors.map((e) => format(e, requestId));
       },
+      jsonMessageReplacer: json.replacer,
     },
     wss,
   );
@@ -200,12 +206,15 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         return;
       }
       wss.handleUpgrade(request, socket, head, (ws) => {
-        coalesceSends(ws, socket);
+        coalesceSends(ws, socket, json.splice);
         wss.emit('connection', ws, request);
       });
     },
     get socketCount() {
       return wss.clients.size;
+    },
+    get sharedMessageCount() {
+      return json.spliced;
     },
     close() {
       closing ??= (async () => {
@@ -235,18 +244,29 @@ const sharedResults = new WeakMap<
   Map<string, ExecutionResult | Promise<ExecutionResult>>
 >();
 
-/** graphql-js's execution of one subscription event, shared within its group. */
+/**
+ * graphql-js's execution of one subscription event, shared within its group; `share` is told
+ * of each shared result, so that its JSON is written once too.
+ */
 function executeShared(
   args: ExecutionArgs,
   event: unknown,
   group: string | undefined,
+  share: (result: ExecutionResult) => void,
 ): ExecutionResult | Promise<ExecutionResult> {
   const run = () => execute({ ...args, rootValue: event });
   if (group === undefined || typeof event !== 'object' || event === null) return run();
   let results = sharedResults.get(event);
   if (!results) sharedResults.set(event, (results = new Map()));
   let result = results.get(group);
-  if (!result) results.set(group, (result = run()));
+  if (!result) {
+    const executed = run();
+    result =
+      executed instanceof Promise
+        ? executed.then((r) => (share(r), r))
+        : (share(executed), executed);
+    results.set(group, result);
+  }
   return result;
 }
 
@@ -288,12 +308,14 @@ const SEND_BUFFER_BYTES = 64 * 1024;
  * next message, so the callback is called at once while the socket holds less than
  * `SEND_BUFFER_BYTES`; beyond that, only once the bytes are written. A subscriber that does not
  * read then stops taking messages, its changes pile up in its feed buffer, and the feed cuts
- * it off (4008) as before.
+ * it off (4008) as before. Every message first goes through `splice`, which puts a shared
+ * result's JSON in place of the placeholder graphql-ws's replacer wrote (`createSharedJson`).
  */
-function coalesceSends(ws: WebSocket, socket: Duplex): void {
+function coalesceSends(ws: WebSocket, socket: Duplex, splice: (data: string) => string): void {
   const send = ws.send.bind(ws) as (data: string, cb?: (error?: Error) => void) => void;
   let corked = false;
-  (ws as { send: typeof send }).send = (data, cb) => {
+  (ws as { send: typeof send }).send = (text, cb) => {
+    const data = splice(text);
     if (ws.readyState !== ws.OPEN || socket.writableLength >= SEND_BUFFER_BYTES) {
       send(data, cb);
       return;

@@ -140,6 +140,7 @@ async function main(): Promise<void> {
     listen: database.listen,
     changes: {
       pollMs: config.changesPollMs,
+      batchMs: config.changesBatchMs,
       credentialsRecheckMs: config.credentialsRecheckMs,
     },
     metrics,

@@ -48,8 +48,16 @@ export interface GatewayOptions {
   executor?: 'graphql-jit' | 'graphql-js';
   /** The database's LISTEN (`Db.listen`); without it the change feed only polls. */
   listen?: Db['listen'];
-  /** Live changes: safety-net poll, per-subscriber buffer bound, credential recheck interval. */
-  changes?: { pollMs?: number; bufferLimit?: number; credentialsRecheckMs?: number };
+  /**
+   * Live changes: safety-net poll, how long a read gathers commits, per-subscriber buffer
+   * bound, credential recheck interval.
+   */
+  changes?: {
+    pollMs?: number;
+    batchMs?: number;
+    bufferLimit?: number;
+    credentialsRecheckMs?: number;
+  };
   /** Prometheus metrics to record into (`METRICS_PORT`); absent = none recorded. */
   metrics?: GatewayMetrics;
 }
@@ -93,6 +101,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     cursors: new CursorCodec(options.secretKeys),
     logger: options.logger,
     pollMs: options.changes?.pollMs ?? 1_000,
+    batchMs: options.changes?.batchMs,
     bufferLimit: options.changes?.bufferLimit ?? 1_000,
     onDelivered: options.metrics?.delivered,
     onCut: options.metrics?.cut,

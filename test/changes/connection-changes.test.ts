@@ -103,6 +103,7 @@ describe('connectionChanges', () => {
       'subscription($tenantId: ID!) { connectionChanges(tenantId: $tenantId) { event { toVersion } } }',
     );
     await waitForSubscribers(b.gateway, joined + 3);
+    const fastPath = b.gateway.live.sharedMessageCount;
     await rename(w, 'Selected');
     const [a] = await full.waitFor(1);
     const [b2] = await full2.waitFor(1);
@@ -110,6 +111,17 @@ describe('connectionChanges', () => {
     expect(a).toEqual(b2);
     expect(a.connection).toMatchObject({ name: 'Selected' });
     expect(c).toEqual({ event: { toVersion: 2 } });
+    // Each result's JSON was written once and spliced into each message (the fast path of
+    // `src/changes/shared-json.ts`), and each message is what graphql-ws itself would send.
+    expect(b.gateway.live.sharedMessageCount - fastPath).toBe(3);
+    for (const [sub, id] of [
+      [full, '1'],
+      [full2, '1'],
+      [small, '2'],
+    ] as const) {
+      const payload = JSON.parse(sub.texts[0]).payload;
+      expect(sub.texts[0]).toBe(JSON.stringify({ id, type: 'next', payload }));
+    }
   });
 
   it('delivers a change made on another gateway: the event, its fields and the connection', async () => {

@@ -6,6 +6,7 @@ import { SubscriberTooSlowError } from '../../src/changes/feed.js';
 import type { Gateway } from '../../src/server.js';
 import { getHarness, gql, newTenant, newApiKey } from '../helpers/harness.js';
 import {
+  auditRow,
   connectLive,
   secondGateway,
   serve,
@@ -44,23 +45,6 @@ async function live(url: string, token: string) {
   const client = await connectLive(url, token);
   clients.push(client);
   return client;
-}
-
-/** An audit event written by hand in `trx`, as the mutation pipeline writes one. */
-function auditRow(tenantId: string, resourceId = randomUUID(), toVersion = 2) {
-  return {
-    id: randomUUID(),
-    tenant_id: tenantId,
-    actor_id: 'test',
-    actor_kind: 'api_key',
-    resource_type: 'DatabaseConnection',
-    resource_id: resourceId,
-    operation: 'patchDatabaseConnection',
-    changed_fields: ['name'],
-    from_version: toVersion - 1,
-    to_version: toVersion,
-    request_id: randomUUID(),
-  };
 }
 
 /**

@@ -1,9 +1,12 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ListenHandlers, Listener } from '../../db/connect.js';
-import { ChangeFeed } from '../../src/changes/feed.js';
+import { ChangeFeed, DEFAULT_BATCH_MS } from '../../src/changes/feed.js';
 import { CursorCodec } from '../../src/changes/cursor.js';
-import { getHarness, TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { insertAuditEvent } from '../../db/queries/audit.js';
+import { getHarness, newTenant, TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { auditRow } from '../helpers/live.js';
 
 /** A `listen` that only counts: how many listeners are open, and how many were ever opened. */
 function countingListen() {
@@ -61,5 +64,72 @@ describe('the change feed’s LISTEN', () => {
     expect(state).toMatchObject({ open: 1, opened: 2 });
     await feed.stop();
     expect(state.open).toBe(0);
+  });
+});
+
+/**
+ * Three commits `gapMs` apart, each notified as PostgreSQL would, to a feed with `batchMs`:
+ * the snapshot ranges of the reads that delivered them (one range = one read), and the time
+ * from before the first commit to the last delivery.
+ */
+async function threeCommits(batchMs: number, gapMs: number) {
+  const { database } = await getHarness();
+  const { state, listen } = countingListen();
+  const cursors = new CursorCodec(TEST_SECRET_KEYS);
+  const feed = new ChangeFeed({
+    db: database.db,
+    listen,
+    cursors,
+    logger: pino({ level: 'silent' }),
+    pollMs: 600_000,
+    batchMs,
+    bufferLimit: 10,
+  });
+  await feed.start();
+  try {
+    const tenantId = await newTenant();
+    const subscription = feed.subscribe({ tenantId, accepts: () => true });
+    while (feed.joinedCount < 1) await settle();
+    const start = performance.now();
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      await database.db.transaction().execute((trx) => insertAuditEvent(trx, auditRow(tenantId)));
+      state.handlers!.notify('');
+    }
+    const ranges = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const position = cursors.decode((await subscription.next()).value.cursor, tenantId)!;
+      ranges.add(`${position.lo.text} ${position.hi.text}`);
+    }
+    return { reads: ranges.size, elapsedMs: performance.now() - start };
+  } finally {
+    await feed.stop();
+  }
+}
+
+describe('a read gathers the commits of `batchMs`', () => {
+  it('waits `batchMs` after the first notification, then reads the commits of that time at once', async () => {
+    const { reads, elapsedMs } = await threeCommits(500, 20);
+    expect(reads).toBe(1);
+    expect(elapsedMs).toBeGreaterThanOrEqual(490);
+  });
+
+  it('with 0, reads at once on each notification', async () => {
+    const { reads } = await threeCommits(0, 100);
+    expect(reads).toBeGreaterThan(1);
+  });
+});
+
+describe('CHANGES_BATCH_MS', () => {
+  const base = {
+    DATABASE_URL: 'postgresql://localhost/x',
+    SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
+  };
+  it('sets the feed’s batchMs: a whole number of ms up to 1000, 0 reading at once', () => {
+    expect(loadConfig(base).changesBatchMs).toBe(DEFAULT_BATCH_MS);
+    expect(loadConfig({ ...base, CHANGES_BATCH_MS: '0' }).changesBatchMs).toBe(0);
+    expect(loadConfig({ ...base, CHANGES_BATCH_MS: '7' }).changesBatchMs).toBe(7);
+    for (const bad of ['-1', '1001', '2.5'])
+      expect(() => loadConfig({ ...base, CHANGES_BATCH_MS: bad })).toThrow(ConfigError);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import WebSocket from 'ws';
@@ -124,6 +125,8 @@ export interface Received {
 /** One subscription of a raw `graphql-transport-ws` client. */
 export interface LiveSubscription {
   received: Received[];
+  /** The `next` messages as they arrived, text unparsed. */
+  texts: string[];
   errors: { message: string; extensions?: Record<string, any> }[];
   completed: boolean;
   /** Resolves once `count` changes arrived (rejects after `timeoutMs`). */
@@ -148,10 +151,12 @@ export async function connectLive(url: string, token?: string): Promise<LiveClie
   );
   const subscriptions = new Map<string, LiveSubscription & { notify(): void; end(): void }>();
   socket.on('message', (data) => {
-    const message = JSON.parse(String(data));
+    const text = String(data);
+    const message = JSON.parse(text);
     const sub = subscriptions.get(message.id);
     if (!sub) return;
     if (message.type === 'next') {
+      sub.texts.push(text);
       if (message.payload.errors) sub.errors.push(...message.payload.errors);
       if (message.payload.data) sub.received.push(message.payload.data.connectionChanges);
       sub.notify();
@@ -190,6 +195,7 @@ export async function connectLive(url: string, token?: string): Promise<LiveClie
       const ended = new Promise<void>((resolve) => (endResolve = resolve));
       const sub = {
         received: [] as Received[],
+        texts: [] as string[],
         errors: [] as LiveSubscription['errors'],
         completed: false,
         ended,
@@ -243,4 +249,21 @@ export async function waitForSubscribers(gateway: Gateway, count: number, timeou
       throw new Error(`only ${gateway.changes.joinedCount} of ${count} subscribers joined`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** An audit event to write by hand (`insertAuditEvent`), as the mutation pipeline writes one. */
+export function auditRow(tenantId: string, resourceId: string = randomUUID(), toVersion = 2) {
+  return {
+    id: randomUUID(),
+    tenant_id: tenantId,
+    actor_id: 'test',
+    actor_kind: 'api_key',
+    resource_type: 'DatabaseConnection',
+    resource_id: resourceId,
+    operation: 'patchDatabaseConnection',
+    changed_fields: ['name'],
+    from_version: toVersion - 1,
+    to_version: toVersion,
+    request_id: randomUUID(),
+  };
 }
