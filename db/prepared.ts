@@ -9,6 +9,20 @@ class Placeholder {
   ) {}
 }
 
+/**
+ * An argument that chooses the statement's shape rather than a value in it (which nested
+ * parts a page reads, say): the builder gets `value` as it is and may branch on it, and each
+ * distinct `key` is compiled once. The key must name everything about `value` the builder
+ * looks at, and come from a small set fixed by the calling code (never from a request's
+ * values): it bounds the compiled statements.
+ */
+export class StatementShape<T> {
+  constructor(
+    readonly key: string,
+    readonly value: T,
+  ) {}
+}
+
 /** A query builder, or a `sql` template (which compiles against a database). */
 interface Buildable<Row> {
   compile(executorProvider: QueryExecutorProvider): CompiledQuery<Row>;
@@ -44,19 +58,23 @@ const definedFields = (record: Record<string, unknown>) =>
  * on first use, before anything runs: an argument left out of the parameters, or a builder
  * whose text changes with the values (see `assertValuesOnly`).
  *
+ * An argument that is a {@link StatementShape} is handed to the builder as it is: the builder
+ * may branch on its value, and each of its keys is a shape of its own.
+ *
  * Compiled once per process: the gateway talks one dialect (PostgreSQL, on a server or PGlite).
  */
 export function prepared<Args extends unknown[], Row>(
   build: (db: Kysely<Database>, ...args: Args) => Buildable<Row>,
 ): (db: Kysely<Database>, ...args: Args) => Promise<Row[]> {
-  // Bound: one template per shape, and the shapes are the field sets the calling code passes
-  // (fixed in the code, never chosen by a request).
+  // Bound: one template per shape, and the shapes are the field sets and `StatementShape` keys
+  // the calling code passes (fixed in the code, never chosen by a request's values).
   const templates = new Map<string, Template>();
   return async (db, ...args) => {
     let shape = '';
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
       if (isRecord(arg)) shape += `${i}:${definedFields(arg).join(',')};`;
+      else if (arg instanceof StatementShape) shape += `${i}=${arg.key};`;
     }
     let template = templates.get(shape);
     if (!template) {
@@ -90,6 +108,7 @@ function compileTemplate<Args extends unknown[], Row>(
 ): Template {
   const stand: Placeholder[] = [];
   const standIns = args.map((arg, i) => {
+    if (arg instanceof StatementShape) return arg;
     if (!isRecord(arg)) {
       const p = new Placeholder(i);
       stand.push(p);

@@ -29,6 +29,8 @@ export class TenantLoader<T, Row = unknown> {
   ) {}
 
   load(key: TenantKey): Promise<T> {
+    const known = this.known.get(key.tenantId);
+    if (known !== undefined && known.has(key.id)) return Promise.resolve(known.get(key.id) as T);
     return this.loaderOf(key.tenantId).load(key.id);
   }
 
@@ -44,7 +46,7 @@ export class TenantLoader<T, Row = unknown> {
       const value = known.get(key.id);
       if (value !== undefined || known.has(key.id)) return value as T;
     }
-    return this.load(key);
+    return this.loaderOf(key.tenantId).load(key.id);
   }
 
   /** Forgets one key (after a write changed what it loads). */
@@ -54,9 +56,13 @@ export class TenantLoader<T, Row = unknown> {
     return this;
   }
 
-  /** Caches a value for a key (what a write just stored, or what a page read with its rows). */
+  /**
+   * Caches a value for a key (what a write just stored, or what a page read with its rows): from
+   * now on `get` and `load` answer it, also over a value loaded before. Known values are kept
+   * here only, not in the DataLoader too (whose `prime` makes a promise per key, and keeps
+   * a value it already has).
+   */
   prime(key: TenantKey, value: T): this {
-    this.loaderOf(key.tenantId).prime(key.id, value);
     this.knownOf(key.tenantId).set(key.id, value);
     return this;
   }
@@ -69,7 +75,8 @@ export class TenantLoader<T, Row = unknown> {
   primeRows(tenantId: string, ids: Iterable<string>, rows: Row[]): this {
     const keys = [...new Set(ids)];
     const values = this.answer(tenantId, keys, rows);
-    for (let i = 0; i < keys.length; i++) this.prime({ tenantId, id: keys[i] }, values[i]);
+    const known = this.knownOf(tenantId);
+    for (let i = 0; i < keys.length; i++) known.set(keys[i], values[i]);
     return this;
   }
 
@@ -102,10 +109,18 @@ export class TenantLoader<T, Row = unknown> {
 
 /**
  * `map` applied to what `TenantLoader.get` gave: at once to a known value, after the load to a
- * promise, so a resolver stays synchronous whenever its value is known.
+ * promise, so a resolver stays synchronous whenever its value is known. `arg` is handed to
+ * `map` as its second argument, so that `map` can be a function of the module rather than a
+ * closure made for every field of every item.
  */
-export function mapKnown<T, R>(value: T | Promise<T>, map: (value: T) => R): R | Promise<R> {
-  return value instanceof Promise ? value.then(map) : map(value);
+export function mapKnown<T, R, A = undefined>(
+  value: T | Promise<T>,
+  map: (value: T, arg: A) => R,
+  arg?: A,
+): R | Promise<R> {
+  return value instanceof Promise
+    ? value.then((known) => map(known, arg as A))
+    : map(value, arg as A);
 }
 
 /**

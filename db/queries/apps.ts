@@ -11,9 +11,10 @@ import { keysetPage, type PageRequest } from './pagination.js';
 import { inTenant } from './tenant-keys.js';
 import {
   pageKeys,
-  pageWithParts,
+  pageReader,
+  partsShape,
   type Keys,
-  type PagePart,
+  type PageStatement,
   type PageWithParts,
 } from './page-parts.js';
 
@@ -253,6 +254,27 @@ export interface OrgConnectionPageParts {
   boards?: boolean;
 }
 
+const orgConnectionsPage = pageReader(
+  {
+    rows: ['created_at', 'updated_at'],
+    parts: {
+      apps: ['created_at', 'updated_at', 'deleted_at'],
+      appAuthConfigs: ['created_at'],
+      authConfigs: ['created_at'],
+    },
+  },
+  (db, wanted: OrgConnectionPageParts, tenantId: string) => {
+    const parts: PageStatement<OrgConnectionReadRow>['parts'] = {};
+    const appIds = pageKeys('app_id');
+    if (wanted.apps) parts.apps = appsQuery(db, tenantId, appIds);
+    if (wanted.appAuthConfigs) parts.appAuthConfigs = authConfigsByAppQuery(db, tenantId, appIds);
+    if (wanted.authConfigs)
+      parts.authConfigs = authConfigsQuery(db, tenantId, pageKeys('auth_config_id'));
+    if (wanted.boards) parts.boards = boardsByConnectionQuery(db, tenantId, pageKeys('id'));
+    return { query: selectOrgConnections(db).where('tenant_id', '=', tenantId), parts };
+  },
+);
+
 /**
  * A page of an organisation's connections with the parts asked for, in one statement; each
  * part holds exactly the rows its batch query returns for the page's keys.
@@ -263,31 +285,5 @@ export async function listOrgConnectionsWithParts(
   page: PageRequest,
   wanted: OrgConnectionPageParts,
 ): Promise<PageWithParts<OrgConnectionReadRow>> {
-  const parts: Record<string, PagePart> = {};
-  const appIds = pageKeys('app_id');
-  const stamps = ['created_at', 'updated_at', 'deleted_at'];
-  if (wanted.apps) parts.apps = { query: appsQuery(db, tenantId, appIds), timestamps: stamps };
-  if (wanted.appAuthConfigs)
-    parts.appAuthConfigs = {
-      query: authConfigsByAppQuery(db, tenantId, appIds),
-      timestamps: ['created_at'],
-    };
-  if (wanted.authConfigs)
-    parts.authConfigs = {
-      query: authConfigsQuery(db, tenantId, pageKeys('auth_config_id')),
-      timestamps: ['created_at'],
-    };
-  if (wanted.boards)
-    parts.boards = {
-      query: boardsByConnectionQuery(db, tenantId, pageKeys('id')),
-      timestamps: [],
-    };
-  return pageWithParts(
-    db,
-    selectOrgConnections(db).where('tenant_id', '=', tenantId),
-    page,
-    'asc',
-    ['created_at', 'updated_at'],
-    parts,
-  );
+  return orgConnectionsPage(db, partsShape(wanted), page, tenantId);
 }

@@ -11,9 +11,10 @@ import { keysetPage, type PageRequest } from './pagination.js';
 import { inTenant } from './tenant-keys.js';
 import {
   pageKeys,
-  pageWithParts,
+  pageReader,
+  partsShape,
   type Keys,
-  type PagePart,
+  type PageStatement,
   type PageWithParts,
 } from './page-parts.js';
 
@@ -426,6 +427,51 @@ export interface ConnectorConnectionPageParts {
   usages?: boolean;
 }
 
+const connectorConnectionsPage = pageReader(
+  {
+    rows: ['created_at', 'updated_at'],
+    parts: {
+      connectors: ['created_at', 'updated_at'],
+      slots: ['created_at'],
+      authSchemeConfigs: ['created_at'],
+      credentials: ['expires_at', 'created_at'],
+      usages: ['created_at', 'updated_at'],
+    },
+  },
+  (db, wanted: ConnectorConnectionPageParts, tenantId: string, of: { connectorId?: string }) => {
+    const ids = pageKeys('id');
+    /** The page's slots' `column`: the keys of the configs, credentials and usages. */
+    const ofSlots = (column: 'credential_id' | 'auth_scheme_config_id') =>
+      sql`select ${sql.ref(column)} from connection_credentials where tenant_id = ${tenantId} and connection_id in (${ids})`;
+    const usages = credentialUsagesQuery(db, tenantId, ofSlots('credential_id'));
+    const parts: PageStatement<ConnectorConnectionRow>['parts'] = {};
+    if (wanted.connectors) {
+      const connectorIds = wanted.usages
+        ? sql`${pageKeys('connector_id')} union select u.connector_id from (${usages}) u`
+        : pageKeys('connector_id');
+      parts.connectors = connectorsQuery(db, tenantId, connectorIds);
+    }
+    if (wanted.slots) parts.slots = connectionCredentialsQuery(db, tenantId, ids);
+    if (wanted.variables) parts.variables = connectionVariablesQuery(db, tenantId, ids);
+    if (wanted.authSchemeConfigs)
+      parts.authSchemeConfigs = authSchemeConfigsQuery(
+        db,
+        tenantId,
+        ofSlots('auth_scheme_config_id'),
+      );
+    if (wanted.credentials)
+      parts.credentials = credentialsQuery(db, tenantId, ofSlots('credential_id'));
+    if (wanted.usages) parts.usages = usages;
+    let query = db
+      .selectFrom('connector_connections')
+      .selectAll()
+      .where('tenant_id', '=', tenantId);
+    // A record: with or without the connector is a shape of its own (db/prepared.ts).
+    if (of.connectorId !== undefined) query = query.where('connector_id', '=', of.connectorId);
+    return { query, parts };
+  },
+);
+
 /**
  * A page of connector connections with the parts asked for, in one statement; each part holds
  * exactly the rows its batch query returns for the page's keys.
@@ -437,40 +483,11 @@ export async function listConnectorConnectionsWithParts(
   page: PageRequest,
   wanted: ConnectorConnectionPageParts,
 ): Promise<PageWithParts<ConnectorConnectionRow>> {
-  const ids = pageKeys('id');
-  /** The page's slots' `column`: the keys of the configs, credentials and usages. */
-  const ofSlots = (column: 'credential_id' | 'auth_scheme_config_id') =>
-    sql`select ${sql.ref(column)} from connection_credentials where tenant_id = ${tenantId} and connection_id in (${ids})`;
-  const usages = credentialUsagesQuery(db, tenantId, ofSlots('credential_id'));
-  const parts: Record<string, PagePart> = {};
-  if (wanted.connectors) {
-    const connectorIds = wanted.usages
-      ? sql`${pageKeys('connector_id')} union select u.connector_id from (${usages}) u`
-      : pageKeys('connector_id');
-    parts.connectors = {
-      query: connectorsQuery(db, tenantId, connectorIds),
-      timestamps: ['created_at', 'updated_at'],
-    };
-  }
-  if (wanted.slots)
-    parts.slots = {
-      query: connectionCredentialsQuery(db, tenantId, ids),
-      timestamps: ['created_at'],
-    };
-  if (wanted.variables)
-    parts.variables = { query: connectionVariablesQuery(db, tenantId, ids), timestamps: [] };
-  if (wanted.authSchemeConfigs)
-    parts.authSchemeConfigs = {
-      query: authSchemeConfigsQuery(db, tenantId, ofSlots('auth_scheme_config_id')),
-      timestamps: ['created_at'],
-    };
-  if (wanted.credentials)
-    parts.credentials = {
-      query: credentialsQuery(db, tenantId, ofSlots('credential_id')),
-      timestamps: ['expires_at', 'created_at'],
-    };
-  if (wanted.usages) parts.usages = { query: usages, timestamps: ['created_at', 'updated_at'] };
-  let query = db.selectFrom('connector_connections').selectAll().where('tenant_id', '=', tenantId);
-  if (connectorId !== null) query = query.where('connector_id', '=', connectorId);
-  return pageWithParts(db, query, page, 'asc', ['created_at', 'updated_at'], parts);
+  return connectorConnectionsPage(
+    db,
+    partsShape(wanted),
+    page,
+    tenantId,
+    connectorId === null ? {} : { connectorId },
+  );
 }

@@ -36,13 +36,14 @@ import type {
   DatabaseConnectionsTable,
   DatabaseJobRow,
 } from '../tables/databases.js';
-import { prepared } from '../prepared.js';
+import { prepared, StatementShape } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
 import {
   pageKeys,
-  pageWithParts,
+  pageReader,
+  partsShape,
   type Keys,
-  type PagePart,
+  type PageStatement,
   type PageWithParts,
 } from './page-parts.js';
 import { inTenant } from './tenant-keys.js';
@@ -242,9 +243,26 @@ export interface DatabaseConnectionPageParts {
   activeJobs?: boolean;
 }
 
+const databaseConnectionsPage = pageReader(
+  { rows: ['created_at', 'updated_at'], parts: { activeJobs: ['created_at', 'updated_at'] } },
+  (
+    db,
+    choice: { wanted: DatabaseConnectionPageParts; columns: readonly ReadableColumn[] },
+    tenantId: string,
+  ) => {
+    const parts: PageStatement<DatabaseConnectionReadRow>['parts'] = {};
+    if (choice.wanted.activeJobs) parts.activeJobs = activeJobsQuery(db, tenantId, pageKeys('id'));
+    return {
+      query: selectDatabaseConnections(db, choice.columns).where('tenant_id', '=', tenantId),
+      parts,
+    };
+  },
+);
+
 /**
  * A page of a tenant's connections with the parts asked for, in one statement; each part
- * holds exactly the rows its batch query returns for the page's keys.
+ * holds exactly the rows its batch query returns for the page's keys. `columns` is part of
+ * the statement's shape: the service passes one fixed list.
  */
 export async function listDatabaseConnectionsWithParts(
   db: Kysely<Database>,
@@ -253,19 +271,12 @@ export async function listDatabaseConnectionsWithParts(
   page: PageRequest,
   wanted: DatabaseConnectionPageParts,
 ): Promise<PageWithParts<DatabaseConnectionReadRow>> {
-  const parts: Record<string, PagePart> = {};
-  if (wanted.activeJobs)
-    parts.activeJobs = {
-      query: activeJobsQuery(db, tenantId, pageKeys('id')),
-      timestamps: ['created_at', 'updated_at'],
-    };
-  return pageWithParts(
+  const shape = partsShape(wanted);
+  return databaseConnectionsPage(
     db,
-    selectDatabaseConnections(db, columns).where('tenant_id', '=', tenantId),
+    new StatementShape(`${shape.key}|${columns.join(',')}`, { wanted, columns }),
     page,
-    'asc',
-    ['created_at', 'updated_at'],
-    parts,
+    tenantId,
   );
 }
 

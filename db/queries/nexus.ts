@@ -4,9 +4,10 @@ import type { NexusClientRow, NexusConnectionRow } from '../tables/nexus.js';
 import { keysetPage, type PageRequest } from './pagination.js';
 import {
   pageKeys,
-  pageWithParts,
+  pageReader,
+  partsShape,
   type Keys,
-  type PagePart,
+  type PageStatement,
   type PageWithParts,
 } from './page-parts.js';
 import { inTenant } from './tenant-keys.js';
@@ -187,6 +188,16 @@ export interface NexusConnectionPageParts {
   clients?: boolean;
 }
 
+const nexusConnectionsPage = pageReader(
+  { rows: ['created_at', 'updated_at'], parts: {} },
+  (db, wanted: NexusConnectionPageParts, tenantId: string) => {
+    const parts: PageStatement<NexusConnectionRow>['parts'] = {};
+    if (wanted.clients)
+      parts.clients = connectionClientsByConnectionsQuery(db, tenantId, pageKeys('id'));
+    return { query: selectNexusConnections(db, tenantId), parts };
+  },
+);
+
 /**
  * A page of a tenant's Nexus connections with the parts asked for, in one statement; each
  * part holds exactly the rows its batch query returns for the page's keys.
@@ -197,20 +208,7 @@ export async function listNexusConnectionsWithParts(
   page: PageRequest,
   wanted: NexusConnectionPageParts,
 ): Promise<PageWithParts<NexusConnectionRow>> {
-  const parts: Record<string, PagePart> = {};
-  if (wanted.clients)
-    parts.clients = {
-      query: connectionClientsByConnectionsQuery(db, tenantId, pageKeys('id')),
-      timestamps: [],
-    };
-  return pageWithParts(
-    db,
-    selectNexusConnections(db, tenantId),
-    page,
-    'asc',
-    ['created_at', 'updated_at'],
-    parts,
-  );
+  return nexusConnectionsPage(db, partsShape(wanted), page, tenantId);
 }
 
 /**

@@ -5,9 +5,10 @@ import { prepared } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
 import {
   pageKeys,
-  pageWithParts,
+  pageReader,
+  partsShape,
   type Keys,
-  type PagePart,
+  type PageStatement,
   type PageWithParts,
 } from './page-parts.js';
 import { inTenant } from './tenant-keys.js';
@@ -87,6 +88,15 @@ export interface OesConnectionPageParts {
   partners?: boolean;
 }
 
+const oesConnectionsPage = pageReader(
+  { rows: ['created_at', 'updated_at'], parts: { partners: ['created_at'] } },
+  (db, wanted: OesConnectionPageParts, tenantId: string) => {
+    const parts: PageStatement<OesConnectionRow>['parts'] = {};
+    if (wanted.partners) parts.partners = partnersQuery(db, tenantId, pageKeys('partner_id'));
+    return { query: selectOesConnections(db, tenantId), parts };
+  },
+);
+
 /**
  * A page of an enterprise's OES connections with the parts asked for, in one statement; each
  * part holds exactly the rows its batch query returns for the page's keys.
@@ -97,20 +107,7 @@ export async function listOesConnectionsWithParts(
   page: PageRequest,
   wanted: OesConnectionPageParts,
 ): Promise<PageWithParts<OesConnectionRow>> {
-  const parts: Record<string, PagePart> = {};
-  if (wanted.partners)
-    parts.partners = {
-      query: partnersQuery(db, tenantId, pageKeys('partner_id')),
-      timestamps: ['created_at'],
-    };
-  return pageWithParts(
-    db,
-    selectOesConnections(db, tenantId),
-    page,
-    'asc',
-    ['created_at', 'updated_at'],
-    parts,
-  );
+  return oesConnectionsPage(db, partsShape(wanted), page, tenantId);
 }
 
 /** Batch: partners by `(tenant, id)` keys, for the per-request loader. */

@@ -231,17 +231,7 @@ export class ConnectionCredentialResolver {
       tenantId: slot.organisationId,
       id: slot.authSchemeConfigId,
     });
-    const forSlot = (found: AuthSchemeConfig | null): AuthSchemeConfigType => {
-      if (!found) throw new Error(`auth scheme config of slot ${slot.id} is missing`);
-      return {
-        id: found.id,
-        schemeType: found.schemeType,
-        description: found.description,
-        organisationId: slot.organisationId,
-        slotCredentialId: slot.credentialId,
-      };
-    };
-    return mapKnown(config, forSlot);
+    return mapKnown(config, configForSlot, slot);
   }
 
   @FieldResolver(() => CredentialType, {
@@ -273,7 +263,7 @@ export class AuthSchemeConfigResolver {
       ctx.loaders.credential.get({ tenantId: config.organisationId, id: config.slotCredentialId }),
       () => `credential of config ${config.id}'s slot`,
     );
-    return mapKnown(credential, (found) => validationMessagesFor(config, found, new Date()));
+    return mapKnown(credential, messagesAbout, config);
   }
 }
 
@@ -290,11 +280,36 @@ export class CredentialResolver {
       tenantId: credential.organisationId,
       id: credential.id,
     });
-    const wouldBe = ctx.loaders.wouldBeConnections;
-    const toUsages = (found: ConnectorConnection[]) =>
-      found.map((connection) => ({
-        connection: (wouldBe.size > 0 && wouldBe.get(connection.id)) || connection,
-      }));
-    return mapKnown(connections, toUsages);
+    return mapKnown(connections, toUsages, ctx.loaders.wouldBeConnections);
   }
+}
+
+/** A slot's config as `ConnectionCredential.authSchemeConfig` shows it: about this slot. */
+function configForSlot(
+  found: AuthSchemeConfig | null,
+  slot: ConnectionCredential,
+): AuthSchemeConfigType {
+  if (!found) throw new Error(`auth scheme config of slot ${slot.id} is missing`);
+  return {
+    id: found.id,
+    schemeType: found.schemeType,
+    description: found.description,
+    organisationId: slot.organisationId,
+    slotCredentialId: slot.credentialId,
+  };
+}
+
+/** The findings about a slot's config with the slot's credential, as of now. */
+function messagesAbout(credential: Credential, config: AuthSchemeConfigType): ValidationMessage[] {
+  return validationMessagesFor(config, credential, new Date());
+}
+
+/** A credential's usages: each connection as a dry run would leave it, if one is pending. */
+function toUsages(
+  found: ConnectorConnection[],
+  wouldBe: ReadonlyMap<string, ConnectorConnection>,
+): CredentialUsageType[] {
+  return found.map((connection) => ({
+    connection: (wouldBe.size > 0 && wouldBe.get(connection.id)) || connection,
+  }));
 }

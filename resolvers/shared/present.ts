@@ -8,8 +8,10 @@ export function present<T>(
   value: T | null | Promise<T | null>,
   what: () => string,
 ): T | Promise<T> {
-  return mapKnown(value, (found) => {
-    if (found === null || found === undefined) throw new Error(`${what()} is missing`);
-    return found;
-  });
+  return mapKnown(value, found, what);
+}
+
+function found<T>(value: T | null, what: () => string): T {
+  if (value === null || value === undefined) throw new Error(`${what()} is missing`);
+  return value;
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { tenantRowLoader } from '../../src/tenant-loaders.js';
+
+interface Row {
+  tenant_id: string;
+  id: string;
+  name: string;
+}
+
+/** A loader over fixed rows that counts its batch statements. */
+function loaderOver(rows: Row[]) {
+  const batches: string[][] = [];
+  const loader = tenantRowLoader(async (tenantId, ids: readonly string[]) => {
+    batches.push([...ids]);
+    return rows.filter((row) => row.tenant_id === tenantId && ids.includes(row.id));
+  });
+  return { loader, batches };
+}
+
+describe('TenantLoader', () => {
+  it('answers a primed value from get and load alike, also over a value loaded before', async () => {
+    const { loader, batches } = loaderOver([{ tenant_id: 't', id: 'a', name: 'stored' }]);
+    const key = { tenantId: 't', id: 'a' };
+    expect(await loader.load(key)).toMatchObject({ name: 'stored' });
+    loader.prime(key, { tenant_id: 't', id: 'a', name: 'written' });
+    expect(loader.get(key)).toMatchObject({ name: 'written' });
+    expect(await loader.load(key)).toMatchObject({ name: 'written' });
+    expect(batches).toEqual([['a']]);
+    // Cleared, it loads again.
+    loader.clear(key);
+    expect(await loader.load(key)).toMatchObject({ name: 'stored' });
+    expect(batches).toEqual([['a'], ['a']]);
+  });
+
+  it('takes a page’s rows for its keys: get answers them at once, load without a batch', async () => {
+    const { loader, batches } = loaderOver([]);
+    loader.primeRows('t', ['a', 'b', 'a'], [{ tenant_id: 't', id: 'a', name: 'A' }]);
+    expect(loader.get({ tenantId: 't', id: 'a' })).toMatchObject({ name: 'A' });
+    expect(loader.get({ tenantId: 't', id: 'b' })).toBeNull();
+    expect(await loader.load({ tenantId: 't', id: 'b' })).toBeNull();
+    // Another tenant's key is not answered by these rows.
+    expect(loader.get({ tenantId: 'u', id: 'a' })).toBeInstanceOf(Promise);
+    expect(batches).toEqual([]);
+    await loader.load({ tenantId: 'u', id: 'a' });
+    expect(batches).toEqual([['a']]);
+  });
+});
