@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ListenHandlers, Listener } from '../../db/connect.js';
-import { ChangeFeed, DEFAULT_BATCH_MS } from '../../src/changes/feed.js';
+import { ChangeFeed } from '../../src/changes/feed.js';
 import { CursorCodec } from '../../src/changes/cursor.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_BATCH_MS, loadConfig } from '../../src/config.js';
 import { insertAuditEvent } from '../../db/queries/audit.js';
 import { getHarness, newTenant, TEST_SECRET_KEYS } from '../helpers/harness.js';
 import { auditRow } from '../helpers/live.js';
