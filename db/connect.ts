@@ -11,7 +11,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
-import { assertOutsideTransaction } from './transaction.js';
+import { assertOutsideTransaction, openTransactionsDirectly } from './transaction.js';
 
 export interface DbOptions {
   /** `postgres://…` for a server; absent for the embedded PGlite. */
@@ -110,7 +110,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
     // emits it on itself. Without a listener either one would crash the process.
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
-    const db = new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool }), log });
+    const db = openDb(new GuardedPostgresDialect({ pool }), log);
     const url = options.databaseUrl;
     return {
       db,
@@ -130,7 +130,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
   // Loaded only here: a gateway on a server never loads PGlite's code (about 2 MB).
   const { openPGlite } = await import('./pglite-open.js');
   const pglite = await openPGlite(options.dataDir);
-  const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }), log });
+  const db = openDb(new SerialPGliteDialect({ pglite }), log);
   return {
     db,
     kind: 'pglite',
@@ -146,6 +146,20 @@ export async function createDb(options: DbOptions): Promise<Db> {
     ping: () => pingDb(db),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * The Kysely instance on `dialect`, whose transactions `inTransaction` opens itself with the
+ * driver the dialect created for it (`db/transaction.ts`).
+ */
+function openDb(
+  dialect: GuardedPostgresDialect | SerialPGliteDialect,
+  log: ((event: LogEvent) => void) | undefined,
+): Kysely<Database> {
+  const config = { dialect, log };
+  const db = new Kysely<Database>(config);
+  openTransactionsDirectly(db, { config, dialect, driver: dialect.driver() });
+  return db;
 }
 
 /** How long the server listener waits before re-opening a lost connection. */
@@ -214,8 +228,14 @@ async function pingDb(db: Kysely<Database>): Promise<boolean> {
 
 /** The pg dialect, with connections refused inside a transaction's callback. */
 class GuardedPostgresDialect extends PostgresDialect {
+  #driver: Driver | undefined;
   override createDriver(): Driver {
-    return new GuardedDriver(super.createDriver());
+    return (this.#driver = new GuardedDriver(super.createDriver()));
+  }
+  /** The driver Kysely asked this dialect for (one per `Kysely` instance built on it). */
+  driver(): Driver {
+    if (!this.#driver) throw new Error('no Kysely instance was built on this dialect yet');
+    return this.#driver;
   }
 }
 
@@ -226,8 +246,14 @@ class GuardedPostgresDialect extends PostgresDialect {
  * exactly like a pool of size one.
  */
 class SerialPGliteDialect extends PGliteDialect {
+  #driver: Driver | undefined;
   override createDriver(): Driver {
-    return new SerialDriver(super.createDriver());
+    return (this.#driver = new SerialDriver(super.createDriver()));
+  }
+  /** The driver Kysely asked this dialect for (one per `Kysely` instance built on it). */
+  driver(): Driver {
+    if (!this.#driver) throw new Error('no Kysely instance was built on this dialect yet');
+    return this.#driver;
   }
   /**
    * Kysely queues callers of a single-connection dialect itself, before the driver sees them,
