@@ -4,6 +4,7 @@ import {
   Transaction,
   type ConnectionProvider,
   type DatabaseConnection,
+  type Driver,
   type Kysely,
   type KyselyProps,
   type TransactionSettings,
@@ -52,8 +53,14 @@ export function assertOutsideTransaction(): void {
   }
 }
 
-/** What a transaction opened without Kysely's transaction builder is made of (see below). */
-export type DirectTransactionParts = Omit<KyselyProps, 'executor'>;
+/**
+ * What a transaction opened without Kysely's transaction builder is made of (see below), and
+ * whether the driver is ready for statements that bypass Kysely's executor (`prepared`): Kysely
+ * initialises it before its first connection.
+ */
+export interface DirectTransactionParts extends Omit<KyselyProps, 'executor'> {
+  ready(): boolean;
+}
 
 /** The databases whose transactions `inTransaction` opens itself, with their parts. */
 const direct = new WeakMap<Kysely<Database>, DirectTransactionParts>();
@@ -74,6 +81,16 @@ export function openTransactionsDirectly(
 
 /** Whether `inTransaction` opens `db`'s transactions itself (for the tests). */
 export const opensTransactionsDirectly = (db: Kysely<Database>): boolean => direct.has(db);
+
+/**
+ * The driver of `db` when statements may go to it directly (`prepared`): a database
+ * `db/connect.ts` opened (not a transaction, which has its own connection), once Kysely has
+ * initialised the driver.
+ */
+export function directDriver(db: Kysely<Database>): Driver | undefined {
+  const parts = direct.get(db);
+  return parts?.ready() ? parts.driver : undefined;
+}
 
 const READ_COMMITTED: TransactionSettings = Object.freeze({ isolationLevel: 'read committed' });
 
