@@ -306,9 +306,10 @@ class GuardedDriver implements Driver {
     await this.inner.init();
     this.#ready = true;
   }
-  async acquireConnection(): Promise<DatabaseConnection> {
+  acquireConnection(): Promise<DatabaseConnection> {
     assertOutsideTransaction();
-    return this.counted(await this.inner.acquireConnection());
+    const acquired = this.inner.acquireConnection();
+    return this.#onQuery ? acquired.then((connection) => this.counted(connection)) : acquired;
   }
   /** `connection`, reporting its statements to `onQuery` (wrapped once per connection). */
   protected counted(connection: DatabaseConnection): DatabaseConnection {

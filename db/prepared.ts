@@ -57,7 +57,10 @@ export function prepared<Args extends unknown[], Row>(
     let shape = '';
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
-      if (isRecord(arg)) shape += `${i}:${definedFields(arg).join(',')};`;
+      if (!isRecord(arg)) continue;
+      shape += `${i}:`;
+      for (const field in arg) if (arg[field] !== undefined) shape += `${field},`;
+      shape += ';';
     }
     let template = templates.get(shape);
     if (!template) {
