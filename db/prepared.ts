@@ -1,6 +1,6 @@
 import type { CompiledQuery, Kysely, QueryExecutorProvider } from 'kysely';
 import type { Database } from './database.js';
-import { directDriver } from './transaction.js';
+import { withConnection } from './transaction.js';
 
 /** Stands in for an argument (or one field of a record argument) while a statement is built. */
 class Placeholder {
@@ -76,24 +76,10 @@ export function prepared<Args extends unknown[], Row>(
     );
     const { sql, query, queryId } = template.compiled;
     const compiled: CompiledQuery<Row> = { sql, query, queryId, parameters };
-    // A database db/connect.ts opened: a connection straight from its driver (Kysely's
-    // connection provider and runtime driver around it were a few KB per statement).
-    const driver = directDriver(db);
-    if (driver) {
-      const connection = await driver.acquireConnection();
-      try {
-        return (await connection.executeQuery<Row>(compiled)).rows;
-      } finally {
-        await driver.releaseConnection(connection);
-      }
-    }
-    const executor = db.getExecutor();
-    // Straight to the connection Kysely provides (the transaction's, or one from the pool):
-    // without plugins, the executor's other layers only pass the result through.
-    if (executor.plugins.length > 0) return (await db.executeQuery(compiled)).rows;
-    const result = await executor.provideConnection((connection) =>
-      connection.executeQuery<Row>(compiled),
-    );
+    // Without plugins, Kysely's executor only passes the result through: straight to a
+    // connection (the transaction's, or a pooled one from the database's driver).
+    if (db.getExecutor().plugins.length > 0) return (await db.executeQuery(compiled)).rows;
+    const result = await withConnection(db, (connection) => connection.executeQuery<Row>(compiled));
     return result.rows;
   };
 }

@@ -92,6 +92,32 @@ export function directDriver(db: Kysely<Database>): Driver | undefined {
   return parts?.ready() ? parts.driver : undefined;
 }
 
+/**
+ * `consumer` on a connection of `db`: one straight from its driver when `directDriver` gives
+ * it (a pooled connection, without Kysely's connection provider and runtime driver around
+ * it: a few KB per statement), else the one Kysely's executor provides (a transaction's own,
+ * or a pooled one through Kysely's layers).
+ */
+export function withConnection<T>(
+  db: Kysely<Database>,
+  consumer: (connection: DatabaseConnection) => Promise<T>,
+): Promise<T> {
+  const driver = directDriver(db);
+  return driver ? onDriver(driver, consumer) : db.getExecutor().provideConnection(consumer);
+}
+
+async function onDriver<T>(
+  driver: Driver,
+  consumer: (connection: DatabaseConnection) => Promise<T>,
+): Promise<T> {
+  const connection = await driver.acquireConnection();
+  try {
+    return await consumer(connection);
+  } finally {
+    await driver.releaseConnection(connection);
+  }
+}
+
 const READ_COMMITTED: TransactionSettings = Object.freeze({ isolationLevel: 'read committed' });
 
 /**
@@ -155,12 +181,14 @@ async function directTransaction<T, R extends Outcome<T>>(
   fn: (trx: Transaction<Database>) => Promise<R>,
   options: { name?: string; rollback?: boolean },
 ): Promise<R> {
-  const { driver } = parts;
+  const { config, dialect, driver } = parts;
   const executor = db.getExecutor();
-  return executor.provideConnection(async (connection) => {
+  return withConnection(db, async (connection) => {
     const lease = new TransactionConnection(connection);
     const trx = new Transaction<Database>({
-      ...parts,
+      config,
+      dialect,
+      driver,
       executor: executor.withConnectionProvider(lease),
     });
     await driver.beginTransaction(connection, READ_COMMITTED);
