@@ -3,15 +3,17 @@ import {
   PGliteAdapter,
   PGliteDialect,
   PostgresDialect,
+  type CompiledQuery,
   type DialectAdapter,
   type DatabaseConnection,
   type Driver,
-  type LogEvent,
+  type PGliteDialectConfig,
+  type PostgresDialectConfig,
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
-import { assertOutsideTransaction } from './transaction.js';
+import { assertOutsideTransaction, openTransactionsDirectly } from './transaction.js';
 
 export interface DbOptions {
   /** `postgres://…` for a server; absent for the embedded PGlite. */
@@ -89,12 +91,7 @@ const typeParser = ((oid: number, format?: 'text' | 'binary') => {
  * `SET` round trip.
  */
 export async function createDb(options: DbOptions): Promise<Db> {
-  const log = options.onQuery
-    ? (event: LogEvent) => {
-        if (event.level === 'query') options.onQuery!(event.query.sql);
-      }
-    : undefined;
-
+  const { onQuery } = options;
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -110,7 +107,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
     // emits it on itself. Without a listener either one would crash the process.
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', onError));
-    const db = new Kysely<Database>({ dialect: new GuardedPostgresDialect({ pool }), log });
+    const db = openDb(new GuardedPostgresDialect({ pool }, onQuery));
     const url = options.databaseUrl;
     return {
       db,
@@ -130,7 +127,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
   // Loaded only here: a gateway on a server never loads PGlite's code (about 2 MB).
   const { openPGlite } = await import('./pglite-open.js');
   const pglite = await openPGlite(options.dataDir);
-  const db = new Kysely<Database>({ dialect: new SerialPGliteDialect({ pglite }), log });
+  const db = openDb(new SerialPGliteDialect({ pglite }, onQuery));
   return {
     db,
     kind: 'pglite',
@@ -146,6 +143,19 @@ export async function createDb(options: DbOptions): Promise<Db> {
     ping: () => pingDb(db),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * The Kysely instance on `dialect`, whose transactions (`inTransaction`) and prepared
+ * statements (`prepared`) go straight to the driver the dialect created for it
+ * (`db/transaction.ts`).
+ */
+function openDb(dialect: GuardedPostgresDialect | SerialPGliteDialect): Kysely<Database> {
+  const config = { dialect };
+  const db = new Kysely<Database>(config);
+  const driver = dialect.driver();
+  openTransactionsDirectly(db, { config, dialect, driver, ready: () => driver.ready });
+  return db;
 }
 
 /** How long the server listener waits before re-opening a lost connection. */
@@ -214,8 +224,19 @@ async function pingDb(db: Kysely<Database>): Promise<boolean> {
 
 /** The pg dialect, with connections refused inside a transaction's callback. */
 class GuardedPostgresDialect extends PostgresDialect {
+  #driver: GuardedDriver | undefined;
+  readonly #onQuery: ((sql: string) => void) | undefined;
+  constructor(config: PostgresDialectConfig, onQuery?: (sql: string) => void) {
+    super(config);
+    this.#onQuery = onQuery;
+  }
   override createDriver(): Driver {
-    return new GuardedDriver(super.createDriver());
+    return (this.#driver = new GuardedDriver(super.createDriver(), this.#onQuery));
+  }
+  /** The driver Kysely asked this dialect for (one per `Kysely` instance built on it). */
+  driver(): GuardedDriver {
+    if (!this.#driver) throw new Error('no Kysely instance was built on this dialect yet');
+    return this.#driver;
   }
 }
 
@@ -226,8 +247,19 @@ class GuardedPostgresDialect extends PostgresDialect {
  * exactly like a pool of size one.
  */
 class SerialPGliteDialect extends PGliteDialect {
+  #driver: SerialDriver | undefined;
+  readonly #onQuery: ((sql: string) => void) | undefined;
+  constructor(config: PGliteDialectConfig, onQuery?: (sql: string) => void) {
+    super(config);
+    this.#onQuery = onQuery;
+  }
   override createDriver(): Driver {
-    return new SerialDriver(super.createDriver());
+    return (this.#driver = new SerialDriver(super.createDriver(), this.#onQuery));
+  }
+  /** The driver Kysely asked this dialect for (one per `Kysely` instance built on it). */
+  driver(): SerialDriver {
+    if (!this.#driver) throw new Error('no Kysely instance was built on this dialect yet');
+    return this.#driver;
   }
   /**
    * Kysely queues callers of a single-connection dialect itself, before the driver sees them,
@@ -249,21 +281,48 @@ class SerialPGliteAdapter extends PGliteAdapter {
 
 /**
  * A driver that refuses to hand out a connection while a transaction's callback runs
- * (`assertOutsideTransaction`), and otherwise passes everything to the driver it wraps.
+ * (`assertOutsideTransaction`), reports every statement that succeeded to `onQuery` (the
+ * tests and the bench count them), and otherwise passes everything to the driver it wraps.
+ * The statements are counted here rather than by Kysely's `log`, which sees only what runs
+ * through Kysely's executor: `prepared` and `inTransaction` talk to this driver directly.
  */
 class GuardedDriver implements Driver {
   protected readonly inner: Driver;
+  readonly #onQuery: ((sql: string) => void) | undefined;
+  readonly #counted = new WeakSet<DatabaseConnection>();
+  #ready = false;
 
-  constructor(inner: Driver) {
+  constructor(inner: Driver, onQuery?: (sql: string) => void) {
     this.inner = inner;
+    this.#onQuery = onQuery;
   }
 
-  init() {
-    return this.inner.init();
+  /** Whether `init` has completed (Kysely calls it before the first connection). */
+  get ready(): boolean {
+    return this.#ready;
   }
-  async acquireConnection(): Promise<DatabaseConnection> {
+
+  async init() {
+    await this.inner.init();
+    this.#ready = true;
+  }
+  acquireConnection(): Promise<DatabaseConnection> {
     assertOutsideTransaction();
-    return this.inner.acquireConnection();
+    const acquired = this.inner.acquireConnection();
+    return this.#onQuery ? acquired.then((connection) => this.counted(connection)) : acquired;
+  }
+  /** `connection`, reporting its statements to `onQuery` (wrapped once per connection). */
+  protected counted(connection: DatabaseConnection): DatabaseConnection {
+    const onQuery = this.#onQuery;
+    if (!onQuery || this.#counted.has(connection)) return connection;
+    this.#counted.add(connection);
+    const execute = connection.executeQuery.bind(connection);
+    connection.executeQuery = async <R>(compiled: CompiledQuery) => {
+      const result = await execute<R>(compiled);
+      onQuery(compiled.sql);
+      return result;
+    };
+    return connection;
   }
   releaseConnection(connection: DatabaseConnection): Promise<void> {
     return this.inner.releaseConnection(connection);
@@ -278,6 +337,8 @@ class GuardedDriver implements Driver {
     return this.inner.rollbackTransaction(connection);
   }
   destroy() {
+    // From here on statements go through Kysely, which refuses them on a destroyed database.
+    this.#ready = false;
     return this.inner.destroy();
   }
 }
@@ -295,7 +356,7 @@ class SerialDriver extends GuardedDriver {
     this.#queue = new Promise<void>((resolve) => (release = resolve));
     await previous;
     this.#release = release;
-    return this.inner.acquireConnection();
+    return this.counted(await this.inner.acquireConnection());
   }
 
   override async releaseConnection(connection: DatabaseConnection): Promise<void> {

@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely, QueryExecutorProvider } from 'kysely';
 import type { Database } from './database.js';
+import { withConnection } from './transaction.js';
 
 /** Stands in for an argument (or one field of a record argument) while a statement is built. */
 class Placeholder {
@@ -73,8 +74,14 @@ export function prepared<Args extends unknown[], Row>(
     let shape = '';
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
-      if (isRecord(arg)) shape += `${i}:${definedFields(arg).join(',')};`;
-      else if (arg instanceof StatementShape) shape += `${i}=${arg.key};`;
+      if (arg instanceof StatementShape) {
+        shape += `${i}=${arg.key};`;
+        continue;
+      }
+      if (!isRecord(arg)) continue;
+      shape += `${i}:`;
+      for (const field in arg) if (arg[field] !== undefined) shape += `${field},`;
+      shape += ';';
     }
     let template = templates.get(shape);
     if (!template) {
@@ -90,13 +97,10 @@ export function prepared<Args extends unknown[], Row>(
     );
     const { sql, query, queryId } = template.compiled;
     const compiled: CompiledQuery<Row> = { sql, query, queryId, parameters };
-    const executor = db.getExecutor();
-    // Straight to the connection Kysely provides (the transaction's, or one from the pool):
-    // without plugins, the executor's other layers only pass the result through.
-    if (executor.plugins.length > 0) return (await db.executeQuery(compiled)).rows;
-    const result = await executor.provideConnection((connection) =>
-      connection.executeQuery<Row>(compiled),
-    );
+    // Without plugins, Kysely's executor only passes the result through: straight to a
+    // connection (the transaction's, or a pooled one from the database's driver).
+    if (db.getExecutor().plugins.length > 0) return (await db.executeQuery(compiled)).rows;
+    const result = await withConnection(db, (connection) => connection.executeQuery<Row>(compiled));
     return result.rows;
   };
 }

@@ -1,5 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Kysely, Transaction } from 'kysely';
+import {
+  isAbortedTransactionError,
+  Transaction,
+  type ConnectionProvider,
+  type DatabaseConnection,
+  type Driver,
+  type Kysely,
+  type KyselyProps,
+  type TransactionSettings,
+} from 'kysely';
 import type { Database } from './database.js';
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -45,6 +54,73 @@ export function assertOutsideTransaction(): void {
 }
 
 /**
+ * What a transaction opened without Kysely's transaction builder is made of (see below), and
+ * whether the driver is ready for statements that bypass Kysely's executor (`prepared`): Kysely
+ * initialises it before its first connection.
+ */
+export interface DirectTransactionParts extends Omit<KyselyProps, 'executor'> {
+  ready(): boolean;
+}
+
+/** The databases whose transactions `inTransaction` opens itself, with their parts. */
+const direct = new WeakMap<Kysely<Database>, DirectTransactionParts>();
+
+/**
+ * Lets `inTransaction` open `db`'s transactions itself (`db/connect.ts` does it for the
+ * databases it opens): `parts` are what `db` was built from, its config, its dialect and the
+ * driver that dialect created. A database not registered here (another one built in a test,
+ * say) takes Kysely's transaction builder, which stays the reference the direct path is tested
+ * against (`test/db/transaction.test.ts`).
+ */
+export function openTransactionsDirectly(
+  db: Kysely<Database>,
+  parts: DirectTransactionParts,
+): void {
+  direct.set(db, parts);
+}
+
+/** Whether `inTransaction` opens `db`'s transactions itself (for the tests). */
+export const opensTransactionsDirectly = (db: Kysely<Database>): boolean => direct.has(db);
+
+/**
+ * The driver of `db` when statements may go to it directly (`prepared`): a database
+ * `db/connect.ts` opened (not a transaction, which has its own connection), once Kysely has
+ * initialised the driver.
+ */
+export function directDriver(db: Kysely<Database>): Driver | undefined {
+  const parts = direct.get(db);
+  return parts?.ready() ? parts.driver : undefined;
+}
+
+/**
+ * `consumer` on a connection of `db`: one straight from its driver when `directDriver` gives
+ * it (a pooled connection, without Kysely's connection provider and runtime driver around
+ * it: a few KB per statement), else the one Kysely's executor provides (a transaction's own,
+ * or a pooled one through Kysely's layers).
+ */
+export function withConnection<T>(
+  db: Kysely<Database>,
+  consumer: (connection: DatabaseConnection) => Promise<T>,
+): Promise<T> {
+  const driver = directDriver(db);
+  return driver ? onDriver(driver, consumer) : db.getExecutor().provideConnection(consumer);
+}
+
+async function onDriver<T>(
+  driver: Driver,
+  consumer: (connection: DatabaseConnection) => Promise<T>,
+): Promise<T> {
+  const connection = await driver.acquireConnection();
+  try {
+    return await consumer(connection);
+  } finally {
+    await driver.releaseConnection(connection);
+  }
+}
+
+const READ_COMMITTED: TransactionSettings = Object.freeze({ isolationLevel: 'read committed' });
+
+/**
  * Runs `fn` in one READ COMMITTED transaction named `options.name` (for the error above). It
  * commits when `fn` returns a success and rolls back when `fn` returns a failure (not only when
  * it throws), so a use case that finds a rule broken halfway through leaves no partial write
@@ -56,28 +132,106 @@ export async function inTransaction<T, R extends Outcome<T>>(
   fn: (trx: Transaction<Database>) => Promise<R>,
   options: { name?: string; rollback?: boolean } = {},
 ): Promise<R> {
+  const parts = direct.get(db);
+  if (parts) return directTransaction(db, parts, fn, options);
   try {
     return await db
       .transaction()
       .setIsolationLevel('read committed')
-      .execute((trx) =>
-        guarding
-          ? openTransaction.run(options.name ?? 'a mutation', () => settle(fn, trx, options))
-          : settle(fn, trx, options),
-      );
+      .execute((trx) => settle(fn, trx, options));
   } catch (error) {
     if (error instanceof Rollback) return error.outcome as R;
     throw error;
   }
 }
 
+/** `fn` on `trx`, tracked for `assertOutsideTransaction` while the guard is on. */
+const run = <R>(
+  fn: (trx: Transaction<Database>) => Promise<R>,
+  trx: Transaction<Database>,
+  options: { name?: string },
+): Promise<R> =>
+  guarding ? openTransaction.run(options.name ?? 'a mutation', () => fn(trx)) : fn(trx);
+
 /** `fn`'s outcome, thrown as a `Rollback` when the transaction must not commit. */
 async function settle<T, R extends Outcome<T>>(
   fn: (trx: Transaction<Database>) => Promise<R>,
   trx: Transaction<Database>,
-  options: { rollback?: boolean },
+  options: { name?: string; rollback?: boolean },
 ): Promise<R> {
-  const outcome = await fn(trx);
+  const outcome = await run(fn, trx, options);
   if (!outcome.ok || options.rollback) throw new Rollback(outcome as Outcome<never>);
   return outcome;
+}
+
+/**
+ * What Kysely's `TransactionBuilder.execute` does (kysely 0.29: take a connection from the
+ * database's executor, begin, run the callback on a `Transaction` bound to that connection,
+ * commit, or roll back when the callback throws; a commit the database turned into a rollback
+ * is not rolled back again), with fewer objects per transaction and per statement: no builder,
+ * no settings object, no asserting executor wrapped around one that serialises every statement
+ * through promises (the connection's driver already queues statements in order), and a failure
+ * outcome rolled back without throwing. Every mutation opens one, so these were about 4 KB of a
+ * mutation's allocation (`bench/micro.ts --alloc`). A statement on `trx` after the transaction
+ * ended fails as Kysely's does.
+ */
+async function directTransaction<T, R extends Outcome<T>>(
+  db: Kysely<Database>,
+  parts: DirectTransactionParts,
+  fn: (trx: Transaction<Database>) => Promise<R>,
+  options: { name?: string; rollback?: boolean },
+): Promise<R> {
+  const { config, dialect, driver } = parts;
+  const executor = db.getExecutor();
+  return withConnection(db, async (connection) => {
+    const lease = new TransactionConnection(connection);
+    const trx = new Transaction<Database>({
+      config,
+      dialect,
+      driver,
+      executor: executor.withConnectionProvider(lease),
+    });
+    await driver.beginTransaction(connection, READ_COMMITTED);
+    let outcome: R;
+    try {
+      outcome = await run(fn, trx, options);
+    } catch (error) {
+      lease.end();
+      await driver.rollbackTransaction(connection);
+      throw error;
+    }
+    lease.end();
+    if (!outcome.ok || options.rollback) {
+      await driver.rollbackTransaction(connection);
+      return outcome;
+    }
+    try {
+      await driver.commitTransaction(connection);
+    } catch (error) {
+      if (!isAbortedTransactionError(error)) await driver.rollbackTransaction(connection);
+      throw error;
+    }
+    return outcome;
+  });
+}
+
+/** The connection of one transaction, handed out until the transaction ends. */
+class TransactionConnection implements ConnectionProvider {
+  #connection: DatabaseConnection | undefined;
+
+  constructor(connection: DatabaseConnection) {
+    this.#connection = connection;
+  }
+
+  provideConnection<T>(consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
+    const connection = this.#connection;
+    if (!connection) {
+      return Promise.reject(new Error('Transaction is already committed or rolled back'));
+    }
+    return consumer(connection);
+  }
+
+  end(): void {
+    this.#connection = undefined;
+  }
 }

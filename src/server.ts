@@ -16,7 +16,7 @@ import { createContext, type ContextDeps, type GatewayContext } from './context.
 import { CursorSigner } from './crypto/cursor-signer.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { classifyError, formatGatewayError, variablesError } from './errors.js';
-import { jitExecutor } from './executor.js';
+import { jitExecutor, type JitExecutor } from './executor.js';
 import { costError, LIMITS, limitRules, operationCost } from './limits.js';
 import { createLiveServer, type LiveServer } from './live.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -118,8 +118,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     credentialsRecheckMs: options.changes?.credentialsRecheckMs ?? 30_000,
     maxPayloadBytes: LIMITS.maxBodyBytes,
   });
+  const jit = options.executor === 'graphql-js' ? undefined : jitExecutor(schema);
   const apollo = new ApolloServer<GatewayContext>({
-    ...(options.executor === 'graphql-js' ? { schema } : { gateway: jitExecutor(schema) }),
+    ...(jit ? { gateway: jit.gateway } : { schema }),
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
@@ -141,7 +142,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             document: SANDBOX_DOCUMENT,
             headers: SANDBOX_HEADERS,
           }),
-      gatewayPlugin(schema, options.production),
+      gatewayPlugin(schema, options.production, jit),
       ...(options.metrics ? [options.metrics.plugin()] : []),
       // Apollo's drain pattern for a WebSocket server: stopping Apollo closes every socket.
       { serverWillStart: async () => ({ drainServer: () => live.close() }) },
@@ -160,11 +161,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
  *   lazily, by the first resolver that needs it), so a refused operation runs none at all;
  * - logs every unexpected error in full (with the request id) before it is masked, and puts
  *   the request id on every error the client receives so support can find the log line;
- * - in production, strips "Did you mean …?" suggestions, which would reveal the schema.
+ * - in production, strips "Did you mean …?" suggestions, which would reveal the schema;
+ * - with graphql-jit, runs the operation (`JitExecutor.respond`, `responseForOperation`).
  */
 function gatewayPlugin(
   schema: GraphQLSchema,
   production: boolean,
+  jit: JitExecutor | undefined,
 ): ApolloServerPlugin<GatewayContext> {
   const listener: GraphQLRequestListener<GatewayContext> = {
     async didResolveOperation({ document, request, operation, operationName }) {
@@ -204,6 +207,7 @@ function gatewayPlugin(
       }));
     },
   };
+  if (jit) listener.responseForOperation = (requestContext) => jit.respond(requestContext);
   if (production) {
     listener.validationDidStart = async () => async (validationErrors) => {
       for (const error of validationErrors ?? [])

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepared } from '../../db/prepared.js';
+import { directDriver, inTransaction } from '../../db/transaction.js';
 import type { OesConnectionUpdate } from '../../db/tables/oes.js';
 import { createOesConnection, createOesPartner } from '../../src/demo/builders.js';
 import { countStatements, getHarness, newTenant } from '../helpers/harness.js';
@@ -50,6 +51,29 @@ describe('prepared statements', () => {
     // One text for every list length.
     expect(new Set(statements).size).toBe(1);
     expect(statements[0]).toContain('= any($1)');
+  });
+
+  it('run the same on the driver directly, through Kysely’s executor and in a transaction', async () => {
+    const { database } = await getHarness();
+    const tenant = await newTenant();
+    const id = await oesConnection(tenant, 'three ways');
+    // The database db/connect.ts opened goes to its driver; one it did not open (the same
+    // connections, `withoutPlugins()`) through Kysely's executor; a transaction to its own.
+    expect(directDriver(database.db)).toBeDefined();
+    const other = database.db.withoutPlugins();
+    expect(directDriver(other)).toBeUndefined();
+    const { result, statements } = await countStatements(async () => [
+      await byTenants(database.db, [tenant], 'three ways'),
+      await byTenants(other, [tenant], 'three ways'),
+      await inTransaction(database.db, async (trx) => ({
+        ok: true as const,
+        value: await byTenants(trx, [tenant], 'three ways'),
+      })).then((outcome) => (outcome.ok ? outcome.value : [])),
+    ]);
+    const row = { id, tenant_id: tenant, name: 'three ways' };
+    expect(result).toEqual([[row], [row], [row]]);
+    // Every one counted once (BEGIN and COMMIT too, on a server).
+    expect(statements.filter((s) => s.startsWith('select'))).toHaveLength(3);
   });
 
   it('compile one text per set of record fields, and never write a field left undefined', async () => {

@@ -1,12 +1,18 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql, TransactionBuilder, type Kysely, type Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { Database } from '../../db/database.js';
 import { getOesConnection, partnersByKeys } from '../../db/queries/oes.js';
 import {
   assertOutsideTransaction,
   guardTransactions,
   inTransaction,
+  opensTransactionsDirectly,
 } from '../../db/transaction.js';
 import { createOesConnection, createOesPartner } from '../../src/demo/builders.js';
-import { getHarness, gql, newApiKey, newTenant } from '../helpers/harness.js';
+import { countStatements, getHarness, gql, newApiKey, newTenant } from '../helpers/harness.js';
 
 /** Settles `run` or reports that it hung (on PGlite the mistake used to wait forever). */
 const within = <T>(run: Promise<T>, ms = 5_000) =>
@@ -113,5 +119,100 @@ describe('a transaction’s callback', () => {
     }
     const on = await check();
     expect(on.ok && on.value.refused).toMatch(/inside the transaction of a mutation/);
+  });
+});
+
+/**
+ * `inTransaction` opens the transactions of the databases `db/connect.ts` opens itself,
+ * without Kysely's transaction builder (`directTransaction`, for allocation per mutation). A
+ * database it was not told about takes the builder (`withoutPlugins()` builds such a
+ * `Kysely` on the same connections), so the two paths can be run side by side here.
+ */
+describe('transactions opened without Kysely’s transaction builder', () => {
+  type Case = (db: Kysely<Database>, id: string) => Promise<unknown>;
+  const rename = (trx: Transaction<Database>, id: string, name: string) =>
+    trx.updateTable('oes_connections').set({ name }).where('id', '=', id).execute();
+  const cases: Record<string, Case> = {
+    'a success commits': (db, id) =>
+      inTransaction(db, async (trx) => {
+        await rename(trx, id, 'committed');
+        return { ok: true as const, value: 'done' };
+      }),
+    'a failure outcome rolls back': (db, id) =>
+      inTransaction(db, async (trx) => {
+        await rename(trx, id, 'never');
+        return { ok: false as const, error: 'rule broken' };
+      }),
+    'a dry run rolls back its success': (db, id) =>
+      inTransaction(
+        db,
+        async (trx) => {
+          await rename(trx, id, 'never');
+          return { ok: true as const, value: 'would be' };
+        },
+        { rollback: true },
+      ),
+    'a throw rolls back and rethrows': (db, id) =>
+      inTransaction(db, async (trx) => {
+        await rename(trx, id, 'never');
+        throw new Error('boom');
+      }).catch((error: Error) => `threw ${error.message}`),
+    'a statement error rolls back and rethrows': (db, id) =>
+      inTransaction(db, async (trx) => {
+        await rename(trx, id, 'never');
+        await sql`select 1/0`.execute(trx);
+        return { ok: true as const, value: null };
+      }).catch((error: Error) => `threw ${error.message}`),
+  };
+
+  it('are those of the databases db/connect.ts opens', async () => {
+    const { database } = await getHarness();
+    expect(opensTransactionsDirectly(database.db)).toBe(true);
+    expect(opensTransactionsDirectly(database.db.withoutPlugins())).toBe(false);
+  });
+
+  for (const [what, run] of Object.entries(cases)) {
+    it(`behaves like the builder: ${what}`, async () => {
+      const { database } = await getHarness();
+      const outcomes = [];
+      for (const db of [database.db, database.db.withoutPlugins()]) {
+        const { id, tenantId } = await oesConnection();
+        const { result, statements } = await countStatements(() => run(db, id));
+        const name = (await getOesConnection(database.db, tenantId, id))?.name;
+        outcomes.push({ result, name, statements: statements.map((s) => s.replace(/\d+/g, 'n')) });
+      }
+      expect(outcomes[0]).toEqual(outcomes[1]);
+    });
+  }
+
+  it('refuses a statement on trx once the transaction is over, like the builder', async () => {
+    const { database } = await getHarness();
+    for (const db of [database.db, database.db.withoutPlugins()]) {
+      const { id } = await oesConnection();
+      let leaked: Transaction<Database> | undefined;
+      await inTransaction(db, async (trx) => {
+        leaked = trx;
+        return { ok: true as const, value: null };
+      });
+      await expect(rename(leaked!, id, 'too late')).rejects.toThrow(
+        /^Transaction is already committed/,
+      );
+    }
+  });
+
+  it('were written against kysely 0.29.9’s TransactionBuilder.execute (check on any upgrade)', () => {
+    // `directTransaction` repeats what this method does. When Kysely changes it (new settings,
+    // a new step, a new state), compare the two, carry the change over, then update the pin.
+    const { version } = JSON.parse(
+      readFileSync(
+        path.join(import.meta.dirname, '../../node_modules/kysely/package.json'),
+        'utf8',
+      ),
+    ) as { version: string };
+    const source = TransactionBuilder.prototype.execute.toString();
+    expect({
+      version,
+      execute: createHash('sha256').update(source).digest('hex').slice(0, 16),
+    }).toEqual({ version: '0.29.9', execute: '5596046ca70b7570' });
   });
 });

@@ -1,11 +1,4 @@
-import {
-  buildSchema,
-  OperationTypeNode,
-  parse,
-  specifiedRules,
-  validate,
-  type ExecutionResult,
-} from 'graphql';
+import { buildSchema, OperationTypeNode, parse, specifiedRules, validate } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jitExecutor } from '../../src/executor.js';
 import { LIMITS, limitRules } from '../../src/limits.js';
@@ -96,15 +89,14 @@ describe.each(['graphql-jit', 'graphql-js'] as const)('refused operations (%s)',
 describe('the graphql-jit executor', () => {
   it('reports a document it refuses to compile as the client error it is (400), not a fault', async () => {
     const { gateway } = await getHarness();
-    const { executor } = await jitExecutor(gateway.schema).load({} as never);
     // Never validated, so it reaches graphql-jit's own checks: a missing `if` on @skip.
     const document = parse('{ viewer @skip { id } }');
-    const result = (await executor!({
+    const result = await jitExecutor(gateway.schema).run({
       document,
       operationName: null,
       request: { variables: {} },
-      context: {},
-    } as never)) as ExecutionResult;
+      contextValue: {},
+    });
     expect(result.errors?.[0]?.message).toMatch(/missing required arguments: 'if'/);
     expect(result.errors?.[0]?.extensions).toEqual({
       code: 'GRAPHQL_VALIDATION_FAILED',
