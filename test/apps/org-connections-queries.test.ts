@@ -522,6 +522,36 @@ describe('orgConnections reads the nested parts its selection asks for with the 
     });
   });
 
+  it('reads each page of one request with its own App columns', async () => {
+    const w = await jsonWorld(2);
+    const result = await gql(
+      /* GraphQL */ `
+        query Two($organisationId: ID!) {
+          plain: orgConnections(organisationId: $organisationId, first: 10) {
+            items {
+              app {
+                name
+              }
+            }
+          }
+          withSchema: orgConnections(organisationId: $organisationId, first: 10) {
+            items {
+              app {
+                schema
+              }
+            }
+          }
+        }
+      `,
+      { organisationId: w.tenantId },
+      w.viewer,
+    );
+    expect(result.errors).toBeUndefined();
+    for (const item of result.data!.plain.items) expect(item.app).toEqual({ name: 'Ledgerly' });
+    for (const item of result.data!.withSchema.items)
+      expect(item.app).toEqual({ schema: { type: 'object', title: 'Ledger' } });
+  });
+
   it('reads no part at all for a page of plain fields', async () => {
     const w = await listWorld(2);
     const { result, statements } = await countStatements(() =>
