@@ -182,6 +182,17 @@ const APP_PLAIN_COLUMNS = [
   'deleted_at',
 ] as const;
 
+/**
+ * A type check only: every column of an App is plain or JSON, so a page that reads all three
+ * JSON columns reads what `appsByKeys` reads (a new column fails to compile until it is
+ * named above or in `AppJsonColumns`).
+ */
+const everyAppColumnNamed: Record<
+  Exclude<keyof AppRow, (typeof APP_PLAIN_COLUMNS)[number] | keyof AppJsonColumns>,
+  never
+> = {};
+void everyAppColumnNamed;
+
 /** `appsQuery` with only the JSON columns in `json` (a page's Apps, see `OrgConnectionPageParts`). */
 function appsColumnsQuery(
   db: Kysely<Database>,
