@@ -162,6 +162,54 @@ function appsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
     .where(inTenant('tenant_id', 'id', tenantId, keys));
 }
 
+/** An App's JSON columns: each is read by a page only when its selection asks for it. */
+export interface AppJsonColumns {
+  schema?: boolean;
+  schema_metadata?: boolean;
+  server?: boolean;
+}
+
+/** Every column of an App but its JSON ones (keys, name, timestamps: small and always read). */
+const APP_PLAIN_COLUMNS = [
+  'id',
+  'tenant_id',
+  'name',
+  'public',
+  'image_url',
+  'schema_id',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+] as const;
+
+/**
+ * A type check only: every column of an App is plain or JSON, so a page that reads all three
+ * JSON columns reads what `appsByKeys` reads (a new column fails to compile until it is
+ * named above or in `AppJsonColumns`).
+ */
+const everyAppColumnNamed: Record<
+  Exclude<keyof AppRow, (typeof APP_PLAIN_COLUMNS)[number] | keyof AppJsonColumns>,
+  never
+> = {};
+void everyAppColumnNamed;
+
+/** `appsQuery` with only the JSON columns in `json` (a page's Apps, see `OrgConnectionPageParts`). */
+function appsColumnsQuery(
+  db: Kysely<Database>,
+  tenantId: string,
+  keys: Keys,
+  json: AppJsonColumns,
+) {
+  const columns: (keyof AppRow)[] = [...APP_PLAIN_COLUMNS];
+  if (json.schema) columns.push('schema');
+  if (json.schema_metadata) columns.push('schema_metadata');
+  if (json.server) columns.push('server');
+  return db
+    .selectFrom('apps')
+    .select(columns)
+    .where(inTenant('tenant_id', 'id', tenantId, keys));
+}
+
 /**
  * An auth config as the read side sees it: every column but the sealed secret data, of which
  * only `has_secret_data` is selected.
@@ -244,8 +292,19 @@ function boardsByConnectionQuery(db: Kysely<Database>, tenantId: string, keys: K
 
 /** The nested parts a page of org connections can be read with (see page-parts.ts). */
 export interface OrgConnectionPageParts {
-  /** The connections' Apps (`appsByKeys`). */
+  /**
+   * The connections' Apps (`appsByKeys`), with only the JSON columns named by `appSchema`,
+   * `appSchemaMetadata` and `appServer` (each is a part of the statement's shape: at most 8
+   * column choices). An App read without one of them lacks that field: see
+   * `appsComplete`.
+   */
   apps?: boolean;
+  /** With `apps`: the Apps' `schema` column. */
+  appSchema?: boolean;
+  /** With `apps`: the Apps' `schema_metadata` column. */
+  appSchemaMetadata?: boolean;
+  /** With `apps`: the Apps' `server` column. */
+  appServer?: boolean;
   /** Those Apps' auth configs (`authConfigsByAppKeys`). */
   appAuthConfigs?: boolean;
   /** The connections' own auth configs (`authConfigsByKeys`). */
@@ -266,7 +325,12 @@ const orgConnectionsPage = pageReader(
   (db, wanted: OrgConnectionPageParts, tenantId: string) => {
     const parts: PageStatement<OrgConnectionReadRow>['parts'] = {};
     const appIds = pageKeys('app_id');
-    if (wanted.apps) parts.apps = appsQuery(db, tenantId, appIds);
+    if (wanted.apps)
+      parts.apps = appsColumnsQuery(db, tenantId, appIds, {
+        schema: wanted.appSchema,
+        schema_metadata: wanted.appSchemaMetadata,
+        server: wanted.appServer,
+      });
     if (wanted.appAuthConfigs) parts.appAuthConfigs = authConfigsByAppQuery(db, tenantId, appIds);
     if (wanted.authConfigs)
       parts.authConfigs = authConfigsQuery(db, tenantId, pageKeys('auth_config_id'));
@@ -274,6 +338,11 @@ const orgConnectionsPage = pageReader(
     return { query: selectOrgConnections(db).where('tenant_id', '=', tenantId), parts };
   },
 );
+
+/** Whether a page's Apps are read with every column, as `appsByKeys` reads them. */
+export function appsComplete(wanted: OrgConnectionPageParts): boolean {
+  return !!(wanted.appSchema && wanted.appSchemaMetadata && wanted.appServer);
+}
 
 /**
  * A page of an organisation's connections with the parts asked for, in one statement; each

@@ -58,7 +58,8 @@ export interface PageTimestamps {
  * is built and compiled once per `choice.key` and shape of the other arguments (a cursor or
  * none; db/prepared.ts), then only run with each read's values: building it with Kysely was
  * 5–10% of a page's CPU. Bound: the subsets of a list's parts (at most 2^6, for connector
- * connections) × 2 (cursor) × 2 (connector connections: one connector's or all).
+ * connections; org connections' 2^4 with 8 column choices of their Apps, at most 2^7) × 2
+ * (cursor) × 2 (connector connections: one connector's or all).
  * A page that asks for no nested part is read by the list's own query, as plain rows.
  */
 export function pageReader<Choice, Args extends unknown[], Row extends { created_at: Date }>(

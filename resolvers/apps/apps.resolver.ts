@@ -87,6 +87,9 @@ export class OrgConnectionResolver {
     const items = selectionOf(info, 'items');
     const parts = {
       apps: items.app !== undefined,
+      appSchema: items.app?.schema !== undefined,
+      appSchemaMetadata: items.app?.schemaMetadata !== undefined,
+      appServer: items.app?.server !== undefined,
       appAuthConfigs: items.app?.supportedAuthConfigs !== undefined,
       authConfigs: items.authConfig !== undefined,
       boards: items.usedByBoards !== undefined,
@@ -111,6 +114,9 @@ export class OrgConnectionResolver {
 
   @FieldResolver(() => AppType, { description: 'The App the connection connects to.' })
   app(@Root() connection: OrgConnection, @Ctx() ctx: GatewayContext): App | Promise<App> {
+    // Read with the page, with the columns the page's selection asks for (orgConnectionPage).
+    const ofPage = ctx.loaders.pageApps.get(connection);
+    if (ofPage !== undefined) return ofPage;
     return present(
       ctx.loaders.app.get({ tenantId: connection.orgId, id: connection.appId }),
       () => `app ${connection.appId} of org connection ${connection.id}`,

@@ -367,6 +367,191 @@ describe('orgConnections reads the nested parts its selection asks for with the 
     }
   });
 
+  /** `listWorld` with JSON in the App's `schema`, `schema_metadata` and `server`. */
+  async function jsonWorld(count: number) {
+    const w = await listWorld(count);
+    const { database } = await getHarness();
+    await database.db
+      .updateTable('apps')
+      .set({
+        schema: JSON.stringify({ type: 'object', title: 'Ledger' }),
+        schema_metadata: JSON.stringify({ version: 3 }),
+        server: JSON.stringify({ url: 'https://ledgerly.example' }),
+      })
+      .where('tenant_id', '=', w.tenantId)
+      .where('id', '=', w.app.appId)
+      .execute();
+    return w;
+  }
+
+  const APP_FIELDS = /* GraphQL */ `
+    query AppFields($organisationId: ID!) {
+      orgConnections(organisationId: $organisationId, first: 100) {
+        items {
+          id
+          app {
+            id
+            title: name
+            ...Server
+          }
+          again: app {
+            deletedAt
+          }
+        }
+      }
+    }
+    fragment Server on App {
+      server
+    }
+  `;
+
+  it('reads only the App JSON columns its selection asks for, through aliases and fragments, with the same answers as item by item', async () => {
+    const w = await jsonWorld(3);
+    const { result, statements } = await countStatements(() =>
+      gql(APP_FIELDS, { organisationId: w.tenantId }, w.viewer),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(statements).toHaveLength(2);
+    const page = statements[1];
+    expect(page).toContain('"server"');
+    expect(page).not.toContain('"schema"');
+    expect(page).not.toContain('"schema_metadata"');
+    const items = result.data!.orgConnections.items;
+    expect(items).toHaveLength(3);
+    for (const item of items) {
+      expect(item.app).toEqual({
+        id: w.app.appId,
+        title: 'Ledgerly',
+        server: { url: 'https://ledgerly.example' },
+      });
+      expect(item.again).toEqual({ deletedAt: null });
+    }
+    for (const [i, id] of w.connectionIds.entries()) {
+      const one = await gql(
+        /* GraphQL */ `
+          query One($organisationId: ID!, $connectionId: ID!) {
+            orgConnection(organisationId: $organisationId, connectionId: $connectionId) {
+              id
+              app {
+                id
+                title: name
+                server
+              }
+              again: app {
+                deletedAt
+              }
+            }
+          }
+        `,
+        { organisationId: w.tenantId, connectionId: id },
+        w.viewer,
+      );
+      expect(one.errors).toBeUndefined();
+      expect(one.data!.orgConnection).toEqual(items[i]);
+    }
+  });
+
+  it('reads every App column when the selection asks for every JSON field', async () => {
+    const w = await jsonWorld(2);
+    const { result, statements } = await countStatements(() =>
+      gql(
+        /* GraphQL */ `
+          query Full($organisationId: ID!) {
+            orgConnections(organisationId: $organisationId, first: 10) {
+              items {
+                app {
+                  schema
+                  schemaMetadata
+                  server
+                }
+              }
+            }
+          }
+        `,
+        { organisationId: w.tenantId },
+        w.viewer,
+      ),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(statements[1]).toContain('"schema_metadata"');
+    for (const item of result.data!.orgConnections.items)
+      expect(item.app).toEqual({
+        schema: { type: 'object', title: 'Ledger' },
+        schemaMetadata: { version: 3 },
+        server: { url: 'https://ledgerly.example' },
+      });
+  });
+
+  it('never serves an App read without some columns to another field of the same request', async () => {
+    const w = await jsonWorld(2);
+    // The page reads the App without its JSON columns; the single connection's App then loads
+    // through the shared loader, which must answer the whole App.
+    const result = await gql(
+      /* GraphQL */ `
+        query Both($organisationId: ID!, $connectionId: ID!) {
+          orgConnections(organisationId: $organisationId, first: 10) {
+            items {
+              app {
+                name
+              }
+            }
+          }
+          orgConnection(organisationId: $organisationId, connectionId: $connectionId) {
+            app {
+              name
+              schema
+              schemaMetadata
+              server
+            }
+          }
+        }
+      `,
+      { organisationId: w.tenantId, connectionId: w.connectionIds[0] },
+      w.viewer,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.orgConnections.items).toEqual([
+      { app: { name: 'Ledgerly' } },
+      { app: { name: 'Ledgerly' } },
+    ]);
+    expect(result.data!.orgConnection.app).toEqual({
+      name: 'Ledgerly',
+      schema: { type: 'object', title: 'Ledger' },
+      schemaMetadata: { version: 3 },
+      server: { url: 'https://ledgerly.example' },
+    });
+  });
+
+  it('reads each page of one request with its own App columns', async () => {
+    const w = await jsonWorld(2);
+    const result = await gql(
+      /* GraphQL */ `
+        query Two($organisationId: ID!) {
+          plain: orgConnections(organisationId: $organisationId, first: 10) {
+            items {
+              app {
+                name
+              }
+            }
+          }
+          withSchema: orgConnections(organisationId: $organisationId, first: 10) {
+            items {
+              app {
+                schema
+              }
+            }
+          }
+        }
+      `,
+      { organisationId: w.tenantId },
+      w.viewer,
+    );
+    expect(result.errors).toBeUndefined();
+    for (const item of result.data!.plain.items) expect(item.app).toEqual({ name: 'Ledgerly' });
+    for (const item of result.data!.withSchema.items)
+      expect(item.app).toEqual({ schema: { type: 'object', title: 'Ledger' } });
+  });
+
   it('reads no part at all for a page of plain fields', async () => {
     const w = await listWorld(2);
     const { result, statements } = await countStatements(() =>

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  appsComplete,
   authConfigsOfApp,
   getOrgConnection,
   listOrgConnections,
@@ -10,7 +11,7 @@ import {
   type OrgConnectionPageParts,
   type OrgConnectionUpdate,
 } from '../../../db/queries/apps.js';
-import type { OrgConnectionRow } from '../../../db/tables/apps.js';
+import type { AppRow, OrgConnectionRow } from '../../../db/tables/apps.js';
 import type { GatewayContext } from '../../context.js';
 import { sealingContext } from '../../crypto/sealed-columns.js';
 import type { SecretContext } from '../../crypto/secret-box.js';
@@ -32,7 +33,13 @@ import {
   type MutationOptions,
 } from '../mutation.js';
 import { authorizeTenantRead, tenantListPage, type Page } from '../read-access.js';
-import { ORG_CONNECTION_RESOURCE, toOrgConnection, type OrgConnection } from './model.js';
+import {
+  ORG_CONNECTION_RESOURCE,
+  toApp,
+  toOrgConnection,
+  type App,
+  type OrgConnection,
+} from './model.js';
 import {
   apiKeyAuthConfig,
   validateReplaceOrgConnection,
@@ -160,6 +167,9 @@ export async function orgConnectionPage(
   after: string | null | undefined,
   parts: OrgConnectionPageParts = {},
 ): Promise<Result<Page<OrgConnection>>> {
+  // Apps read without some of their JSON columns: not whole Apps, so they answer only the
+  // `app` field of this page's items (`pageApps`), never the shared `app` loader.
+  let trimmedApps: Map<string, App> | undefined;
   return tenantListPage(
     ctx,
     { id: organisationId, path: ['organisationId'] },
@@ -174,7 +184,10 @@ export async function orgConnectionPage(
         const rows = read.rows;
         const loaders = ctx.loaders;
         const appIds = rows.map((row) => row.app_id);
-        if (parts.apps) loaders.app.primeRows(organisationId, appIds, read.parts.apps as never);
+        if (parts.apps && appsComplete(parts))
+          loaders.app.primeRows(organisationId, appIds, read.parts.apps as never);
+        else if (parts.apps)
+          trimmedApps = byId((read.parts.apps as unknown as AppRow[]).map(toApp));
         if (parts.appAuthConfigs)
           loaders.appAuthConfigs.primeRows(
             organisationId,
@@ -195,10 +208,17 @@ export async function orgConnectionPage(
           );
         return rows;
       },
-      toItem: toOrgConnection,
+      toItem: (row) => {
+        const item = toOrgConnection(row);
+        const app = trimmedApps?.get(row.app_id);
+        if (app !== undefined) ctx.loaders.pageApps.set(item, app);
+        return item;
+      },
     },
   );
 }
+
+const byId = <T extends { id: string }>(values: T[]) => new Map(values.map((v) => [v.id, v]));
 
 /** One connection of an organisation, or `null` (also for a malformed id). */
 export async function orgConnectionById(
