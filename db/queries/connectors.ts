@@ -33,6 +33,18 @@ export interface CredentialSummaryRow {
   has_data: boolean;
 }
 
+/**
+ * A credential slot as the read side uses it: every column but `created_at`, which nothing
+ * shows (a page reads ~300 slots; their timestamps were parsed into `Date`s for nothing).
+ */
+export type ConnectionCredentialReadRow = Omit<ConnectionCredentialRow, 'created_at'>;
+
+/**
+ * An auth scheme config as the read side uses it: without `config` (server-side) and
+ * `created_at`, which nothing shows.
+ */
+export type AuthSchemeConfigReadRow = Omit<AuthSchemeConfigRow, 'config' | 'created_at'>;
+
 /** A credential slot with the scheme type of the config it currently uses. */
 export interface ConnectionSlotRow extends ConnectionCredentialRow {
   scheme_type: string;
@@ -308,7 +320,7 @@ export async function authSchemeConfigsByKeys(
   db: Kysely<Database>,
   tenantId: string,
   ids: readonly string[],
-): Promise<AuthSchemeConfigRow[]> {
+): Promise<AuthSchemeConfigReadRow[]> {
   if (ids.length === 0) return [];
   return authSchemeConfigsQuery(db, tenantId, ids).execute();
 }
@@ -316,7 +328,7 @@ export async function authSchemeConfigsByKeys(
 function authSchemeConfigsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('auth_scheme_configs')
-    .selectAll()
+    .select(['id', 'tenant_id', 'connector_id', 'scheme_type', 'description'])
     .where(inTenant('tenant_id', 'id', tenantId, keys));
 }
 
@@ -343,7 +355,7 @@ export async function connectionCredentialsByConnections(
   db: Kysely<Database>,
   tenantId: string,
   ids: readonly string[],
-): Promise<ConnectionCredentialRow[]> {
+): Promise<ConnectionCredentialReadRow[]> {
   if (ids.length === 0) return [];
   return connectionCredentialsQuery(db, tenantId, ids).execute();
 }
@@ -351,7 +363,15 @@ export async function connectionCredentialsByConnections(
 function connectionCredentialsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
   return db
     .selectFrom('connection_credentials')
-    .selectAll()
+    .select([
+      'id',
+      'tenant_id',
+      'connection_id',
+      'kind',
+      'position',
+      'credential_id',
+      'auth_scheme_config_id',
+    ])
     .where(inTenant('tenant_id', 'connection_id', tenantId, keys))
     .orderBy('kind')
     .orderBy('position')
@@ -432,8 +452,6 @@ const connectorConnectionsPage = pageReader(
     rows: ['created_at', 'updated_at'],
     parts: {
       connectors: ['created_at', 'updated_at'],
-      slots: ['created_at'],
-      authSchemeConfigs: ['created_at'],
       credentials: ['expires_at', 'created_at'],
       usages: ['created_at', 'updated_at'],
     },

@@ -26,6 +26,7 @@ import type {
   Connector,
   ConnectorConnection,
   Credential,
+  CredentialUsage,
 } from '../../src/services/connectors/model.js';
 import {
   validationMessagesFor,
@@ -275,12 +276,14 @@ export class CredentialResolver {
   usages(
     @Root() credential: Credential,
     @Ctx() ctx: GatewayContext,
-  ): CredentialUsageType[] | Promise<CredentialUsageType[]> {
-    const connections = ctx.loaders.credentialUsages.get({
+  ): CredentialUsage[] | Promise<CredentialUsage[]> {
+    const usages = ctx.loaders.credentialUsages.get({
       tenantId: credential.organisationId,
       id: credential.id,
     });
-    return mapKnown(connections, toUsages, ctx.loaders.wouldBeConnections);
+    const wouldBe = ctx.loaders.wouldBeConnections;
+    // The loader's own list unless a dry run of this request changed one of its connections.
+    return wouldBe.size === 0 ? usages : mapKnown(usages, withWouldBe, wouldBe);
   }
 }
 
@@ -305,11 +308,12 @@ function messagesAbout(credential: Credential, config: AuthSchemeConfigType): Va
 }
 
 /** A credential's usages: each connection as a dry run would leave it, if one is pending. */
-function toUsages(
-  found: ConnectorConnection[],
+function withWouldBe(
+  found: CredentialUsage[],
   wouldBe: ReadonlyMap<string, ConnectorConnection>,
-): CredentialUsageType[] {
-  return found.map((connection) => ({
-    connection: (wouldBe.size > 0 && wouldBe.get(connection.id)) || connection,
-  }));
+): CredentialUsage[] {
+  return found.map((usage) => {
+    const changed = wouldBe.get(usage.connection.id);
+    return changed ? { connection: changed } : usage;
+  });
 }

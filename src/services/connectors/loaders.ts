@@ -17,6 +17,7 @@ import {
   toConnector,
   toConnectorConnection,
   toCredential,
+  toCredentialUsage,
   type ConnectorConnection,
 } from './model.js';
 
@@ -57,11 +58,11 @@ export function createConnectorsLoaders(db: Kysely<Database>) {
      * `usages` shows these instead of the stored rows (which the dry run did not change).
      */
     wouldBeConnections: new Map<string, ConnectorConnection>(),
-    /** Keyed by `(tenant, credential id)`: the connections that use the credential. */
+    /** Keyed by `(tenant, credential id)`: the usages of the credential (its connections). */
     credentialUsages: tenantGroupLoader(
       (tenantId, ids) => credentialUsagesByCredentials(db, tenantId, ids),
       (row) => row.credential_id,
-      (rows) => rows.map(toConnectorConnection),
+      (rows) => rows.map(toCredentialUsage),
     ),
   };
 }

@@ -1,7 +1,9 @@
-import type { CredentialSummaryRow } from '../../../db/queries/connectors.js';
 import type {
-  AuthSchemeConfigRow,
-  ConnectionCredentialRow,
+  AuthSchemeConfigReadRow,
+  ConnectionCredentialReadRow,
+  CredentialSummaryRow,
+} from '../../../db/queries/connectors.js';
+import type {
   ConnectionVariableRow,
   ConnectorConnectionRow,
   ConnectorRow,
@@ -75,6 +77,14 @@ export interface Credential {
   createdAt: Date;
 }
 
+/**
+ * A connection that uses a credential, as `Credential.usages` lists it. Built once per loaded
+ * row, so the resolver hands out the loader's list itself rather than a new one per slot.
+ */
+export interface CredentialUsage {
+  connection: ConnectorConnection;
+}
+
 export interface ConnectionVariable {
   name: string;
   value: string;
@@ -106,7 +116,7 @@ export function toConnectorConnection(row: ConnectorConnectionRow): ConnectorCon
 }
 
 /** Maps a `connection_credentials` row to the domain slot. */
-export function toConnectionCredential(row: ConnectionCredentialRow): ConnectionCredential {
+export function toConnectionCredential(row: ConnectionCredentialReadRow): ConnectionCredential {
   return {
     id: row.id,
     organisationId: row.tenant_id,
@@ -120,7 +130,7 @@ export function toConnectionCredential(row: ConnectionCredentialRow): Connection
 
 /** Splits a connection's slots (already in position order) into its action and trigger lists. */
 export function toConnectionCredentials(
-  rows: readonly ConnectionCredentialRow[],
+  rows: readonly ConnectionCredentialReadRow[],
 ): ConnectionCredentials {
   const slots = rows.map(toConnectionCredential);
   return {
@@ -130,7 +140,7 @@ export function toConnectionCredentials(
 }
 
 /** Maps an `auth_scheme_configs` row to the domain config (without its `config` JSON). */
-export function toAuthSchemeConfig(row: AuthSchemeConfigRow): AuthSchemeConfig {
+export function toAuthSchemeConfig(row: AuthSchemeConfigReadRow): AuthSchemeConfig {
   return {
     id: row.id,
     organisationId: row.tenant_id,
@@ -152,6 +162,11 @@ export function toCredential(row: CredentialSummaryRow): Credential {
     hasData: row.has_data,
     createdAt: row.created_at,
   };
+}
+
+/** Maps a usage row (the connection's whole row) to the usage it lists. */
+export function toCredentialUsage(row: ConnectorConnectionRow): CredentialUsage {
+  return { connection: toConnectorConnection(row) };
 }
 
 /** Maps a `connection_variables` row to the domain variable. */

@@ -17,12 +17,10 @@ import {
   updateConnectionSlots,
   updateConnectorConnection as writeConnectorConnection,
   type ConnectionSlotRow,
+  type ConnectionCredentialReadRow,
   type CredentialUsageRow,
 } from '../../../db/queries/connectors.js';
-import type {
-  ConnectionCredentialRow,
-  ConnectorConnectionRow,
-} from '../../../db/tables/connectors.js';
+import type { ConnectorConnectionRow } from '../../../db/tables/connectors.js';
 import type { GatewayContext } from '../../context.js';
 import {
   conflict,
@@ -321,7 +319,7 @@ function primeConnectorParts(
 ): void {
   const loaders = ctx.loaders;
   const ids = rows.map((row) => row.id);
-  const slots = (parts.slots ?? []) as unknown as ConnectionCredentialRow[];
+  const slots = (parts.slots ?? []) as unknown as ConnectionCredentialReadRow[];
   const credentialIds = slots.map((slot) => slot.credential_id);
   const usages = parts.usages as unknown as CredentialUsageRow[] | undefined;
   if (parts.slots) loaders.connectionCredentials.primeRows(tenantId, ids, slots);
