@@ -34,7 +34,6 @@ import {
 } from '../../src/services/connectors/validation-messages.js';
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
-import { present } from '../shared/present.js';
 import { mergedSelections, selectionOf } from '../shared/selection.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
@@ -178,13 +177,11 @@ export class ConnectorConnectionResolver {
     @Root() connection: ConnectorConnection,
     @Ctx() ctx: GatewayContext,
   ): Connector | Promise<Connector> {
-    return present(
-      ctx.loaders.connector.get({
-        tenantId: connection.organisationId,
-        id: connection.connectorId,
-      }),
-      () => `connector of connection ${connection.id}`,
+    const connector = ctx.loaders.connector.getIn(
+      connection.organisationId,
+      connection.connectorId,
     );
+    return mapKnown(connector, connectorOf, connection);
   }
 
   @FieldResolver(() => ConnectionCredentialsType, {
@@ -197,10 +194,7 @@ export class ConnectorConnectionResolver {
   ): ConnectionCredentials | Promise<ConnectionCredentials> {
     // A dry run's connection carries its would-be slots; the stored ones would be wrong.
     if (connection.credentials) return connection.credentials;
-    return ctx.loaders.connectionCredentials.get({
-      tenantId: connection.organisationId,
-      id: connection.id,
-    });
+    return ctx.loaders.connectionCredentials.getIn(connection.organisationId, connection.id);
   }
 
   @FieldResolver(() => [ConnectionVariableType], {
@@ -212,10 +206,7 @@ export class ConnectorConnectionResolver {
     @Ctx() ctx: GatewayContext,
   ): ConnectionVariable[] | Promise<ConnectionVariable[]> {
     if (connection.variables) return connection.variables;
-    return ctx.loaders.connectionVariables.get({
-      tenantId: connection.organisationId,
-      id: connection.id,
-    });
+    return ctx.loaders.connectionVariables.getIn(connection.organisationId, connection.id);
   }
 }
 
@@ -228,10 +219,7 @@ export class ConnectionCredentialResolver {
     @Root() slot: ConnectionCredential,
     @Ctx() ctx: GatewayContext,
   ): AuthSchemeConfigType | Promise<AuthSchemeConfigType> {
-    const config = ctx.loaders.authSchemeConfig.get({
-      tenantId: slot.organisationId,
-      id: slot.authSchemeConfigId,
-    });
+    const config = ctx.loaders.authSchemeConfig.getIn(slot.organisationId, slot.authSchemeConfigId);
     return mapKnown(config, configForSlot, slot);
   }
 
@@ -243,10 +231,8 @@ export class ConnectionCredentialResolver {
     @Root() slot: ConnectionCredential,
     @Ctx() ctx: GatewayContext,
   ): Credential | Promise<Credential> {
-    return present(
-      ctx.loaders.credential.get({ tenantId: slot.organisationId, id: slot.credentialId }),
-      () => `credential of slot ${slot.id}`,
-    );
+    const credential = ctx.loaders.credential.getIn(slot.organisationId, slot.credentialId);
+    return mapKnown(credential, credentialOfSlot, slot);
   }
 }
 
@@ -260,10 +246,7 @@ export class AuthSchemeConfigResolver {
     @Root() config: AuthSchemeConfigType,
     @Ctx() ctx: GatewayContext,
   ): ValidationMessage[] | Promise<ValidationMessage[]> {
-    const credential = present(
-      ctx.loaders.credential.get({ tenantId: config.organisationId, id: config.slotCredentialId }),
-      () => `credential of config ${config.id}'s slot`,
-    );
+    const credential = ctx.loaders.credential.getIn(config.organisationId, config.slotCredentialId);
     return mapKnown(credential, messagesAbout, config);
   }
 }
@@ -277,10 +260,7 @@ export class CredentialResolver {
     @Root() credential: Credential,
     @Ctx() ctx: GatewayContext,
   ): CredentialUsage[] | Promise<CredentialUsage[]> {
-    const usages = ctx.loaders.credentialUsages.get({
-      tenantId: credential.organisationId,
-      id: credential.id,
-    });
+    const usages = ctx.loaders.credentialUsages.getIn(credential.organisationId, credential.id);
     const wouldBe = ctx.loaders.wouldBeConnections;
     // The loader's own list unless a dry run of this request changed one of its connections.
     return wouldBe.size === 0 ? usages : mapKnown(usages, withWouldBe, wouldBe);
@@ -302,8 +282,26 @@ function configForSlot(
   };
 }
 
+/**
+ * The nested objects below must exist (the database's foreign keys say so): missing is a fault
+ * of ours. Functions of the module rather than `present`'s message closure made per field.
+ */
+function connectorOf(found: Connector | null, connection: ConnectorConnection): Connector {
+  if (!found) throw new Error(`connector of connection ${connection.id} is missing`);
+  return found;
+}
+
+function credentialOfSlot(found: Credential | null, slot: ConnectionCredential): Credential {
+  if (!found) throw new Error(`credential of slot ${slot.id} is missing`);
+  return found;
+}
+
 /** The findings about a slot's config with the slot's credential, as of now. */
-function messagesAbout(credential: Credential, config: AuthSchemeConfigType): ValidationMessage[] {
+function messagesAbout(
+  credential: Credential | null,
+  config: AuthSchemeConfigType,
+): ValidationMessage[] {
+  if (!credential) throw new Error(`credential of config ${config.id}'s slot is missing`);
   return validationMessagesFor(config, credential, new Date());
 }
 
