@@ -34,7 +34,7 @@ import {
 } from '../../src/services/connectors/validation-messages.js';
 import { inputFields } from '../shared/input.js';
 import { PageArgs, toPageResult } from '../shared/pagination.js';
-import { mergedSelections, selectionOf } from '../shared/selection.js';
+import { mentions, mergedSelections, selectionOf } from '../shared/selection.js';
 import { unwrapList, unwrapQuery } from '../shared/query-result.js';
 import { toMutationResult } from '../shared/result-union.js';
 import { MutationOptionsArgs } from '../shared/mutation-success.js';
@@ -218,9 +218,16 @@ export class ConnectionCredentialResolver {
   authSchemeConfig(
     @Root() slot: ConnectionCredential,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ): AuthSchemeConfigType | Promise<AuthSchemeConfigType> {
     const config = ctx.loaders.authSchemeConfig.getIn(slot.organisationId, slot.authSchemeConfigId);
-    return mapKnown(config, configForSlot, slot);
+    // The findings come with the config (a field of its own, not a resolver called for each
+    // slot); the slot's credential is read only when they are asked for.
+    if (!mentions(info, 'validationMessages')) return mapKnown(config, configForSlot, slot);
+    const credential = ctx.loaders.credential.getIn(slot.organisationId, slot.credentialId);
+    if (config instanceof Promise || credential instanceof Promise)
+      return Promise.all([config, credential]).then(([c, k]) => configForSlot(c, slot, k));
+    return configForSlot(config, slot, credential);
   }
 
   @FieldResolver(() => CredentialType, {
@@ -233,21 +240,6 @@ export class ConnectionCredentialResolver {
   ): Credential | Promise<Credential> {
     const credential = ctx.loaders.credential.getIn(slot.organisationId, slot.credentialId);
     return mapKnown(credential, credentialOfSlot, slot);
-  }
-}
-
-@Resolver(() => AuthSchemeConfigType)
-export class AuthSchemeConfigResolver {
-  @FieldResolver(() => [ValidationMessageType], {
-    description:
-      "The server's findings about this config with the slot's credential; empty when sound.",
-  })
-  validationMessages(
-    @Root() config: AuthSchemeConfigType,
-    @Ctx() ctx: GatewayContext,
-  ): ValidationMessage[] | Promise<ValidationMessage[]> {
-    const credential = ctx.loaders.credential.getIn(config.organisationId, config.slotCredentialId);
-    return mapKnown(credential, messagesAbout, config);
   }
 }
 
@@ -267,18 +259,23 @@ export class CredentialResolver {
   }
 }
 
-/** A slot's config as `ConnectionCredential.authSchemeConfig` shows it: about this slot. */
+/**
+ * A slot's config as `ConnectionCredential.authSchemeConfig` shows it: with the findings about
+ * it and the slot's credential when that is given (`validationMessages` asked for), else with
+ * none (the field is not read then).
+ */
 function configForSlot(
   found: AuthSchemeConfig | null,
   slot: ConnectionCredential,
+  credential?: Credential | null,
 ): AuthSchemeConfigType {
   if (!found) throw new Error(`auth scheme config of slot ${slot.id} is missing`);
+  if (credential === null) throw new Error(`credential of slot ${slot.id} is missing`);
   return {
     id: found.id,
     schemeType: found.schemeType,
     description: found.description,
-    organisationId: slot.organisationId,
-    slotCredentialId: slot.credentialId,
+    validationMessages: credential ? validationMessagesFor(found, credential, new Date()) : [],
   };
 }
 
@@ -294,15 +291,6 @@ function connectorOf(found: Connector | null, connection: ConnectorConnection): 
 function credentialOfSlot(found: Credential | null, slot: ConnectionCredential): Credential {
   if (!found) throw new Error(`credential of slot ${slot.id} is missing`);
   return found;
-}
-
-/** The findings about a slot's config with the slot's credential, as of now. */
-function messagesAbout(
-  credential: Credential | null,
-  config: AuthSchemeConfigType,
-): ValidationMessage[] {
-  if (!credential) throw new Error(`credential of config ${config.id}'s slot is missing`);
-  return validationMessagesFor(config, credential, new Date());
 }
 
 /** A credential's usages: each connection as a dry run would leave it, if one is pending. */

@@ -1,6 +1,7 @@
 import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ConnectorConnection } from '../../src/services/connectors/model.js';
+import type { ValidationMessage } from '../../src/services/connectors/validation-messages.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
 import { resultUnion } from '../shared/result-union.js';
@@ -88,10 +89,11 @@ export class AuthSchemeConfigType {
   @Field(() => String, { description: 'What the config is, for people.' })
   description!: string;
 
-  // `validationMessages` is resolved by AuthSchemeConfigResolver from these:
-  organisationId!: string;
-  /** The credential of the slot this config was reached through. */
-  slotCredentialId!: string;
+  @Field(() => [ValidationMessageType], {
+    description:
+      "The server's findings about this config with the slot's credential; empty when sound.",
+  })
+  validationMessages!: ValidationMessage[];
 }
 
 @ObjectType('CredentialUsage', {

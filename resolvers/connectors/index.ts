@@ -1,5 +1,4 @@
 import {
-  AuthSchemeConfigResolver,
   ConnectionCredentialResolver,
   ConnectorConnectionResolver,
   CredentialResolver,
@@ -9,6 +8,5 @@ import {
 export const connectorsResolvers: Function[] = [
   ConnectorConnectionResolver,
   ConnectionCredentialResolver,
-  AuthSchemeConfigResolver,
   CredentialResolver,
 ];

@@ -84,3 +84,40 @@ export function mergedSelections(...selections: (Selection | undefined)[]): Sele
       merged[name] = merged[name] ? mergedSelections(merged[name], sub) : (sub ?? LEAF);
   return merged;
 }
+
+// Bound: one entry per field node list of a cached document (weakly held).
+const mentioned = new WeakMap<readonly FieldNode[], Map<string, boolean>>();
+
+/**
+ * Whether the query names `field` directly under this resolver's field, through fragments
+ * too, whatever `@skip` / `@include` say: a superset of `selectionOf`, answered from a cache
+ * per field (the field nodes are the document's, shared by every item of a list and every
+ * request of the document), so a resolver called for each item can ask without allocating.
+ */
+export function mentions(info: GraphQLResolveInfo, field: string): boolean {
+  let byField = mentioned.get(info.fieldNodes);
+  if (!byField) mentioned.set(info.fieldNodes, (byField = new Map()));
+  let answer = byField.get(field);
+  if (answer === undefined) {
+    answer = info.fieldNodes.some(
+      (node) => node.selectionSet !== undefined && names(info, node.selectionSet, field),
+    );
+    byField.set(field, answer);
+  }
+  return answer;
+}
+
+function names(info: GraphQLResolveInfo, set: SelectionSetNode, field: string): boolean {
+  return set.selections.some((selection) => {
+    switch (selection.kind) {
+      case 'Field':
+        return selection.name.value === field;
+      case 'InlineFragment':
+        return names(info, selection.selectionSet, field);
+      case 'FragmentSpread': {
+        const fragment = info.fragments[selection.name.value];
+        return fragment !== undefined && names(info, fragment.selectionSet, field);
+      }
+    }
+  });
+}

@@ -11,7 +11,6 @@ import { getHarness } from '../helpers/harness.js';
  */
 const CALLED_DIRECTLY = [
   'App.supportedAuthConfigs',
-  'AuthSchemeConfig.validationMessages',
   'ConnectionChange.connection',
   'ConnectionCredential.authSchemeConfig',
   'ConnectionCredential.credential',
