@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { ConnectorConnection } from '../../src/services/connectors/model.js';
+import type { ConnectorConnection, CredentialUsage } from '../../src/services/connectors/model.js';
 import type { ValidationMessage } from '../../src/services/connectors/validation-messages.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
@@ -141,7 +141,11 @@ export class CredentialType {
   @Field(() => GraphQLDateTime, { description: CREATED_AT })
   createdAt!: Date;
 
-  // `usages` is resolved by CredentialResolver through a loader.
+  // Built by ConnectorConnectionResolver.credentials when the query names it.
+  @Field(() => [CredentialUsageType], {
+    description: 'The connections that use this credential, each once, oldest first.',
+  })
+  usages!: CredentialUsage[];
 }
 
 @ObjectType('ConnectionCredential', {
@@ -156,10 +160,17 @@ export class ConnectionCredentialType {
   })
   id!: string;
 
-  // `authSchemeConfig` and `credential` are resolved by ConnectionCredentialResolver from these:
-  organisationId!: string;
-  credentialId!: string;
-  authSchemeConfigId!: string;
+  // Built by ConnectorConnectionResolver.credentials with the parts the query names.
+  @Field(() => AuthSchemeConfigType, {
+    description: 'The config this slot uses; its validationMessages are about this slot.',
+  })
+  authSchemeConfig!: AuthSchemeConfigType;
+
+  @Field(() => CredentialType, {
+    description:
+      'The credential in this slot. The set of credentials never changes through this API.',
+  })
+  credential!: CredentialType;
 }
 
 @ObjectType('ConnectionCredentials', {

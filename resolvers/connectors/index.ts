@@ -1,12 +1,4 @@
-import {
-  ConnectionCredentialResolver,
-  ConnectorConnectionResolver,
-  CredentialResolver,
-} from './connectors.resolver.js';
+import { ConnectorConnectionResolver } from './connectors.resolver.js';
 
 /** The Connectors service's resolver classes (registered in resolvers/index.ts). */
-export const connectorsResolvers: Function[] = [
-  ConnectorConnectionResolver,
-  ConnectionCredentialResolver,
-  CredentialResolver,
-];
+export const connectorsResolvers: Function[] = [ConnectorConnectionResolver];

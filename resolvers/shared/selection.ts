@@ -25,24 +25,48 @@ const LEAF: Selection = Object.freeze({});
  * resolver passes `['items']`).
  */
 export function selectionOf(info: GraphQLResolveInfo, ...path: string[]): Selection {
-  let selection = collect(info, info.fieldNodes, undefined);
+  let selection = collect(info, info.fieldNodes, undefined, true);
   for (const name of path) selection = selection[name] ?? LEAF;
   return selection;
 }
+
+/**
+ * `selectionOf` without reading `@skip` / `@include` (a field named under any directive
+ * counts): a superset that depends on the document alone, so it is worked out once per field
+ * (the field nodes are the document's, shared by every item of a list and every request of the
+ * document) and a resolver called for each item can ask it without allocating.
+ */
+export function mentionedSelection(info: GraphQLResolveInfo): Selection {
+  let selection = mentioned.get(info.fieldNodes);
+  if (!selection) {
+    selection = collect(info, info.fieldNodes, undefined, false);
+    mentioned.set(info.fieldNodes, selection);
+  }
+  return selection;
+}
+
+// Bound: one entry per field node list of a cached document (weakly held).
+const mentioned = new WeakMap<readonly FieldNode[], Selection>();
 
 function collect(
   info: GraphQLResolveInfo,
   nodes: readonly FieldNode[],
   into: Record<string, Selection> | undefined,
+  directives: boolean,
 ): Selection {
   const fields: Record<string, Selection> = into ?? {};
-  for (const node of nodes) if (node.selectionSet) add(info, node.selectionSet, fields);
+  for (const node of nodes) if (node.selectionSet) add(info, node.selectionSet, fields, directives);
   return fields;
 }
 
-function add(info: GraphQLResolveInfo, set: SelectionSetNode, fields: Record<string, Selection>) {
+function add(
+  info: GraphQLResolveInfo,
+  set: SelectionSetNode,
+  fields: Record<string, Selection>,
+  directives: boolean,
+) {
   for (const selection of set.selections) {
-    if (!included(info, selection)) continue;
+    if (directives && !included(info, selection)) continue;
     switch (selection.kind) {
       case 'Field': {
         const name = selection.name.value;
@@ -53,15 +77,15 @@ function add(info: GraphQLResolveInfo, set: SelectionSetNode, fields: Record<str
         const existing = fields[name];
         const merged: Record<string, Selection> =
           existing && existing !== LEAF ? (existing as Record<string, Selection>) : {};
-        fields[name] = collect(info, [selection], merged);
+        fields[name] = collect(info, [selection], merged, directives);
         break;
       }
       case 'InlineFragment':
-        add(info, selection.selectionSet, fields);
+        add(info, selection.selectionSet, fields, directives);
         break;
       case 'FragmentSpread': {
         const fragment = info.fragments[selection.name.value];
-        if (fragment) add(info, fragment.selectionSet, fields);
+        if (fragment) add(info, fragment.selectionSet, fields, directives);
         break;
       }
     }
@@ -83,41 +107,4 @@ export function mergedSelections(...selections: (Selection | undefined)[]): Sele
     for (const [name, sub] of Object.entries(selection ?? {}))
       merged[name] = merged[name] ? mergedSelections(merged[name], sub) : (sub ?? LEAF);
   return merged;
-}
-
-// Bound: one entry per field node list of a cached document (weakly held).
-const mentioned = new WeakMap<readonly FieldNode[], Map<string, boolean>>();
-
-/**
- * Whether the query names `field` directly under this resolver's field, through fragments
- * too, whatever `@skip` / `@include` say: a superset of `selectionOf`, answered from a cache
- * per field (the field nodes are the document's, shared by every item of a list and every
- * request of the document), so a resolver called for each item can ask without allocating.
- */
-export function mentions(info: GraphQLResolveInfo, field: string): boolean {
-  let byField = mentioned.get(info.fieldNodes);
-  if (!byField) mentioned.set(info.fieldNodes, (byField = new Map()));
-  let answer = byField.get(field);
-  if (answer === undefined) {
-    answer = info.fieldNodes.some(
-      (node) => node.selectionSet !== undefined && names(info, node.selectionSet, field),
-    );
-    byField.set(field, answer);
-  }
-  return answer;
-}
-
-function names(info: GraphQLResolveInfo, set: SelectionSetNode, field: string): boolean {
-  return set.selections.some((selection) => {
-    switch (selection.kind) {
-      case 'Field':
-        return selection.name.value === field;
-      case 'InlineFragment':
-        return names(info, selection.selectionSet, field);
-      case 'FragmentSpread': {
-        const fragment = info.fragments[selection.name.value];
-        return fragment !== undefined && names(info, fragment.selectionSet, field);
-      }
-    }
-  });
 }

@@ -12,12 +12,9 @@ import { getHarness } from '../helpers/harness.js';
 const CALLED_DIRECTLY = [
   'App.supportedAuthConfigs',
   'ConnectionChange.connection',
-  'ConnectionCredential.authSchemeConfig',
-  'ConnectionCredential.credential',
   'ConnectorConnection.connector',
   'ConnectorConnection.credentials',
   'ConnectorConnection.variables',
-  'Credential.usages',
   'DatabaseConnection.activeJobs',
   'Mutation.patchDatabaseConnection',
   'Mutation.replaceOrgConnection',
