@@ -199,7 +199,7 @@ export class ConnectorConnectionResolver {
     const slots =
       connection.credentials ??
       ctx.loaders.connectionCredentials.getIn(connection.organisationId, connection.id);
-    return mapKnown(slots, withSlotParts, { ctx, wants: slotPartsOf(info) }) as
+    return mapKnown(slots, withSlotParts, { ctx, wants: slotPartsOf(info), now: new Date() }) as
       ConnectionCredentialsType | Promise<ConnectionCredentialsType>;
   }
 
@@ -251,6 +251,8 @@ function slotPartsOf(info: GraphQLResolveInfo): SlotParts {
 interface SlotRequest {
   ctx: GatewayContext;
   wants: SlotParts;
+  /** What the slots' validationMessages are as of. */
+  now: Date;
 }
 
 /**
@@ -285,10 +287,16 @@ function withSlotParts(
 }
 
 /**
+ * A credential with its usages, as a slot shows it, for each credential (a request's loaded
+ * value). Bound: weakly held, one entry per credential a request still holds.
+ */
+const shownCredentials = new WeakMap<Credential, CredentialType>();
+
+/**
  * One slot with its nested objects, all known by now. A part the query does not name stays
  * undefined: its field is never read.
  */
-function slotWithParts(slot: ConnectionCredential, { ctx, wants }: SlotRequest) {
+function slotWithParts(slot: ConnectionCredential, { ctx, wants, now }: SlotRequest) {
   const loaders = ctx.loaders;
   const tenantId = slot.organisationId;
   const credential =
@@ -306,18 +314,25 @@ function slotWithParts(slot: ConnectionCredential, { ctx, wants }: SlotRequest) 
         ) as AuthSchemeConfig | null,
         slot,
         wants.messages ? credential : undefined,
+        now,
       )
     : undefined;
   let shown: CredentialType | undefined;
   if (wants.credential && credential) {
     if (wants.usages) {
-      const usages = loaders.credentialUsages.getIn(
+      const loaded = loaders.credentialUsages.getIn(
         tenantId,
         slot.credentialId,
       ) as CredentialUsage[];
       const wouldBe = loaders.wouldBeConnections;
       // The loader's own list unless a dry run of this request changed one of its connections.
-      shown = { ...credential, usages: wouldBe.size === 0 ? usages : withWouldBe(usages, wouldBe) };
+      const usages = wouldBe.size === 0 ? loaded : withWouldBe(loaded, wouldBe);
+      // A page's ~300 slots share ~100 credentials: one shown credential for each.
+      shown = shownCredentials.get(credential);
+      if (shown?.usages !== usages) {
+        shown = { ...credential, usages };
+        shownCredentials.set(credential, shown);
+      }
     } else shown = credential as CredentialType;
   }
   return {
@@ -335,15 +350,15 @@ function slotWithParts(slot: ConnectionCredential, { ctx, wants }: SlotRequest) 
 function configForSlot(
   found: AuthSchemeConfig | null,
   slot: ConnectionCredential,
-  credential?: Credential | null,
+  credential: Credential | undefined,
+  now: Date,
 ): AuthSchemeConfigType {
   if (!found) throw new Error(`auth scheme config of slot ${slot.id} is missing`);
-  if (credential === null) throw new Error(`credential of slot ${slot.id} is missing`);
   return {
     id: found.id,
     schemeType: found.schemeType,
     description: found.description,
-    validationMessages: credential ? validationMessagesFor(found, credential, new Date()) : [],
+    validationMessages: credential ? validationMessagesFor(found, credential, now) : [],
   };
 }
 
