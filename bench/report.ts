@@ -17,6 +17,8 @@ export interface RunRecord {
   machineBusyPct: number;
   /** CPU time of the bench process (the load generator) per request. */
   benchCpuMsPerRequest: number;
+  /** CPU time of the database's PostgreSQL backends per request (NaN when not visible). */
+  pgCpuMsPerRequest: number;
 }
 
 export interface TargetSummary {
