@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     statementTimeoutMs: config.statementTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
     connectionTimeoutMs: config.connectionTimeoutMs,
+    namedStatements: config.namedStatements,
     onPoolError: (error) =>
       logger.warn({ err: error }, 'database client error (the pool replaces the client)'),
   });
