@@ -885,7 +885,7 @@ async function main(): Promise<number> {
     `# Bench results`,
     '',
     heading +
-      '. `ratio` = gateway req/s ÷ baseline req/s; `CPU ratio` = gateway CPU ms/req ÷ baseline CPU ms/req; `stmts/req` = SQL statements per request (BEGIN/COMMIT included); `errors` = connection errors, timeouts and answers that are not the expected success.',
+      '. `ratio` = gateway req/s ÷ baseline req/s; `CPU ratio` = gateway CPU ms/req ÷ baseline CPU ms/req; `PG CPU ms/req` = CPU of the bench database’s PostgreSQL backends per request (the server’s SQL work, which its own CPU leaves out); `stmts/req` = SQL statements per request (BEGIN/COMMIT included); `errors` = connection errors, timeouts and answers that are not the expected success.',
     '',
     markdownTable(TABLE_HEADER, rows),
     '',
@@ -1086,6 +1086,7 @@ function roundTarget(t: ScenarioSummary['gateway']) {
     p50Ms: r(t.p50Ms),
     p99Ms: r(t.p99Ms),
     cpuMsPerRequest: r(t.cpuMsPerRequest, 4),
+    pgCpuMsPerRequest: r(t.pgCpuMsPerRequest, 4),
     statementsPerRequest: t.statementsPerRequest,
     errors: t.errors + t.badResponses,
     non2xx: t.non2xx,
