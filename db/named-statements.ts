@@ -3,9 +3,10 @@
  * prepared statements): `prepared(…, { named: true })` registers its compiled texts here, and
  * the server pool's client (db/connect.ts) runs a registered text by its name. The first run
  * on a connection parses it (`Parse`); every later one only binds and executes it, and after
- * five runs PostgreSQL may keep one generic plan instead of planning each run. For a page
- * statement (a CTE and one subquery per part) parsing and planning were a third of its
- * PostgreSQL CPU (bench/README.md, "Round 3: the page statement in PostgreSQL").
+ * five runs PostgreSQL may keep one generic plan instead of planning each run. PostgreSQL's CPU
+ * per `orgConnections` request (the key lookup and the page statement, a CTE and one subquery
+ * per part) fell from 2.2 to 1.45 ms (bench/README.md, "Round 3: the page statement in
+ * PostgreSQL").
  *
  * Only statements whose result columns are named one by one are registered: a named
  * statement that reads `*` fails (`cached plan must not change result type`) once a
