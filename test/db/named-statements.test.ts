@@ -42,22 +42,11 @@ async function tenantWith(...names: string[]) {
 }
 
 describe('named statements', () => {
-  it('answer each call with its own values, past the runs after which a plan is kept', async () => {
-    const { database } = await getHarness();
-    const a = await tenantWith('a1', 'a2');
-    const b = await tenantWith('b1');
-    // PostgreSQL plans a named statement for its values five times, then may keep a generic plan.
-    for (let i = 0; i < 8; i++) {
-      const t = i % 2 ? b : a;
-      const rows = await namesOf(database.db, t.tenantId);
-      expect(rows.map((r) => r.id)).toEqual(t.ids);
-    }
-  });
-
   it.skipIf(!onServer)(
-    'are parsed once per server connection; others, or all with namedStatements off, are not kept',
+    'are parsed once per server connection and answer each run with its own values; others, or all with namedStatements off, are not kept',
     async () => {
-      const a = await tenantWith('kept');
+      const a = await tenantWith('a1', 'a2');
+      const b = await tenantWith('b1');
       for (const namedStatements of [true, false]) {
         const database = await createDb({
           databaseUrl: process.env.TEST_DATABASE_URL,
@@ -65,14 +54,16 @@ describe('named statements', () => {
           namedStatements,
         });
         try {
-          const { result, statements } = await countStatements(async () => [
-            await namesOf(database.db, a.tenantId),
-            await namesOf(database.db, a.tenantId),
-            await unnamed(database.db, a.tenantId),
-          ]);
-          expect(result[0]).toEqual([{ id: a.ids[0], name: 'kept' }]);
-          expect(result[1]).toEqual(result[0]);
-          expect(result[2]).toEqual([{ name: 'kept' }]);
+          const { statements } = await countStatements(async () => {
+            // PostgreSQL plans a named statement for its values five times, then may keep a
+            // generic plan: past that, each run still answers its own tenant.
+            for (let i = 0; i < 8; i++) {
+              const t = i % 2 ? b : a;
+              const rows = await namesOf(database.db, t.tenantId);
+              expect(rows.map((r) => r.id)).toEqual(t.ids);
+            }
+            expect(await unnamed(database.db, b.tenantId)).toEqual([{ name: 'b1' }]);
+          });
           // The harness counts its own database's statements only; these ran on another.
           expect(statements).toEqual([]);
           const kept = await keptStatements(database.db);
