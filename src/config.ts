@@ -249,6 +249,11 @@ function claimsMapping(env: NodeJS.ProcessEnv, problems: string[]): ClaimsMappin
   return { membershipsClaim: membershipsClaim ?? 'memberships' };
 }
 
+/** The keys as `SECRETS_KEY` writes them (`id:<base64>,…`): what `parseSecretKeys` reads back. */
+export function formatSecretKeys(keys: Config['secretKeys']): string {
+  return keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
+}
+
 /**
  * `SECRETS_KEY` is one key (`<base64 of 32 bytes>`, id `k1`) or a ring
  * `id1:<base64>,id2:<base64>`: the first seals new secrets, all of them open old ones.
