@@ -1,8 +1,9 @@
 /**
  * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]
  * [--without-notify]`: the live change feed under load (`CHANGES_BATCH_MS` set for this command is
- * passed to the gateway). Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
- * a fresh database of the local PostgreSQL server (`BENCH_CHANGES_DATABASE_URL`, default
+ * passed to the gateway). Starts the gateway (`npm run start:prod`'s code through tsx, with its
+ * node flags read from `package.json`, production mode) on a fresh database of the local
+ * PostgreSQL server (`BENCH_CHANGES_DATABASE_URL`, default
  * `cgw_bench_changes` on the local socket, dropped and recreated), opens N `connectionChanges`
  * subscribers on one tenant over WebSocket, and runs `updateOesConnection` at concurrency c on
  * that tenant's connections from this process for the given time.
@@ -31,6 +32,7 @@ import { WebSocket } from 'ws';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createDb } from '../db/connect.js';
 import { cpuMsOf } from './load.js';
+import { START_PROD_FLAGS } from './start-flags.js';
 import { migrateToLatest } from '../db/migrate.js';
 import {
   createOesConnection,
@@ -98,7 +100,9 @@ function startGateway(
   secretKey: Buffer,
 ): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+  // `npm run start:prod`'s V8 flags (heap sizes, growth), so the figures are production's.
+  const node = [...START_PROD_FLAGS, ...profile, '--import', 'tsx', 'src/main.ts'];
+  const proc = spawn(process.execPath, node, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
