@@ -1,16 +1,8 @@
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAuditEvent } from '../../db/queries/audit.js';
-import type { Gateway } from '../../src/server.js';
 import { getHarness, newApiKey, newTenant } from '../helpers/harness.js';
-import {
-  auditRow,
-  connectLive,
-  secondGateway,
-  serve,
-  waitForSubscribers,
-  type LiveClient,
-} from '../helpers/live.js';
+import { auditRow, servedGateway, waitForSubscribers } from '../helpers/live.js';
 
 /**
  * A feed read that brings k changes leaves each subscriber's socket in one write (`src/live.ts`
@@ -20,9 +12,7 @@ import {
  * that call. If either changes, messages still arrive but each in its own write again: this
  * counts the server socket's writes (its `_write`/`_writev`, one system call each) and fails.
  */
-let b: { gateway: Gateway; close(): Promise<void> };
-let served: Awaited<ReturnType<typeof serve>>;
-const clients: LiveClient[] = [];
+let b: Awaited<ReturnType<typeof servedGateway>>;
 /** Each write of a server-side socket: how many `next` messages it carried. */
 const writes: number[] = [];
 
@@ -38,9 +28,8 @@ const EVENTS_ONLY = /* GraphQL */ `
 
 beforeAll(async () => {
   // A read gathers the commits of 300 ms: the three below arrive in one read.
-  b = await secondGateway({ changes: { batchMs: 300 } });
-  served = await serve(b.gateway);
-  served.http.server.on('connection', (socket: Socket) => {
+  b = await servedGateway({ changes: { batchMs: 300 } });
+  b.http.server.on('connection', (socket: Socket) => {
     type Write = (chunk: unknown, encoding: unknown, cb: unknown) => void;
     type Writev = (chunks: { chunk: unknown }[], cb: unknown) => void;
     const nexts = (chunk: unknown) => String(chunk).split('"type":"next"').length - 1;
@@ -56,11 +45,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await served.close();
-  await b.close();
-});
+afterAll(() => b.close());
 
 describe('a subscriber’s messages of one feed read', () => {
   it('leave its socket in one write', async () => {
@@ -69,9 +54,7 @@ describe('a subscriber’s messages of one feed read', () => {
     const joined = b.gateway.changes.joinedCount;
     const subs = [];
     for (let i = 0; i < 2; i++) {
-      const client = await connectLive(served.url, viewer);
-      clients.push(client);
-      subs.push(client.subscribe({ tenantId }, EVENTS_ONLY));
+      subs.push((await b.connect(viewer)).subscribe({ tenantId }, EVENTS_ONLY));
     }
     await waitForSubscribers(b.gateway, joined + 2);
     const { database } = await getHarness();

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changesCommitted } from '../../src/changes/notifier.js';
-import type { Gateway } from '../../src/server.js';
 import { countStatements, getHarness, gql } from '../helpers/harness.js';
-import {
-  connectLive,
-  secondGateway,
-  serve,
-  waitForSubscribers,
-  type LiveClient,
-} from '../helpers/live.js';
+import { servedGateway, waitForSubscribers } from '../helpers/live.js';
 import { withMutationOptions } from '../helpers/mutations.js';
 import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
 
@@ -17,21 +10,11 @@ import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
  * committed change, outside its transaction, coalesced; no trigger notifies from inside the
  * mutations' transactions any more.
  */
-let b: { gateway: Gateway; close(): Promise<void> };
-let served: Awaited<ReturnType<typeof serve>>;
-const clients: LiveClient[] = [];
+let b: Awaited<ReturnType<typeof servedGateway>>;
 
-beforeAll(async () => {
-  // No poll within the tests' time: only a notification makes this gateway read.
-  b = await secondGateway({ changes: { pollMs: 600_000, batchMs: 0 } });
-  served = await serve(b.gateway);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await served.close();
-  await b.close();
-});
+// No poll within the tests' time: only a notification makes this gateway read.
+beforeAll(async () => void (b = await servedGateway({ changes: { pollMs: 600_000, batchMs: 0 } })));
+afterAll(() => b.close());
 
 const UPDATE = withMutationOptions(UPDATE_OES);
 const isNotify = (statement: string) => statement.includes('pg_notify');
@@ -51,9 +34,7 @@ describe('the writer’s NOTIFY', () => {
   it('a committed change reaches a subscriber of another gateway at once, without its poll', async () => {
     const w = await oesWorld();
     const joined = b.gateway.changes.joinedCount;
-    const client = await connectLive(served.url, w.viewer);
-    clients.push(client);
-    const sub = client.subscribe({ tenantId: w.tenantId });
+    const sub = (await b.connect(w.viewer)).subscribe({ tenantId: w.tenantId });
     await waitForSubscribers(b.gateway, joined + 1);
     const result = await gql(
       UPDATE,
