@@ -12,7 +12,8 @@ import type { Logger } from '../logger.js';
  * every audit insert serialised every committing mutation behind it).
  */
 class CoalescingNotifier {
-  private sending = false;
+  /** The `NOTIFY`s under way (with the one more they will send), until they are done. */
+  sending: Promise<void> | undefined;
   private again = false;
 
   /** The latest caller's logger, for a failure (read only then: a request's logger is lazy). */
@@ -28,8 +29,7 @@ class CoalescingNotifier {
       this.again = true;
       return;
     }
-    this.sending = true;
-    void this.send();
+    this.sending = this.send();
   }
 
   private async send(): Promise<void> {
@@ -42,7 +42,7 @@ class CoalescingNotifier {
         this.logger().warn({ err: error }, 'could not notify committed changes');
       }
     } while (this.again);
-    this.sending = false;
+    this.sending = undefined;
   }
 }
 
@@ -58,4 +58,13 @@ export function changesCommitted(ctx: { db: Kysely<Database>; logger: Logger }):
   let notifier = notifiers.get(ctx.db);
   if (!notifier) notifiers.set(ctx.db, (notifier = new CoalescingNotifier(ctx.db)));
   notifier.committed(() => ctx.logger);
+}
+
+/**
+ * Resolves once the `NOTIFY`s under way on `db` are done: a process that stops waits for it
+ * before it closes its pool, so that its last commits are announced (and nothing is logged as
+ * failed because the pool went away under the statement).
+ */
+export async function changesAnnounced(db: Kysely<Database>): Promise<void> {
+  await notifiers.get(db)?.sending;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changesCommitted } from '../../src/changes/notifier.js';
+import { changesAnnounced, changesCommitted } from '../../src/changes/notifier.js';
 import { countStatements, getHarness, gql } from '../helpers/harness.js';
 import { servedGateway, waitForSubscribers } from '../helpers/live.js';
 import { withMutationOptions } from '../helpers/mutations.js';
@@ -78,5 +78,17 @@ describe('the writer’s NOTIFY', () => {
       return notifies(2, statements);
     });
     expect(result).toBe(2);
+  });
+
+  it('a stopping process can wait until its commits are announced, then close its pool', async () => {
+    const { gateway, database, statements } = await getHarness();
+    const ctx = await gateway.contextFor({});
+    await countStatements(async () => {
+      for (let i = 0; i < 3; i++) changesCommitted(ctx);
+      await changesAnnounced(database.db);
+      expect(statements.filter(isNotify)).toHaveLength(2);
+    });
+    // Nothing under way: resolves at once.
+    await changesAnnounced(database.db);
   });
 });
