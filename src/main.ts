@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { createDb } from '../db/connect.js';
 import { guardTransactions } from '../db/transaction.js';
+import { changesAnnounced } from './changes/notifier.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createLogger } from './logger.js';
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
     stopCleanup();
     metricsServer?.close();
     await gateway.apollo.stop();
+    await changesAnnounced(database.db);
     await database.close();
     logger.info('stopped');
     process.exit(0);
