@@ -1,11 +1,12 @@
 /**
- * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]
- * [--without-notify]`: the live change feed under load (`CHANGES_BATCH_MS` set for this command is
- * passed to the gateway). Starts the gateway (`npm run start:prod`'s code through tsx, production mode) on
- * a fresh database of the local PostgreSQL server (`BENCH_CHANGES_DATABASE_URL`, default
- * `cgw_bench_changes` on the local socket, dropped and recreated), opens N `connectionChanges`
- * subscribers on one tenant over WebSocket, and runs `updateOesConnection` at concurrency c on
- * that tenant's connections from this process for the given time.
+ * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]`: the
+ * live change feed under load (`CHANGES_BATCH_MS` set for this command is passed to the
+ * gateway). Starts the gateway (`npm run start:prod`'s code through tsx, with its node flags
+ * read from `package.json`, production mode) on a fresh database of the local PostgreSQL
+ * server (`BENCH_CHANGES_DATABASE_URL`, default `cgw_bench_changes` on the local socket,
+ * dropped and recreated), opens N `connectionChanges` subscribers on one tenant over WebSocket,
+ * and runs `updateOesConnection` at concurrency c on that tenant's connections from this
+ * process for the given time.
  *
  * The subscribers run on a worker thread of their own, so that their streams do not hold up
  * the load generator's requests and timestamps (both threads use one clock).
@@ -25,12 +26,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
-import { sql } from 'kysely';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createDb } from '../db/connect.js';
 import { cpuMsOf } from './load.js';
+import { START_PROD_FLAGS } from './start-flags.js';
 import { migrateToLatest } from '../db/migrate.js';
 import {
   createOesConnection,
@@ -47,11 +48,6 @@ const option = (name: string, fallback: number) => {
 const SUBSCRIBERS = option('subscribers', 100);
 const CONCURRENCY = option('c', 16);
 const SECONDS = option('seconds', 10);
-/**
- * `--without-notify`: the audit trigger's `NOTIFY` disabled, so that the feed learns of changes
- * only by its poll (delays of up to `CHANGES_POLL_MS`): shows what the trigger costs mutations.
- */
-const WITHOUT_NOTIFY = args.includes('--without-notify');
 /** `--profile DIR`: the gateway writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
 const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 /** The gateway's `CHANGES_BATCH_MS` (this process's, when set; else the gateway's default). */
@@ -77,8 +73,6 @@ async function recreateDatabase(): Promise<void> {
 async function seed() {
   const { db, close } = await createDb({ databaseUrl });
   await migrateToLatest(db);
-  if (WITHOUT_NOTIFY)
-    await sql`alter table audit_events disable trigger audit_events_notify`.execute(db);
   const tenantId = 'bench-live';
   await createTenant(db, { id: tenantId, entitlements: ['oes'] });
   const { key } = await createPrincipalWithKey(db, {
@@ -98,7 +92,9 @@ function startGateway(
   secretKey: Buffer,
 ): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+  // `npm run start:prod`'s V8 flags (heap sizes, growth), so the figures are production's.
+  const node = [...START_PROD_FLAGS, ...profile, '--import', 'tsx', 'src/main.ts'];
+  const proc = spawn(process.execPath, node, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -293,7 +289,6 @@ async function main() {
     const changesWithout = alone.sent.size + aloneAfter.sent.size;
     const result = {
       when: new Date().toISOString(),
-      notifyTrigger: !WITHOUT_NOTIFY,
       batchMs: BATCH_MS === undefined ? 'default' : Number(BATCH_MS),
       // Other work on the machine (1-minute load average; this machine has 2 cores).
       loadAverageAtStart: loadAtStart,
@@ -340,8 +335,7 @@ async function main() {
         max: afterStart.at(-1),
       },
       targetP99Ms: 50,
-      meetsTarget:
-        !WITHOUT_NOTIFY && percentile(afterAnswer, 0.99) <= 50 && missing === 0 && extra === 0,
+      meetsTarget: percentile(afterAnswer, 0.99) <= 50 && missing === 0 && extra === 0,
     };
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(

@@ -17,6 +17,8 @@ export interface RunRecord {
   machineBusyPct: number;
   /** CPU time of the bench process (the load generator) per request. */
   benchCpuMsPerRequest: number;
+  /** CPU time of the database's PostgreSQL backends per request (NaN when not visible). */
+  pgCpuMsPerRequest: number;
 }
 
 export interface TargetSummary {
@@ -24,6 +26,8 @@ export interface TargetSummary {
   p50Ms: number;
   p99Ms: number;
   cpuMsPerRequest: number;
+  /** PostgreSQL's CPU per request (the database's backends; NaN when not visible). */
+  pgCpuMsPerRequest: number;
   statementsPerRequest: number | null;
   errors: number;
   non2xx: number;
@@ -76,12 +80,14 @@ export function summarize(
       perRoundCpuRatios.push(gw.result.cpuMsPerRequest / base.result.cpuMsPerRequest);
     }
     const target = (t: Target): TargetSummary => {
-      const list = mine.filter((r) => r.target === t).map((r) => r.result);
+      const own = mine.filter((r) => r.target === t);
+      const list = own.map((r) => r.result);
       return {
         rps: median(list.map((r) => r.rps)),
         p50Ms: median(list.map((r) => r.p50Ms)),
         p99Ms: median(list.map((r) => r.p99Ms)),
         cpuMsPerRequest: median(list.map((r) => r.cpuMsPerRequest)),
+        pgCpuMsPerRequest: median(own.map((r) => r.pgCpuMsPerRequest)),
         statementsPerRequest: statements[scenario]?.[t] ?? null,
         errors: sum(list.map((r) => r.errors)),
         non2xx: sum(list.map((r) => r.non2xx)),
@@ -123,6 +129,7 @@ export const TABLE_HEADER = [
   'ratio',
   'CPU ms/req',
   'CPU ratio',
+  'PG CPU ms/req',
   'stmts/req',
   'errors',
   'non-2xx',
@@ -143,6 +150,7 @@ export function tableRows(summaries: ScenarioSummary[]): string[][] {
         t === 'gateway' ? fmt(s.ratio) : '1.00',
         fmt(x.cpuMsPerRequest, 3),
         t === 'gateway' ? fmt(s.cpuRatio) : '1.00',
+        fmt(x.pgCpuMsPerRequest, 3),
         x.statementsPerRequest === null ? '—' : String(x.statementsPerRequest),
         String(x.errors + x.badResponses),
         String(x.non2xx),

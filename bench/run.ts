@@ -36,6 +36,7 @@ import { createBaseline } from './baseline-server.js';
 import { countingPool, normalizeSql } from './counting.js';
 import { measureEmbeddedStarts, type EmbeddedStart } from './embedded-start.js';
 import { cpuMsOf, runLoad, type LoadResult } from './load.js';
+import { backendCpu, backendCpuBetween } from './pg-cpu.js';
 import { serverEnv, START_PROD_FLAGS } from './start-flags.js';
 import { PROBE_NODE_ARGS, readProbe, type ProbeSample } from './memory.js';
 import { formatProfile, summarizeProfile } from './profile.js';
@@ -622,6 +623,7 @@ async function main(): Promise<number> {
     }
   }
   const benchPid = process.pid;
+  const backends = await backendCpu(options.databaseUrl);
   const serverOf = (target: Target) => (target === 'gateway' ? gatewayServer : baselineServer);
   const memoryOfRuns: {
     scenario: ScenarioId;
@@ -655,9 +657,13 @@ async function main(): Promise<number> {
         }
         await readProbe(serverOf(target).child, true);
         const machineBefore = machineTicks();
+        const backendsBefore = await backends?.sample();
         const benchBefore = cpuMsOf(benchPid);
         const result: LoadResult = await load(options.durationSec);
         const benchCpu = cpuMsOf(benchPid) - benchBefore;
+        const backendsAfter = await backends?.sample();
+        const pgCpu =
+          backendsBefore && backendsAfter ? backendCpuBetween(backendsBefore, backendsAfter) : NaN;
         const memory = await readProbe(serverOf(target).child, false);
         const machineAfter = machineTicks();
         const machineBusyPct =
@@ -673,12 +679,13 @@ async function main(): Promise<number> {
           result,
           machineBusyPct,
           benchCpuMsPerRequest: result.requests ? benchCpu / result.requests : NaN,
+          pgCpuMsPerRequest: result.requests ? pgCpu / result.requests : NaN,
         });
         memoryOfRuns.push({ scenario: scenario.id, concurrency, target, memory });
         const failures = result.errors + result.non2xx + result.badResponses;
         line.push(
           `${target} ${Math.round(result.rps)} req/s p50 ${result.p50Ms.toFixed(2)} p99 ${result.p99Ms.toFixed(2)} ms ` +
-            `cpu ${result.cpuMsPerRequest.toFixed(3)} ms/req rss ${Math.round(memory.peakRssMb)} MB${failures ? ` FAILURES ${failures}` : ''}`,
+            `cpu ${result.cpuMsPerRequest.toFixed(3)} ms/req pg ${(pgCpu / result.requests).toFixed(3)} ms/req rss ${Math.round(memory.peakRssMb)} MB${failures ? ` FAILURES ${failures}` : ''}`,
         );
         if (result.badSample)
           log(`  ${scenario.id} ${target}: unexpected answer ${result.badSample}`);
@@ -700,6 +707,7 @@ async function main(): Promise<number> {
   if (gatewayLog) log(`the gateway logged during the bench:\n${gatewayLog.slice(-1500)}`);
   if (baselineLog) log(`the baseline logged during the bench:\n${baselineLog.slice(-1500)}`);
   await Promise.all([stopChild(gatewayServer.child), stopChild(baselineServer.child)]);
+  await backends?.close();
 
   // 6. results
   const statementCounts: Partial<Record<ScenarioId, { gateway: number; baseline: number }>> = {};
@@ -847,6 +855,7 @@ async function main(): Promise<number> {
       bytesPerRequest: Math.round(r.result.bytesPerRequest),
       machineBusyPct: Math.round(r.machineBusyPct),
       benchCpuMsPerRequest: round3(r.benchCpuMsPerRequest),
+      pgCpuMsPerRequest: round3(r.pgCpuMsPerRequest),
     })),
   };
 
@@ -876,7 +885,7 @@ async function main(): Promise<number> {
     `# Bench results`,
     '',
     heading +
-      '. `ratio` = gateway req/s ÷ baseline req/s; `CPU ratio` = gateway CPU ms/req ÷ baseline CPU ms/req; `stmts/req` = SQL statements per request (BEGIN/COMMIT included); `errors` = connection errors, timeouts and answers that are not the expected success.',
+      '. `ratio` = gateway req/s ÷ baseline req/s; `CPU ratio` = gateway CPU ms/req ÷ baseline CPU ms/req; `PG CPU ms/req` = CPU of the bench database’s PostgreSQL backends per request (the server’s SQL work, which its own CPU leaves out); `stmts/req` = SQL statements per request (BEGIN/COMMIT included); `errors` = connection errors, timeouts and answers that are not the expected success.',
     '',
     markdownTable(TABLE_HEADER, rows),
     '',
@@ -1077,6 +1086,7 @@ function roundTarget(t: ScenarioSummary['gateway']) {
     p50Ms: r(t.p50Ms),
     p99Ms: r(t.p99Ms),
     cpuMsPerRequest: r(t.cpuMsPerRequest, 4),
+    pgCpuMsPerRequest: r(t.pgCpuMsPerRequest, 4),
     statementsPerRequest: t.statementsPerRequest,
     errors: t.errors + t.badResponses,
     non2xx: t.non2xx,

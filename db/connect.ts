@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { statementName } from './named-statements.js';
 import { assertOutsideTransaction, openTransactionsDirectly } from './transaction.js';
 
 export interface DbOptions {
@@ -31,6 +32,13 @@ export interface DbOptions {
   onQuery?: (sql: string) => void;
   /** Called when an idle pooled client or the pool reports an error (a killed backend). */
   onPoolError?: (error: Error) => void;
+  /**
+   * Server only: run the statements registered in db/named-statements.ts as named prepared
+   * statements (default true). Off behind a pooler that gives each transaction another server
+   * session (PgBouncer's transaction mode before 1.21), where a statement parsed on one session
+   * is unknown on the next.
+   */
+  namedStatements?: boolean;
 }
 
 export interface Db {
@@ -83,6 +91,23 @@ const typeParser = ((oid: number, format?: 'text' | 'binary') => {
 }) as typeof pg.types.getTypeParser;
 
 /**
+ * pg's client, running a text registered in db/named-statements.ts (with values, as Kysely
+ * passes every statement) as the named prepared statement `{ name, text, values }`: pg sends
+ * `Parse` once per connection and then only `Bind`/`Execute` (pg's own bookkeeping,
+ * `parsedStatements`). Any other text runs as before.
+ */
+class NamingClient extends pg.Client {
+  override query(...args: any[]): any {
+    const [text, values] = args;
+    if (typeof text === 'string' && Array.isArray(values) && args.length === 2) {
+      const name = statementName(text);
+      if (name !== undefined) return super.query({ name, text, values });
+    }
+    return (super.query as (...a: any[]) => any)(...args);
+  }
+}
+
+/**
  * Opens the gateway's database: PGlite (real Postgres in WASM) when no URL is given, the `pg`
  * pool otherwise. The same Kysely code runs on both.
  *
@@ -101,6 +126,7 @@ export async function createDb(options: DbOptions): Promise<Db> {
       idleTimeoutMillis: 30_000,
       options: `-c statement_timeout=${options.statementTimeoutMs ?? 10_000} -c lock_timeout=${options.lockTimeoutMs ?? 3_000} -c TimeZone=UTC`,
       types: { getTypeParser: typeParser },
+      ...(options.namedStatements === false ? {} : { Client: NamingClient }),
     });
     const onError = options.onPoolError ?? (() => {});
     // A backend killed under an idle client emits 'error' on the pool; a checked-out client

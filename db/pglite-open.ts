@@ -72,6 +72,11 @@ async function initdbInChild(dataDir: string | undefined, tarFile: string | unde
   );
 }
 
+/** True when `dataDir` holds a database cluster (initdb has run there). */
+export function isDatabaseDir(dataDir: string): boolean {
+  return existsSync(path.join(dataDir, 'PG_VERSION'));
+}
+
 /**
  * Opens PGlite with {@link PGLITE_START_PARAMS} on `dataDir`, or in memory when it is absent.
  *
@@ -87,7 +92,7 @@ export async function openPGlite(dataDir: string | undefined): Promise<PGlite> {
   let loadDataDir: Blob | undefined;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initdbInChild(dataDir, undefined);
+    if (!isDatabaseDir(dataDir)) await initdbInChild(dataDir, undefined);
   } else {
     const tarFile = path.join(tmpdir(), `cgw-pglite-${process.pid}-${Date.now()}.tar`);
     try {

@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely, QueryExecutorProvider } from 'kysely';
 import type { Database } from './database.js';
+import { nameStatement } from './named-statements.js';
 import { withConnection } from './transaction.js';
 
 /** Stands in for an argument (or one field of a record argument) while a statement is built. */
@@ -63,9 +64,14 @@ const definedFields = (record: Record<string, unknown>) =>
  * may branch on its value, and each of its keys is a shape of its own.
  *
  * Compiled once per process: the gateway talks one dialect (PostgreSQL, on a server or PGlite).
+ *
+ * `named: true` also keeps the statement parsed and planned on each server connection (a named
+ * prepared statement, db/named-statements.ts): only for a statement whose result columns are
+ * named one by one, never `*`.
  */
 export function prepared<Args extends unknown[], Row>(
   build: (db: Kysely<Database>, ...args: Args) => Buildable<Row>,
+  options: { named?: boolean } = {},
 ): (db: Kysely<Database>, ...args: Args) => Promise<Row[]> {
   // Bound: one template per shape, and the shapes are the field sets and `StatementShape` keys
   // the calling code passes (fixed in the code, never chosen by a request's values).
@@ -87,6 +93,7 @@ export function prepared<Args extends unknown[], Row>(
     if (!template) {
       template = compileTemplate(db, build, args);
       templates.set(shape, template);
+      if (options.named) nameStatement(template.compiled.sql);
     }
     const parameters = template.parameters.map((p) =>
       p instanceof Placeholder

@@ -33,6 +33,8 @@ export interface Config {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   connectionTimeoutMs: number;
+  /** Hot read statements run as named prepared statements (db/named-statements.ts). */
+  namedStatements: boolean;
   shutdownGraceMs: number;
   shutdownAnnounceMs: number;
   executor: 'graphql-jit' | 'graphql-js';
@@ -162,6 +164,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const namedStatements = env.DB_NAMED_STATEMENTS || 'on';
+  if (namedStatements !== 'on' && namedStatements !== 'off') {
+    problems.push(`DB_NAMED_STATEMENTS must be on or off (got "${namedStatements}")`);
+  }
+
   const executor = env.GATEWAY_EXECUTOR || 'graphql-jit';
   if (executor !== 'graphql-jit' && executor !== 'graphql-js') {
     problems.push(`GATEWAY_EXECUTOR must be graphql-jit or graphql-js (got "${executor}")`);
@@ -186,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000),
     lockTimeoutMs: int('DB_LOCK_TIMEOUT_MS', 3_000, 10, 600_000),
     connectionTimeoutMs: int('DB_CONNECTION_TIMEOUT_MS', 5_000, 100, 600_000),
+    namedStatements: namedStatements !== 'off',
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     shutdownAnnounceMs: int('SHUTDOWN_ANNOUNCE_MS', 1_000, 0, 600_000),
     executor: executor as Config['executor'],
@@ -239,6 +247,11 @@ function claimsMapping(env: NodeJS.ProcessEnv, problems: string[]): ClaimsMappin
     return { tenantClaim, permissionsClaim };
   }
   return { membershipsClaim: membershipsClaim ?? 'memberships' };
+}
+
+/** The keys as `SECRETS_KEY` writes them (`id:<base64>,…`): what `parseSecretKeys` reads back. */
+export function formatSecretKeys(keys: Config['secretKeys']): string {
+  return keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
 }
 
 /**

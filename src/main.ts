@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { createDb } from '../db/connect.js';
 import { guardTransactions } from '../db/transaction.js';
+import { changesAnnounced } from './changes/notifier.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createLogger } from './logger.js';
@@ -77,17 +78,27 @@ async function main(): Promise<void> {
   guardTransactions(!config.production);
   const pgdata = config.databaseUrl ? undefined : `${config.dataDir}/pgdata`;
   const gatewayLoaded = loadGateway();
-  const opened = createDb({
+  // A new embedded database is created, migrated and seeded by a child process, whose
+  // memory goes when it exits (`src/embedded-setup.ts`); this process then opens it as a
+  // restart would.
+  const dbOptions = {
     databaseUrl: config.databaseUrl,
     dataDir: pgdata,
     poolSize: config.poolSize,
     statementTimeoutMs: config.statementTimeoutMs,
     lockTimeoutMs: config.lockTimeoutMs,
     connectionTimeoutMs: config.connectionTimeoutMs,
-    onPoolError: (error) =>
+    namedStatements: config.namedStatements,
+    onPoolError: (error: Error) =>
       logger.warn({ err: error }, 'database client error (the pool replaces the client)'),
-  });
-  const [database, modules] = await Promise.all([opened, gatewayLoaded]);
+  };
+  const setUp = pgdata
+    ? import('./embedded-setup.js').then(({ setUpNewDatabase }) =>
+        setUpNewDatabase(pgdata, { secretKeys: config!.secretKeys, demo: !config!.production }),
+      )
+    : Promise.resolve(undefined);
+  const opened = setUp.then(() => createDb(dbOptions));
+  const [database, modules, setup] = await Promise.all([opened, gatewayLoaded, setUp]);
   const {
     register,
     migrateToLatest,
@@ -107,13 +118,15 @@ async function main(): Promise<void> {
     hasDemoData,
     DEMO_KEYS,
   } = modules;
-  await migrateToLatest(database.db);
+  if (setup) logger.debug({ migrations: setup.applied }, 'created the database in a child process');
+  const applied = await migrateToLatest(database.db);
+  if (applied.length > 0) logger.debug({ migrations: applied }, 'applied migrations');
   await verifySecretKeys(database.db, config.secretKeys);
 
   // The published demo keys must never open a real deployment: demo data only ever goes
   // into an empty embedded database, and never in production.
   const demoAllowed = database.kind === 'pglite' && !config.production;
-  let seeded = false;
+  let seeded = setup?.seeded ?? false;
   if (demoAllowed && (await isEmpty(database.db))) {
     await seedDemo(database.db, new SecretBox(config.secretKeys));
     seeded = true;
@@ -189,6 +202,7 @@ async function main(): Promise<void> {
     stopCleanup();
     metricsServer?.close();
     await gateway.apollo.stop();
+    await changesAnnounced(database.db);
     await database.close();
     logger.info('stopped');
     process.exit(0);

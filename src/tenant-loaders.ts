@@ -100,7 +100,13 @@ export class TenantLoader<T, Row = unknown> {
       const known = this.knownOf(tenantId);
       loader = new DataLoader(async (ids) => {
         const values = this.answer(tenantId, ids, await this.batch(tenantId, ids));
-        for (let i = 0; i < ids.length; i++) known.set(ids[i], values[i]);
+        // A key primed while the statement ran (a write, a page's rows) keeps its primed value,
+        // which is newer than what the statement read; the load answers it too.
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i];
+          if (known.has(id)) values[i] = known.get(id) as T;
+          else known.set(id, values[i]);
+        }
         return values;
       });
       this.byTenant.set(tenantId, loader);

@@ -212,16 +212,17 @@ function appsColumnsQuery(
 
 /**
  * An auth config as the read side sees it: every column but the sealed secret data, of which
- * only `has_secret_data` is selected.
+ * only `has_secret_data` is selected, and `created_at`, which no field answers (a page would
+ * otherwise carry and revive one timestamp per config for nothing).
  */
-export type AppAuthConfigReadRow = Omit<AppAuthConfigRow, 'secret_data_enc'> & {
+export type AppAuthConfigReadRow = Omit<AppAuthConfigRow, 'secret_data_enc' | 'created_at'> & {
   has_secret_data: boolean;
 };
 
 function selectAuthConfigs(db: Kysely<Database>) {
   return db
     .selectFrom('app_auth_configs')
-    .select(['id', 'tenant_id', 'app_id', 'position', 'type', 'is_valid', 'data', 'created_at'])
+    .select(['id', 'tenant_id', 'app_id', 'position', 'type', 'is_valid', 'data'])
     .select(sql<boolean>`secret_data_enc is not null`.as('has_secret_data'));
 }
 
@@ -318,8 +319,6 @@ const orgConnectionsPage = pageReader(
     rows: ['created_at', 'updated_at'],
     parts: {
       apps: ['created_at', 'updated_at', 'deleted_at'],
-      appAuthConfigs: ['created_at'],
-      authConfigs: ['created_at'],
     },
   },
   (db, wanted: OrgConnectionPageParts, tenantId: string) => {

@@ -2,8 +2,28 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { AuditEventRow } from '../tables/identity.js';
 
-/** The channel the audit trigger notifies on commit (payload: the tenant id). */
+/**
+ * The channel a gateway process notifies after it committed audit events (`notifyChanges`;
+ * no payload): a hint to every listening process to read, never the data itself.
+ */
 export const CHANGES_CHANNEL = 'cgw_changes';
+
+/**
+ * `NOTIFY cgw_changes` in a transaction of its own (one autocommit statement), after the
+ * commits it announces: PostgreSQL delivers it to every listening session when it commits. A
+ * transaction that notifies holds a cluster-wide lock from just before its commit until the
+ * commit is done (`PreCommit_Notify`), which is why the mutations' own transactions no longer
+ * notify (`src/changes/notifier.ts`). Notifying gives the transaction an id, so its commit
+ * would wait for a WAL flush of its own: `synchronous_commit` is off for it, as losing a hint
+ * in a crash loses nothing (the commits it announces were flushed before it was sent).
+ *
+ *   select set_config('synchronous_commit', 'off', true), pg_notify('cgw_changes', '')
+ */
+export async function notifyChanges(db: Kysely<Database>): Promise<void> {
+  await sql`select set_config('synchronous_commit', 'off', true), pg_notify(${CHANGES_CHANNEL}, '')`.execute(
+    db,
+  );
+}
 
 /**
  * One committed audit event as the change feed reads it (`seq` and `xid` as decimal text),

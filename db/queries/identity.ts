@@ -39,19 +39,21 @@ export async function findApiKeyByHash(
   };
 }
 
-const apiKeyWithMemberships = prepared((db, keyHash: string) =>
-  db
-    .selectFrom('api_keys as k')
-    .leftJoin('api_key_memberships as m', 'm.api_key_id', 'k.id')
-    .select([
-      'k.id',
-      'k.principal_id',
-      'k.expires_at',
-      'k.revoked_at',
-      'm.tenant_id',
-      'm.permissions',
-    ])
-    .where('k.key_hash', '=', keyHash),
+const apiKeyWithMemberships = prepared(
+  (db, keyHash: string) =>
+    db
+      .selectFrom('api_keys as k')
+      .leftJoin('api_key_memberships as m', 'm.api_key_id', 'k.id')
+      .select([
+        'k.id',
+        'k.principal_id',
+        'k.expires_at',
+        'k.revoked_at',
+        'm.tenant_id',
+        'm.permissions',
+      ])
+      .where('k.key_hash', '=', keyHash),
+  { named: true },
 );
 
 /**

@@ -44,7 +44,7 @@ export interface PageTimestamps {
 /**
  * A reader of one page of a list with the nested parts its reader asked for, in **one
  * statement**: the keyset page becomes a CTE (`page`), and each part is its batch query keyed
- * by the page (`… where app_id in (select app_id from page)`), aggregated to JSON by
+ * by the page (`… where app_id = any(array(select app_id from page))`), aggregated to JSON by
  * PostgreSQL:
  *
  * ```sql
@@ -92,6 +92,7 @@ export function pageReader<Choice, Args extends unknown[], Row extends { created
         Record<string, Record<string, unknown>[]>
       >;
     },
+    { named: true },
   );
   return async (db, choice, page, ...args) => {
     const [answer] = await statement(db, choice, page.after ?? {}, page.first + 1, ...args);

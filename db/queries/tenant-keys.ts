@@ -25,7 +25,10 @@ export function inTenant(
   idType: 'uuid' | 'text' = 'uuid',
 ): RawBuilder<SqlBool> {
   if (!Array.isArray(ids))
-    // Keys from a subquery (a page's rows, see page-parts.ts) instead of an array of ids.
-    return sql<SqlBool>`${sql.ref(tenantColumn)} = ${tenantId} and ${sql.ref(idColumn)} in (${ids})`;
+    // Keys from a subquery (a page's rows, see page-parts.ts) instead of an array of ids,
+    // gathered into an array first: `in (subquery)` lets the planner join the keys against
+    // every row of the tenant (a hash semi join read all of a tenant's board links for 101
+    // keys), while `= any(array(…))` is the batch's own index seek per key.
+    return sql<SqlBool>`${sql.ref(tenantColumn)} = ${tenantId} and ${sql.ref(idColumn)} = any(array(${ids}))`;
   return sql<SqlBool>`${sql.ref(tenantColumn)} = ${tenantId} and ${sql.ref(idColumn)} = any(${ids}::${sql.raw(idType)}[])`;
 }

@@ -4,6 +4,7 @@ import type { Database } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/queries/audit.js';
 import { entitlementsOfTenants } from '../../db/queries/identity.js';
 import { inTransaction } from '../../db/transaction.js';
+import { changesCommitted } from '../changes/notifier.js';
 import { idempotencyKeyErrors, idempotent } from './idempotency.js';
 import { hasPermission, isMember, type Permission, type Principal } from '../auth/principal.js';
 import type { GatewayContext } from '../context.js';
@@ -167,12 +168,28 @@ export async function runMutation<Row extends VersionedRow, Cmd, Out>(
     }
     // A dry run keeps nothing, its key included: it neither replays nor records.
     if (!validateOnly) {
-      return idempotent(ctx, principal, key, def, (trx) =>
-        execute(ctx, def, principal, false, trx),
+      return announced(
+        ctx,
+        await idempotent(ctx, principal, key, def, (trx) =>
+          execute(ctx, def, principal, false, trx),
+        ),
       );
     }
   }
-  return execute(ctx, def, principal, validateOnly);
+  return announced(ctx, await execute(ctx, def, principal, validateOnly));
+}
+
+/**
+ * `result`, once its transaction has committed; a change that wrote an audit event is announced
+ * to the listening processes (`changesCommitted`: one coalesced `NOTIFY`, not waited for).
+ */
+function announced<Out>(
+  ctx: GatewayContext,
+  result: Result<MutationOutcome<Out>>,
+): Result<MutationOutcome<Out>> {
+  if (result.ok && !result.value.validateOnly && result.value.changedFields.length > 0)
+    changesCommitted(ctx);
+  return result;
 }
 
 /**

@@ -17,6 +17,23 @@ function loaderOver(rows: Row[]) {
   return { loader, batches };
 }
 
+/**
+ * A loader whose one batch statement is held until `finish()`: every id it is asked for is
+ * answered with a row named 'stored', as read when the statement started.
+ */
+function heldLoader() {
+  let began!: () => void;
+  const batchStarted = new Promise<void>((resolve) => (began = resolve));
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const loader = tenantRowLoader(async (tenantId, ids: readonly string[]) => {
+    began();
+    await finished;
+    return ids.map((id) => ({ tenant_id: tenantId, id, name: 'stored' }));
+  });
+  return { loader, started: () => batchStarted, finish };
+}
+
 describe('TenantLoader', () => {
   it('answers a primed value from get and load alike, also over a value loaded before', async () => {
     const { loader, batches } = loaderOver([{ tenant_id: 't', id: 'a', name: 'stored' }]);
@@ -30,6 +47,29 @@ describe('TenantLoader', () => {
     loader.clear(key);
     expect(await loader.load(key)).toMatchObject({ name: 'stored' });
     expect(batches).toEqual([['a'], ['a']]);
+  });
+
+  it('keeps a value primed while a load of its key is in flight over the batch’s older row', async () => {
+    const { loader, started, finish } = heldLoader();
+    const key = { tenantId: 't', id: 'a' };
+    const inFlight = loader.load(key);
+    await started();
+    loader.prime(key, { tenant_id: 't', id: 'a', name: 'written' });
+    finish();
+    expect(await inFlight).toMatchObject({ name: 'written' });
+    expect(loader.get(key)).toMatchObject({ name: 'written' });
+    expect(await loader.load(key)).toMatchObject({ name: 'written' });
+  });
+
+  it('keeps a page’s rows primed while a load of their key is in flight', async () => {
+    const { loader, started, finish } = heldLoader();
+    const key = { tenantId: 't', id: 'b' };
+    const inFlight = loader.load(key);
+    await started();
+    loader.primeRows('t', ['b'], [{ tenant_id: 't', id: 'b', name: 'paged' }]);
+    finish();
+    expect(await inFlight).toMatchObject({ name: 'paged' });
+    expect(loader.get(key)).toMatchObject({ name: 'paged' });
   });
 
   it('takes a page’s rows for its keys: get answers them at once, load without a batch', async () => {

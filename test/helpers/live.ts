@@ -267,3 +267,28 @@ export function auditRow(tenantId: string, resourceId: string = randomUUID(), to
     request_id: randomUUID(),
   };
 }
+
+/**
+ * A {@link secondGateway} served over HTTP + WebSocket, with clients that `close` closes too:
+ * for a test file whose subscribers are on a gateway of their own.
+ */
+export async function servedGateway(options: Partial<GatewayOptions> = {}) {
+  const other = await secondGateway(options);
+  const served = await serve(other.gateway);
+  const clients: LiveClient[] = [];
+  return {
+    gateway: other.gateway,
+    http: served.http,
+    /** A client of this gateway (closed by `close`). */
+    async connect(token?: string) {
+      const client = await connectLive(served.url, token);
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const c of clients) c.close();
+      await served.close();
+      await other.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { notifyChanges } from '../../db/queries/changes.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Tells the listening gateway processes (`ChangeFeed`) that this process committed audit
+ * events: one `NOTIFY` on a pooled connection, in a transaction of its own, after the commits.
+ * At most one is in flight per database handle; commits made meanwhile are announced by one
+ * more, sent when it returns. So a burst of k commits costs one or two `NOTIFY`s instead of k,
+ * and no mutation's transaction takes PostgreSQL's notify lock (a trigger that notified on
+ * every audit insert serialised every committing mutation behind it).
+ */
+class CoalescingNotifier {
+  /** The `NOTIFY`s under way (with the one more they will send), until they are done. */
+  sending: Promise<void> | undefined;
+  private again = false;
+
+  /** The latest caller's logger, for a failure (read only then: a request's logger is lazy). */
+  private logger: () => Logger = () => {
+    throw new Error('no logger');
+  };
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  committed(logger: () => Logger): void {
+    this.logger = logger;
+    if (this.sending) {
+      this.again = true;
+      return;
+    }
+    this.sending = this.send();
+  }
+
+  private async send(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await notifyChanges(this.db);
+      } catch (error) {
+        // Only a hint: every listening process's poll reads the commits within its interval.
+        this.logger().warn({ err: error }, 'could not notify committed changes');
+      }
+    } while (this.again);
+    this.sending = undefined;
+  }
+}
+
+const notifiers = new WeakMap<Kysely<Database>, CoalescingNotifier>();
+
+/**
+ * Called after a transaction that wrote audit events has committed (never inside one): sends
+ * `NOTIFY cgw_changes` now, or once the one in flight returns. Does not wait for it. A process
+ * that dies between its commit and its `NOTIFY` loses only the hint: the other processes' feeds
+ * poll (`CHANGES_POLL_MS`) and read the commit then.
+ */
+export function changesCommitted(ctx: { db: Kysely<Database>; logger: Logger }): void {
+  let notifier = notifiers.get(ctx.db);
+  if (!notifier) notifiers.set(ctx.db, (notifier = new CoalescingNotifier(ctx.db)));
+  notifier.committed(() => ctx.logger);
+}
+
+/**
+ * Resolves once the `NOTIFY`s under way on `db` are done: a process that stops waits for it
+ * before it closes its pool, so that its last commits are announced (and nothing is logged as
+ * failed because the pool went away under the statement).
+ */
+export async function changesAnnounced(db: Kysely<Database>): Promise<void> {
+  await notifiers.get(db)?.sending;
+}
