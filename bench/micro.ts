@@ -8,7 +8,8 @@
  * gateway can be measured in a minute with far less noise than the full bench. The CPU of
  * PostgreSQL itself is not in these numbers; the socket writes to it are. `--idempotency-key`
  * sends every gateway mutation with a fresh `idempotencyKey` (the cost of a safe retry's first
- * call: the key's lock, lookup and record).
+ * call: the key's lock, lookup and record). `MICRO_CPU_PROFILE=path` writes a CPU profile of the
+ * measured rounds (for `bench/profile.ts`).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -154,6 +155,8 @@ async function main() {
     await measure(viaBaseline, 500);
     if (flag('alloc'))
       await printAllocations(() => measure(only === 'baseline' ? viaBaseline : gatewayPath, n));
+    else if (process.env.MICRO_CPU_PROFILE)
+      await writeCpuProfile(process.env.MICRO_CPU_PROFILE, compare);
     else await compare();
   } finally {
     await gateway.apollo.stop();
@@ -183,17 +186,38 @@ async function main() {
   }
 }
 
-/**
- * `--alloc`: where the bytes allocated while `run` runs come from (every allocation sampled,
- * also those the GC already reclaimed), by package and by function.
- */
-async function printAllocations(run: () => Promise<unknown>) {
+/** An inspector session on this process, and a promise-returning `post`. */
+function inspector() {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>
     new Promise<any>((resolve, reject) =>
       session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
     );
+  return { session, post };
+}
+
+/**
+ * `MICRO_CPU_PROFILE=path`: a V8 CPU profile of the measured rounds only (not of the start,
+ * the seeding and the warm-up, which `node --cpu-prof` would include), for `bench/profile.ts`.
+ */
+async function writeCpuProfile(file: string, run: () => Promise<unknown>) {
+  const { post, session } = inspector();
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 250 });
+  await post('Profiler.start');
+  await run();
+  const { profile } = await post('Profiler.stop');
+  session.disconnect();
+  writeFileSync(file, JSON.stringify(profile));
+}
+
+/**
+ * `--alloc`: where the bytes allocated while `run` runs come from (every allocation sampled,
+ * also those the GC already reclaimed), by package and by function.
+ */
+async function printAllocations(run: () => Promise<unknown>) {
+  const { post, session } = inspector();
   await post('HeapProfiler.enable');
   await post('HeapProfiler.startSampling', {
     samplingInterval: 1024,

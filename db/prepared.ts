@@ -1,7 +1,7 @@
 import type { CompiledQuery, Kysely, QueryExecutorProvider } from 'kysely';
 import type { Database } from './database.js';
 import { nameStatement } from './named-statements.js';
-import { withConnection } from './transaction.js';
+import { rowsOnConnection } from './transaction.js';
 
 /** Stands in for an argument (or one field of a record argument) while a statement is built. */
 class Placeholder {
@@ -73,43 +73,71 @@ export function prepared<Args extends unknown[], Row>(
   build: (db: Kysely<Database>, ...args: Args) => Buildable<Row>,
   options: { named?: boolean } = {},
 ): (db: Kysely<Database>, ...args: Args) => Promise<Row[]> {
-  // Bound: one template per shape, and the shapes are the field sets and `StatementShape` keys
-  // the calling code passes (fixed in the code, never chosen by a request's values).
-  const templates = new Map<string, Template>();
-  return async (db, ...args) => {
-    let shape = '';
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i];
-      if (arg instanceof StatementShape) {
-        shape += `${i}=${arg.key};`;
-        continue;
+  // One template per shape, found without building a key: a path through nested maps, one
+  // step per shape-deciding part (a record argument's position and each of its fields with a
+  // value, a `StatementShape` argument's position and key). Bound: the shapes are the field
+  // sets and keys the calling code passes (fixed in the code, never chosen by a request's
+  // values).
+  const root: ShapeNode = { next: new Map() };
+  // Not `async`: one promise layer less per statement; a misuse found while compiling is
+  // still a rejection.
+  return (db, ...args) => {
+    try {
+      let node = root;
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (arg instanceof StatementShape) {
+          node = step(step(node, -1 - i), arg.key);
+          continue;
+        }
+        if (!isRecord(arg)) continue;
+        node = step(node, i);
+        for (const field in arg) if (arg[field] !== undefined) node = step(node, field);
       }
-      if (!isRecord(arg)) continue;
-      shape += `${i}:`;
-      for (const field in arg) if (arg[field] !== undefined) shape += `${field},`;
-      shape += ';';
+      let template = node.template;
+      if (!template) {
+        template = node.template = compileTemplate(db, build, args);
+        if (options.named) nameStatement(template.compiled.sql);
+      }
+      const { compiled: c, parameters: ps } = template;
+      const parameters: unknown[] = [];
+      for (let k = 0; k < ps.length; k++) {
+        const p = ps[k];
+        parameters.push(
+          p instanceof Placeholder
+            ? p.field === undefined
+              ? args[p.arg]
+              : (args[p.arg] as Record<string, unknown>)[p.field]
+            : p,
+        );
+      }
+      const compiled: CompiledQuery<Row> = {
+        sql: c.sql,
+        query: c.query,
+        queryId: c.queryId,
+        parameters,
+      };
+      // Without plugins, Kysely's executor only passes the result through: straight to a
+      // connection (the transaction's, or a pooled one from the database's driver).
+      if (db.getExecutor().plugins.length > 0)
+        return db.executeQuery(compiled).then((result) => result.rows);
+      return rowsOnConnection(db, compiled);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    let template = templates.get(shape);
-    if (!template) {
-      template = compileTemplate(db, build, args);
-      templates.set(shape, template);
-      if (options.named) nameStatement(template.compiled.sql);
-    }
-    const parameters = template.parameters.map((p) =>
-      p instanceof Placeholder
-        ? p.field === undefined
-          ? args[p.arg]
-          : (args[p.arg] as Record<string, unknown>)[p.field]
-        : p,
-    );
-    const { sql, query, queryId } = template.compiled;
-    const compiled: CompiledQuery<Row> = { sql, query, queryId, parameters };
-    // Without plugins, Kysely's executor only passes the result through: straight to a
-    // connection (the transaction's, or a pooled one from the database's driver).
-    if (db.getExecutor().plugins.length > 0) return (await db.executeQuery(compiled)).rows;
-    const result = await withConnection(db, (connection) => connection.executeQuery<Row>(compiled));
-    return result.rows;
   };
+}
+
+/** A point on the path to a template: the next steps, and the template when a path ends here. */
+interface ShapeNode {
+  next: Map<string | number, ShapeNode>;
+  template?: Template;
+}
+
+function step(node: ShapeNode, key: string | number): ShapeNode {
+  let next = node.next.get(key);
+  if (!next) node.next.set(key, (next = { next: new Map() }));
+  return next;
 }
 
 function compileTemplate<Args extends unknown[], Row>(

@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
+  AbortedTransactionError,
+  CompiledQuery,
   isAbortedTransactionError,
+  PostgresDialect,
   Transaction,
   type ConnectionProvider,
   type DatabaseConnection,
@@ -106,6 +109,26 @@ export function withConnection<T>(
   return driver ? onDriver(driver, consumer) : db.getExecutor().provideConnection(consumer);
 }
 
+/**
+ * The rows of `compiled` on a connection of `db`, as `withConnection` would run it, without a
+ * consumer closure and its async layer per statement (`prepared`).
+ */
+export async function rowsOnConnection<R>(
+  db: Kysely<Database>,
+  compiled: CompiledQuery<R>,
+): Promise<R[]> {
+  const driver = directDriver(db);
+  if (!driver) {
+    return (await db.getExecutor().provideConnection((c) => c.executeQuery<R>(compiled))).rows;
+  }
+  const connection = await driver.acquireConnection();
+  try {
+    return (await connection.executeQuery<R>(compiled)).rows;
+  } finally {
+    await driver.releaseConnection(connection);
+  }
+}
+
 async function onDriver<T>(
   driver: Driver,
   consumer: (connection: DatabaseConnection) => Promise<T>,
@@ -119,6 +142,24 @@ async function onDriver<T>(
 }
 
 const READ_COMMITTED: TransactionSettings = Object.freeze({ isolationLevel: 'read committed' });
+
+/**
+ * What Kysely's `PostgresDriver` sends to begin a READ COMMITTED transaction and to commit it
+ * (kysely 0.29), compiled once: its `beginTransaction` and `commitTransaction` build these
+ * statements anew for every transaction (a `CompiledQuery.raw` each: three frozen objects and
+ * a query id). `test/db/transaction.test.ts` compares both paths' statements and outcomes.
+ */
+const POSTGRES_BEGIN = CompiledQuery.raw('start transaction isolation level read committed');
+const POSTGRES_COMMIT = CompiledQuery.raw('commit');
+
+/**
+ * Commits as `PostgresDriver.commitTransaction` does: PostgreSQL answers COMMIT with a
+ * ROLLBACK tag when an earlier statement error left the transaction aborted.
+ */
+async function commitOnPostgres(connection: DatabaseConnection): Promise<void> {
+  const { rows } = await connection.executeQuery<{ command?: string }>(POSTGRES_COMMIT);
+  if (rows[0]?.command === 'ROLLBACK') throw new AbortedTransactionError();
+}
 
 /**
  * Runs `fn` in one READ COMMITTED transaction named `options.name` (for the error above). It
@@ -191,7 +232,9 @@ async function directTransaction<T, R extends Outcome<T>>(
       driver,
       executor: executor.withConnectionProvider(lease),
     });
-    await driver.beginTransaction(connection, READ_COMMITTED);
+    const onPostgres = dialect instanceof PostgresDialect;
+    if (onPostgres) await connection.executeQuery(POSTGRES_BEGIN);
+    else await driver.beginTransaction(connection, READ_COMMITTED);
     let outcome: R;
     try {
       outcome = await run(fn, trx, options);
@@ -206,7 +249,8 @@ async function directTransaction<T, R extends Outcome<T>>(
       return outcome;
     }
     try {
-      await driver.commitTransaction(connection);
+      if (onPostgres) await commitOnPostgres(connection);
+      else await driver.commitTransaction(connection);
     } catch (error) {
       if (!isAbortedTransactionError(error)) await driver.rollbackTransaction(connection);
       throw error;

@@ -163,6 +163,14 @@ describe('transactions opened without Kysely’s transaction builder', () => {
         await sql`select 1/0`.execute(trx);
         return { ok: true as const, value: null };
       }).catch((error: Error) => `threw ${error.message}`),
+    // PostgreSQL answers the commit with ROLLBACK: the direct path's own commit statement
+    // (db/transaction.ts, on a server) must report it like Kysely's driver does.
+    'a statement error caught in the callback turns the commit into a rollback': (db, id) =>
+      inTransaction(db, async (trx) => {
+        await rename(trx, id, 'never');
+        await sql`select 1/0`.execute(trx).catch(() => undefined);
+        return { ok: true as const, value: null };
+      }).catch((error: Error) => `threw ${error.constructor.name}: ${error.message}`),
   };
 
   it('are those of the databases db/connect.ts opens', async () => {

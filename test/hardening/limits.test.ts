@@ -143,6 +143,9 @@ describe('variables of the wrong type', () => {
       { active: 'hunter2-canary' },
       { nmae: 'hunter2-canary' },
       { active: null, name: ['hunter2-canary'] },
+      // An array for the input object: graphql-jit 0.8 alone would take it (an empty change).
+      [],
+      [{ name: 'hunter2-canary' }],
     ]) {
       const r = await run(q, { i }, w.admin);
       expect(r.result.errors?.[0]?.extensions?.code, JSON.stringify(i)).toBe('BAD_USER_INPUT');
