@@ -46,7 +46,7 @@ export interface JitExecutor {
   gateway: GatewayInterface;
   /**
    * True when `variables` coerce to the operation's variable types by the coercion graphql-jit
-   * runs before it executes (compiled once per operation) and hold no array (see `holdsArray`);
+   * runs before it executes (compiled once per operation) and hold no array (see `declaredHoldArray`);
    * false means "ask graphql-js". The admission check asks this first and graphql-js only when
    * it says false (graphql-js then decides, and words the error): graphql-js's coercion was
    * about 10 µs of every mutation, and graphql-jit coerces the same values again anyway.
@@ -110,7 +110,9 @@ export function jitExecutor(schema: GraphQLSchema): JitExecutor {
       }
       parsers.set(operation, parse);
     }
-    return !holdsArray(variables) && !failToParseVariables(parse(variables ?? {}));
+    return (
+      !declaredHoldArray(operation, variables) && !failToParseVariables(parse(variables ?? {}))
+    );
   };
   // Results with errors, from `respond` to Apollo's execution step of the same request (whose
   // context object is the key): a request leaves it within that step.
@@ -152,14 +154,34 @@ export function jitExecutor(schema: GraphQLSchema): JitExecutor {
 }
 
 /**
- * Whether a JSON value holds an array anywhere. graphql-jit 0.8 takes an array where an input
- * object is due (graphql-js refuses it), so its verdict is only asked for variables without
- * any (`test/hardening/variable-coercion.test.ts` finds such disagreements).
+ * Deeper than any input type of the schema nests: a value nested further is handed to
+ * graphql-js (whose coercion follows the declared type, never the value's depth) rather than
+ * walked to the end, so a request of 100,000 nested braces costs no stack.
  */
-function holdsArray(value: unknown): boolean {
+const MAX_VARIABLE_DEPTH = 16;
+
+/**
+ * Whether a declared variable's value holds an array anywhere (or nests deeper than
+ * `MAX_VARIABLE_DEPTH`). graphql-jit 0.8 takes an array where an input object is due
+ * (graphql-js refuses it), so its verdict is only asked for variables without any
+ * (`test/hardening/variable-coercion.test.ts` finds such disagreements). Variables the operation
+ * does not declare are never read, as in graphql-js.
+ */
+function declaredHoldArray(operation: OperationDefinitionNode, variables: object | undefined) {
+  if (variables === undefined) return false;
+  for (const definition of operation.variableDefinitions ?? []) {
+    const value = (variables as Record<string, unknown>)[definition.variable.name.value];
+    if (holdsArray(value, 1)) return true;
+  }
+  return false;
+}
+
+function holdsArray(value: unknown, depth: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return true;
-  for (const key in value) if (holdsArray((value as Record<string, unknown>)[key])) return true;
+  if (Array.isArray(value) || depth >= MAX_VARIABLE_DEPTH) return true;
+  for (const key in value) {
+    if (holdsArray((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
   return false;
 }
 

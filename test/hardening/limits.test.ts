@@ -155,6 +155,30 @@ describe('variables of the wrong type', () => {
   });
 });
 
+describe('deeply nested variables', () => {
+  /** `{ a: { a: … } }`, `depth` levels: far deeper than a recursive walk's stack allows. */
+  const nested = (depth: number) => {
+    let value: Record<string, unknown> = {};
+    for (let i = 0; i < depth; i++) value = { a: value };
+    return value;
+  };
+
+  it('an undeclared variable nested 100,000 deep is ignored, as graphql-js ignores it', async () => {
+    const w = await oesWorld();
+    const r = await run('{ __typename }', { x: nested(100_000) }, w.viewer);
+    expect(r.result.errors).toBeUndefined();
+    expect(r.result.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('a declared input nested 100,000 deep is BAD_USER_INPUT, and runs no SQL', async () => {
+    const w = await oesWorld();
+    const q = `mutation($i: UpdateOesConnectionInput!) { updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: $i) { __typename } }`;
+    const r = await run(q, { i: { name: 'x', extra: nested(100_000) } }, w.admin);
+    expect(r.result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.statements).toEqual([]);
+  });
+});
+
 describe('depth', () => {
   /** connectorConnections → items → credentials → action → credential → usages → connection → … */
   const CYCLE = ['credentials', 'action', 'credential', 'usages', 'connection'];
