@@ -33,9 +33,18 @@ async function setUp(pgdata: string, demo: boolean): Promise<SetupReport> {
   }
 }
 
+// The gateway holds the data directory's lock only while it lives. When it goes, however it
+// goes (a signal, a crash, `kill -9`), its end of this process's stdin closes: stop writing
+// then, before another gateway takes the lock and opens the directory.
+process.stdin.on('end', () => process.exit(1));
+process.stdin.resume();
+
 const [pgdata, flag] = process.argv.slice(2);
 setUp(pgdata, flag === '--demo').then(
-  (report) => console.log(JSON.stringify(report)),
+  (report) => {
+    console.log(JSON.stringify(report));
+    process.exit(0);
+  },
   (error: unknown) => {
     const chain: { message: string; code?: string }[] = [];
     for (let e = error; e && chain.length < 10; e = (e as { cause?: unknown }).cause) {
@@ -46,6 +55,6 @@ setUp(pgdata, flag === '--demo').then(
       });
     }
     console.log(JSON.stringify({ error: chain }));
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
@@ -99,4 +103,25 @@ describe.skipIf(onServer)('the embedded database’s first start', () => {
       initdbOnly.remove();
     }
   }, 180_000);
+  it('the child stops when the gateway that started it goes (its stdin closes), before it writes on', async () => {
+    const data = tempDataDir();
+    try {
+      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+      const script = fileURLToPath(new URL('../../src/embedded-setup-child.ts', import.meta.url));
+      const child = spawn(
+        process.execPath,
+        ['--import', tsx, script, path.join(data.dir, 'pgdata'), '--demo'],
+        { env: { ...process.env, SECRETS_KEY: TEST_SECRETS_KEY_ENV }, stdio: 'pipe' },
+      );
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      // What a dying parent does to the pipe, however it dies.
+      child.stdin.end();
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+    } finally {
+      data.remove();
+    }
+  }, 60_000);
 });
