@@ -10,7 +10,8 @@
  *
  * Only statements whose result columns are named one by one are registered: a named
  * statement that reads `*` fails (`cached plan must not change result type`) once a
- * migration adds a column under a running process.
+ * migration adds a column under a running process. A migration that changes the type of a
+ * column a named statement returns has the same effect (README.md says how to deploy one).
  *
  * Bound: one name per registered text, and the texts are the shapes of the `prepared`
  * statements that opt in (fixed in the code, never chosen by a request's values).
