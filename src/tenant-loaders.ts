@@ -22,6 +22,14 @@ export class TenantLoader<T, Row = unknown> {
    * like the loaders, one request's reads.
    */
   private readonly known = new Map<string, Map<string, T>>();
+  /**
+   * Counts `clear` and `clearAll` calls, so that a batch can tell whether one came while its
+   * statement ran (one comparison per batch when none did). Bound: one number per key cleared
+   * in the request, like the loaders.
+   */
+  private clears = 0;
+  private clearedAll = 0;
+  private readonly clearedAt = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly batch: Batch<Row>,
@@ -61,6 +69,9 @@ export class TenantLoader<T, Row = unknown> {
   clear(key: TenantKey): this {
     this.byTenant.get(key.tenantId)?.clear(key.id);
     this.known.get(key.tenantId)?.delete(key.id);
+    let cleared = this.clearedAt.get(key.tenantId);
+    if (!cleared) this.clearedAt.set(key.tenantId, (cleared = new Map()));
+    cleared.set(key.id, ++this.clears);
     return this;
   }
 
@@ -91,6 +102,7 @@ export class TenantLoader<T, Row = unknown> {
   clearAll(): this {
     this.byTenant.clear();
     this.known.clear();
+    this.clearedAll = ++this.clears;
     return this;
   }
 
@@ -99,13 +111,18 @@ export class TenantLoader<T, Row = unknown> {
     if (!loader) {
       const known = this.knownOf(tenantId);
       loader = new DataLoader(async (ids) => {
+        const began = this.clears;
         const values = this.answer(tenantId, ids, await this.batch(tenantId, ids));
         // A key primed while the statement ran (a write, a page's rows) keeps its primed value,
-        // which is newer than what the statement read; the load answers it too.
+        // which is newer than what the statement read; the load answers it too. A key cleared
+        // meanwhile (a write changed it) is not kept: what the statement read is older than
+        // the write, and the next load reads it again.
+        const cleared = this.clears === began ? undefined : this.clearedAt.get(tenantId);
+        const all = this.clearedAll > began;
         for (let i = 0; i < ids.length; i++) {
           const id = ids[i];
           if (known.has(id)) values[i] = known.get(id) as T;
-          else known.set(id, values[i]);
+          else if (!all && !((cleared?.get(id) ?? 0) > began)) known.set(id, values[i]);
         }
         return values;
       });

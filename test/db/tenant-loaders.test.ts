@@ -72,6 +72,38 @@ describe('TenantLoader', () => {
     expect(loader.get(key)).toMatchObject({ name: 'paged' });
   });
 
+  it('forgets a key cleared while its load is in flight: the next load reads it again', async () => {
+    // The stored row's name, changed by a "write"; the first statement is held once it has
+    // read it.
+    let stored = 'before';
+    let began!: () => void;
+    const started = new Promise<void>((resolve) => (began = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const batches: string[][] = [];
+    const loader = tenantRowLoader(async (tenantId, ids: readonly string[]) => {
+      const read = stored;
+      batches.push([...ids]);
+      if (batches.length === 1) {
+        began();
+        await held;
+      }
+      return ids.map((id) => ({ tenant_id: tenantId, id, name: read }));
+    });
+    const key = { tenantId: 't', id: 'a' };
+    const inFlight = loader.load(key);
+    await started;
+    stored = 'after';
+    loader.clear(key);
+    release();
+    // Asked before the write, the load answers what its statement read…
+    expect(await inFlight).toMatchObject({ name: 'before' });
+    // …but that older row is not kept: the next read sees the write.
+    expect(await loader.load(key)).toMatchObject({ name: 'after' });
+    expect(loader.get(key)).toMatchObject({ name: 'after' });
+    expect(batches).toEqual([['a'], ['a']]);
+  });
+
   it('takes a page’s rows for its keys: get answers them at once, load without a batch', async () => {
     const { loader, batches } = loaderOver([]);
     loader.primeRows('t', ['a', 'b', 'a'], [{ tenant_id: 't', id: 'a', name: 'A' }]);
