@@ -319,13 +319,13 @@ const SEND_BUFFER_BYTES = 64 * 1024;
  *
  * On that path a message is framed here, as one buffer (`textFrame`), and written to the
  * socket, instead of going through `ws`'s sender (a header buffer and the text, two writes into
- * the corked stream, and the sender's bookkeeping: about 0.55 µs of CPU per message, a third of
- * sending one; bench/README.md, round 5). The bytes are those `ws` writes for a text message
+ * the corked stream, and the sender's bookkeeping: about 0.55 µs of user CPU per message less,
+ * of 1.2; bench/README.md, round 5). The bytes are those `ws` writes for a text message
  * from a server without compression, and they keep their place among `ws`'s own frames (a
  * close, a ping) because `ws` writes each of those to the same socket at once, within its call.
  * Both lean on `ws`'s behaviour, not its docs: the fast path is taken only while no extension
- * (compression) was negotiated, and `test/changes/coalesced-writes.test.ts` checks the frames
- * byte for byte against `ws`'s own and their order against a close sent in the same turn.
+ * (compression) was negotiated, and `test/changes/ws-frames.test.ts` checks the frames byte for
+ * byte against `ws`'s own and their order against a close sent in the same turn.
  */
 export function coalesceSends(
   ws: WebSocket,
