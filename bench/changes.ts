@@ -1,37 +1,40 @@
 /**
- * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--profile DIR]`: the
- * live change feed under load (`CHANGES_BATCH_MS` set for this command is passed to the
- * gateway). Starts the gateway (`npm run start:prod`'s code through tsx, with its node flags
- * read from `package.json`, production mode) on a fresh database of the local PostgreSQL
- * server (`BENCH_CHANGES_DATABASE_URL`, default `cgw_bench_changes` on the local socket,
- * dropped and recreated), opens N `connectionChanges` subscribers on one tenant over WebSocket,
- * and runs `updateOesConnection` at concurrency c on that tenant's connections from this
- * process for the given time.
+ * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--tenants 10]
+ * [--distribution both|worst|spread] [--clients raw|graphql-ws] [--profile DIR]`: the live
+ * change feed under load (`CHANGES_BATCH_MS` set for this command is passed to the gateway).
+ * Starts the gateway (`npm run start:prod`'s code through tsx, with its node flags read from
+ * `package.json`, production mode) on a fresh database of the local PostgreSQL server
+ * (`BENCH_CHANGES_DATABASE_URL`, default `cgw_bench_changes` on the local socket, dropped and
+ * recreated) and runs `updateOesConnection` at concurrency c from this process, for the given
+ * time, in two distributions, each bracketed by the same load with nobody subscribed:
+ * - **worst**: the mutations write one tenant and all N subscribers subscribe to it, so every
+ *   mutation is delivered N times;
+ * - **spread**: the mutations write `--tenants` tenants in turn and the N subscribers are
+ *   spread evenly over them (10 per tenant by default), so a mutation reaches N ÷ tenants.
  *
- * The subscribers run on a worker thread of their own, so that their streams do not hold up
- * the load generator's requests and timestamps (both threads use one clock).
+ * The subscribers run in a child process (`bench/changes-subscribers.ts`): raw WebSocket
+ * clients that take only `resourceId@toVersion` and the read time from each frame, so that
+ * they cost the shared cores as little as possible (`--clients graphql-ws`: graphql-ws's own
+ * client with `JSON.parse`, as this bench used until round 5, to measure what that cost).
+ * Their timestamps and the load generator's are on the machine's monotonic clock.
  *
  * For every change and every subscriber it records the delay from the mutation's response to
  * the change's delivery (a lower bound of commit → delivery: the commit happens before the
  * response is sent) and from the request's start (an upper bound), and the mutations' rate
- * with the subscribers against the same load run with nobody subscribed just before and just
- * after (their mean, and the ratio), with the gateway process's CPU time per mutation in each
- * and what one delivery adds. It checks that every subscriber received every committed
- * change exactly once, and writes `bench/results/changes.json`. Target: p99 ≤ 50 ms on this
- * machine.
+ * with the subscribers against the same load with nobody subscribed just before and just after
+ * (their mean, and the ratio). It reports where the CPU went in each run: the gateway's, the
+ * subscriber clients', PostgreSQL's (the backends of the bench database) and the load
+ * generator's (this process), per mutation, and what one delivery adds to each. It checks that
+ * every subscriber received every committed change of its tenant exactly once and nothing
+ * else, and writes `bench/results/changes.json`. Target: p99 ≤ 50 ms on this machine.
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { createClient } from 'graphql-ws';
 import pg from 'pg';
-import { WebSocket } from 'ws';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createDb } from '../db/connect.js';
-import { cpuMsOf } from './load.js';
-import { START_PROD_FLAGS } from './start-flags.js';
 import { migrateToLatest } from '../db/migrate.js';
 import {
   createOesConnection,
@@ -39,20 +42,40 @@ import {
   createPrincipalWithKey,
   createTenant,
 } from '../src/demo/builders.js';
+import {
+  monotonicMs,
+  type SubscribersReport,
+  type SubscribersTask,
+} from './changes-subscribers.js';
+import { cpuMsOf } from './load.js';
+import { backendCpu, backendCpuBetween } from './pg-cpu.js';
+import { START_PROD_FLAGS } from './start-flags.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
+const textOption = <T extends string>(name: string, values: readonly T[]): T => {
+  const i = args.indexOf(`--${name}`);
+  const value = (i >= 0 ? args[i + 1] : values[0]) as T;
+  if (!values.includes(value)) throw new Error(`--${name} takes ${values.join(', ')}`);
+  return value;
+};
 const SUBSCRIBERS = option('subscribers', 100);
 const CONCURRENCY = option('c', 16);
 const SECONDS = option('seconds', 10);
+/** Tenants the spread distribution writes and subscribes to. */
+const TENANTS = option('tenants', 10);
+const DISTRIBUTION = textOption('distribution', ['both', 'worst', 'spread'] as const);
+const CLIENTS = textOption('clients', ['raw', 'graphql-ws'] as const);
 /** `--profile DIR`: the gateway writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
 const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 /** The gateway's `CHANGES_BATCH_MS` (this process's, when set; else the gateway's default). */
 const BATCH_MS = process.env.CHANGES_BATCH_MS;
+/** Connections of the tenant the worst case writes; the spread uses `SPREAD_CONNECTIONS` each. */
 const CONNECTIONS = 200;
+const SPREAD_CONNECTIONS = Math.max(CONCURRENCY, Math.ceil(CONNECTIONS / TENANTS));
 const ROOT = path.resolve(import.meta.dirname, '..');
 const databaseUrl =
   process.env.BENCH_CHANGES_DATABASE_URL ??
@@ -70,22 +93,40 @@ async function recreateDatabase(): Promise<void> {
   await admin.end();
 }
 
-async function seed() {
+interface World {
+  key: string;
+  /** Tenant 0 has `CONNECTIONS` connections, the others `SPREAD_CONNECTIONS`. */
+  tenants: { id: string; connectionIds: string[] }[];
+}
+
+async function seed(): Promise<World> {
   const { db, close } = await createDb({ databaseUrl });
   await migrateToLatest(db);
-  const tenantId = 'bench-live';
-  await createTenant(db, { id: tenantId, entitlements: ['oes'] });
+  const tenants: World['tenants'] = [];
+  const tenantCount = DISTRIBUTION === 'worst' ? 1 : TENANTS;
+  for (let t = 0; t < tenantCount; t++) {
+    const id = t === 0 ? 'bench-live' : `bench-live-${t}`;
+    await createTenant(db, { id, entitlements: ['oes'] });
+    tenants.push({ id, connectionIds: [] });
+  }
   const { key } = await createPrincipalWithKey(db, {
     principalId: 'bench-live-admin',
     key: `cgw_bench_${randomBytes(16).toString('hex')}`,
-    memberships: [{ tenantId, permissions: ['connections:read', 'connections:write'] }],
+    memberships: tenants.map(({ id }) => ({
+      tenantId: id,
+      permissions: ['connections:read', 'connections:write'],
+    })),
   });
-  const partnerId = await createOesPartner(db, { tenantId, name: 'venue' });
-  const connectionIds: string[] = [];
-  for (let i = 0; i < CONNECTIONS; i++)
-    connectionIds.push(await createOesConnection(db, { tenantId, partnerId, name: `c${i}` }));
+  for (const [t, tenant] of tenants.entries()) {
+    const partnerId = await createOesPartner(db, { tenantId: tenant.id, name: 'venue' });
+    const count = t === 0 && DISTRIBUTION !== 'spread' ? CONNECTIONS : SPREAD_CONNECTIONS;
+    for (let i = 0; i < count; i++)
+      tenant.connectionIds.push(
+        await createOesConnection(db, { tenantId: tenant.id, partnerId, name: `c${i}` }),
+      );
+  }
   await close();
-  return { tenantId, key, connectionIds };
+  return { key, tenants };
 }
 
 function startGateway(
@@ -132,90 +173,94 @@ const UPDATE = `mutation($e: ID!, $c: ID!, $n: String!) {
     __typename ... on UpdateOesConnectionSuccess { connection { version } }
   }
 }`;
-const SUBSCRIBE = `subscription($t: ID!) {
-  connectionChanges(tenantId: $t) { event { resourceId toVersion } }
-}`;
-
-/** Milliseconds on a clock that the subscribers' thread shares. */
-const now = () => performance.timeOrigin + performance.now();
-
-interface SubscribersTask {
-  url: string;
-  key: string;
-  tenantId: string;
-  subscribers: number;
-}
 
 /**
- * The subscribers' thread: opens the subscriptions, says so once all are connected, and on
- * `report` sends, per subscriber, each change it received (`resourceId@version`) and when.
+ * The subscribers' process: opens one subscription per entry of `tenants`, resolves once all
+ * have been sent, and `report` ends it with what each received.
  */
-async function runSubscribers(task: SubscribersTask): Promise<void> {
-  const received = Array.from({ length: task.subscribers }, () => new Map<string, number>());
-  let joined = 0;
-  for (let s = 0; s < task.subscribers; s++) {
-    const client = createClient({
-      url: task.url,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${task.key}` },
-      on: { connected: () => void joined++ },
-    });
-    client.subscribe<{ connectionChanges: { event: { resourceId: string; toVersion: number } } }>(
-      { query: SUBSCRIBE, variables: { t: task.tenantId } },
-      {
-        next: ({ data }) => {
-          const { resourceId, toVersion } = data!.connectionChanges.event;
-          const key = `${resourceId}@${toVersion}`;
-          if (received[s].has(key)) throw new Error(`duplicate ${key} at subscriber ${s}`);
-          received[s].set(key, now());
-        },
-        error: (error) => console.error('subscriber', s, error),
-        complete: () => {},
-      },
-    );
-  }
-  while (joined < task.subscribers) await new Promise((r) => setTimeout(r, 20));
-  parentPort!.postMessage({ joined: true });
-  parentPort!.once('message', () =>
-    parentPort!.postMessage({ received: received.map((got) => [...got]) }),
+async function openSubscribers(task: SubscribersTask) {
+  const entry = path.join(
+    import.meta.dirname,
+    CLIENTS === 'raw' ? 'changes-subscribers.ts' : 'changes-subscribers-graphql-ws.ts',
   );
+  const child = fork(entry, [], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const message = () =>
+    new Promise<any>((resolve, reject) => {
+      child.once('message', resolve);
+      void exited.then(() => reject(new Error('the subscribers’ process exited')));
+    });
+  const joined = message();
+  child.send(task);
+  await joined;
+  return {
+    pid: child.pid!,
+    async report(): Promise<SubscribersReport> {
+      const report = message();
+      child.send('report');
+      const result = (await report) as SubscribersReport;
+      await exited;
+      return result;
+    },
+  };
 }
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 async function main() {
-  const loadAtStart = Number(loadavg()[0].toFixed(2));
+  const loadAtStart = round(loadavg()[0]);
   const secretKey = randomBytes(32);
   await recreateDatabase();
   const world = await seed();
   const gateway = await startGateway(secretKey);
+  const pgCpu = await backendCpu(databaseUrl);
+  /** connection id → its tenant */
+  const tenantOf = new Map(
+    world.tenants.flatMap(({ id, connectionIds }) => connectionIds.map((c) => [c, id] as const)),
+  );
+  const versions = new Map([...tenantOf.keys()].map((id) => [id, 1]));
+  /** The worst case writes tenant 0; the spread writes every tenant in turn. */
+  const worstLoad = world.tenants[0].connectionIds;
+  const spreadLoad = Array.from({ length: SPREAD_CONNECTIONS }, (_, i) =>
+    world.tenants.map(({ connectionIds }) => connectionIds[i]),
+  ).flat();
   try {
-    const versions = new Map(world.connectionIds.map((id) => [id, 1]));
-    const free = [...world.connectionIds];
-    /** Mutations at CONCURRENCY for SECONDS: each change's request start and answer time. */
-    const runLoad = async (seconds = SECONDS) => {
+    /**
+     * Mutations at CONCURRENCY for SECONDS on `connections`: each change's request start and
+     * answer time, and the CPU time each party spent meanwhile.
+     */
+    const runLoad = async (connections: string[], seconds = SECONDS, subscribersPid?: number) => {
       // change key `${resourceId}@${version}` → when its request started and got its answer
       const sent = new Map<string, { start: number; answered: number }>();
+      const free = [...connections];
       const deadline = performance.now() + seconds * 1_000;
-      const cpuAtStart = cpuMsOf(gateway.pid);
+      const gatewayAtStart = cpuMsOf(gateway.pid);
+      const subscribersAtStart = subscribersPid ? cpuMsOf(subscribersPid) : 0;
+      const pgAtStart = await pgCpu?.sample();
+      const loadAtStart = process.cpuUsage();
       let errors = 0;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           while (performance.now() < deadline) {
             // Each worker takes a connection no other worker is changing, so versions are known.
             const id = free.shift()!;
-            const start = now();
+            const start = monotonicMs();
             const res = await fetch(`${gateway.base}/graphql`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${world.key}` },
               body: JSON.stringify({
                 query: UPDATE,
-                variables: { e: world.tenantId, c: id, n: `n-${randomUUID()}` },
+                variables: { e: tenantOf.get(id), c: id, n: `n-${randomUUID()}` },
               }),
             });
             const body = (await res.json()) as any;
-            const answered = now();
+            const answered = monotonicMs();
             const version = body.data?.updateOesConnection?.connection?.version;
             if (version !== versions.get(id)! + 1) errors++;
             else {
@@ -226,116 +271,160 @@ async function main() {
           }
         }),
       );
-      return { sent, errors, gatewayCpuMs: cpuMsOf(gateway.pid) - cpuAtStart };
+      const load = process.cpuUsage(loadAtStart);
+      return {
+        sent,
+        errors,
+        cpuMs: {
+          gateway: cpuMsOf(gateway.pid) - gatewayAtStart,
+          subscribers: subscribersPid ? cpuMsOf(subscribersPid) - subscribersAtStart : 0,
+          postgres: pgCpu && pgAtStart ? backendCpuBetween(pgAtStart, await pgCpu.sample()) : NaN,
+          loadGenerator: (load.user + load.system) / 1_000,
+        },
+      };
     };
-    // The same load with nobody subscribed first: what subscribers cost the mutations.
-    await runLoad(3); // warm-up (JIT, pools, caches): the first run would otherwise be slower
-    const alone = await runLoad();
-    // The subscribers run on their own thread (as they would on their own machines): their
-    // 100 WebSocket streams must not hold up this thread's requests and its clock.
-    // (Node 20 loads a worker's entry before `--import` hooks apply: register tsx first.)
-    const entry = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-    const subscribers = new Worker(entry, {
-      eval: true,
-      workerData: {
+    type Run = Awaited<ReturnType<typeof runLoad>>;
+
+    /**
+     * One distribution: the load alone, with the subscribers (`tenants[s]` is subscriber s's
+     * tenant), alone again; the delays, the check and where the CPU went.
+     */
+    const scenario = async (load: string[], tenants: string[]) => {
+      const alone = await runLoad(load);
+      const subscribers = await openSubscribers({
         url: `${gateway.base.replace('http:', 'ws:')}/graphql`,
         key: world.key,
-        tenantId: world.tenantId,
-        subscribers: SUBSCRIBERS,
-      } satisfies SubscribersTask,
-    });
-    const report = new Promise<Array<[string, number][]>>((resolve, reject) => {
-      subscribers.on('message', (message: { joined?: true; received?: [string, number][][] }) => {
-        if (message.received) resolve(message.received);
+        tenants,
       });
-      subscribers.on('error', reject);
-    });
-    await new Promise<void>((resolve, reject) => {
-      subscribers.once('message', () => resolve());
-      subscribers.once('error', reject);
-    });
-    await new Promise((r) => setTimeout(r, 1_000)); // every subscription has joined the feed
+      await new Promise((r) => setTimeout(r, 1_000)); // every subscription has joined the feed
+      const withRun = await runLoad(load, SECONDS, subscribers.pid);
+      await new Promise((r) => setTimeout(r, 2_000)); // the last changes arrive
+      const report = await subscribers.report();
+      await new Promise((r) => setTimeout(r, 1_000)); // the sockets are closed
+      // The two runs without bracket the one with (the database grows and the machine's other
+      // load drifts meanwhile).
+      const aloneAfter = await runLoad(load);
 
-    const { sent, errors, gatewayCpuMs: cpuWith } = await runLoad();
-    // Let the last changes arrive.
-    await new Promise((r) => setTimeout(r, 2_000));
-    subscribers.postMessage('report');
-    const received = (await report).map((entries) => new Map(entries));
-    await subscribers.terminate();
-    // The same load once more with nobody subscribed: the two runs without bracket the one with
-    // (the database grows and the machine's other load drifts meanwhile).
-    await new Promise((r) => setTimeout(r, 1_000)); // the sockets are closed
-    const aloneAfter = await runLoad();
-
-    const afterAnswer: number[] = [];
-    const afterStart: number[] = [];
-    let missing = 0;
-    let extra = 0;
-    for (const got of received) {
-      for (const [key, at] of got) {
-        const s = sent.get(key);
-        if (!s) {
-          extra++;
-          continue;
+      const { sent } = withRun;
+      const afterAnswer: number[] = [];
+      const afterStart: number[] = [];
+      let missing = 0;
+      let extra = 0;
+      let duplicates = 0;
+      for (const [s, keys] of report.keys.entries()) {
+        const times = report.times[s];
+        const seen = new Set<string>();
+        for (const [i, key] of keys.entries()) {
+          if (seen.has(key)) {
+            duplicates++;
+            continue;
+          }
+          seen.add(key);
+          const at = sent.get(key);
+          if (!at || tenantOf.get(key.slice(0, key.indexOf('@'))) !== tenants[s]) {
+            extra++;
+            continue;
+          }
+          afterAnswer.push(Math.max(0, times[i] - at.answered));
+          afterStart.push(times[i] - at.start);
         }
-        afterAnswer.push(Math.max(0, at - s.answered));
-        afterStart.push(at - s.start);
+        for (const key of sent.keys())
+          if (tenantOf.get(key.slice(0, key.indexOf('@'))) === tenants[s] && !seen.has(key))
+            missing++;
       }
-      for (const key of sent.keys()) if (!got.has(key)) missing++;
-    }
-    afterAnswer.sort((a, b) => a - b);
-    afterStart.sort((a, b) => a - b);
-    const cpuWithout = alone.gatewayCpuMs + aloneAfter.gatewayCpuMs;
-    const changesWithout = alone.sent.size + aloneAfter.sent.size;
+      afterAnswer.sort((a, b) => a - b);
+      afterStart.sort((a, b) => a - b);
+      const deliveries = afterAnswer.length;
+      const without = (party: keyof Run['cpuMs']) =>
+        (alone.cpuMs[party] + aloneAfter.cpuMs[party]) / (alone.sent.size + aloneAfter.sent.size);
+      /** A party's CPU per mutation without and with, and what each delivery adds (µs). */
+      const cpu = (party: keyof Run['cpuMs']) => ({
+        msPerMutationWithout: round(without(party), 3),
+        msPerMutationWith: round(withRun.cpuMs[party] / sent.size, 3),
+        usPerDelivery: round(
+          ((withRun.cpuMs[party] - sent.size * without(party)) / deliveries) * 1_000,
+          1,
+        ),
+      });
+      return {
+        subscribers: tenants.length,
+        tenantsWritten: new Set(load.map((id) => tenantOf.get(id))).size,
+        deliveriesPerMutation: round(deliveries / sent.size, 1),
+        changes: sent.size,
+        mutationsPerSecond: sent.size / SECONDS,
+        // The mean of the runs before and after the one with subscribers.
+        mutationsPerSecondWithoutSubscribers:
+          (alone.sent.size + aloneAfter.sent.size) / 2 / SECONDS,
+        mutationsPerSecondWithoutSubscribersBeforeAfter: [
+          alone.sent.size / SECONDS,
+          aloneAfter.sent.size / SECONDS,
+        ],
+        withOverWithout: round((2 * sent.size) / (alone.sent.size + aloneAfter.sent.size)),
+        // CPU time (utime + stime): the gateway process; the subscribers' process (all of it is
+        // theirs: µs per delivery is its CPU ÷ deliveries); the bench database's backends; this
+        // process (the load generator). Per delivery: (CPU with − changes × CPU per mutation
+        // without) ÷ deliveries.
+        cpu: {
+          gateway: cpu('gateway'),
+          subscriberClients: {
+            ms: round(withRun.cpuMs.subscribers, 0),
+            usPerDelivery: round((withRun.cpuMs.subscribers / deliveries) * 1_000, 2),
+          },
+          postgres: cpu('postgres'),
+          loadGenerator: cpu('loadGenerator'),
+        },
+        deliveries,
+        errors: withRun.errors,
+        errorsWithoutSubscribers: alone.errors + aloneAfter.errors,
+        missing,
+        extra,
+        duplicates,
+        unexpectedMessages: report.unexpected.slice(0, 5),
+        delayAfterResponseMs: {
+          p50: round(percentile(afterAnswer, 0.5), 1),
+          p99: round(percentile(afterAnswer, 0.99), 1),
+          max: round(afterAnswer.at(-1) ?? NaN, 1),
+        },
+        delayAfterRequestStartMs: {
+          p50: round(percentile(afterStart, 0.5), 1),
+          p99: round(percentile(afterStart, 0.99), 1),
+          max: round(afterStart.at(-1) ?? NaN, 1),
+        },
+        meetsTarget:
+          percentile(afterAnswer, 0.99) <= 50 &&
+          missing === 0 &&
+          extra === 0 &&
+          duplicates === 0 &&
+          report.unexpected.length === 0,
+      };
+    };
+
+    await runLoad(DISTRIBUTION === 'spread' ? spreadLoad : worstLoad, 3); // warm-up (JIT, pools, caches)
+    const worst =
+      DISTRIBUTION === 'spread'
+        ? undefined
+        : await scenario(worstLoad, Array(SUBSCRIBERS).fill(world.tenants[0].id));
+    const spread =
+      DISTRIBUTION === 'worst'
+        ? undefined
+        : await scenario(
+            spreadLoad,
+            Array.from({ length: SUBSCRIBERS }, (_, s) => world.tenants[s % TENANTS].id),
+          );
     const result = {
       when: new Date().toISOString(),
       batchMs: BATCH_MS === undefined ? 'default' : Number(BATCH_MS),
       // Other work on the machine (1-minute load average; this machine has 2 cores).
       loadAverageAtStart: loadAtStart,
-      loadAverageAtEnd: Number(loadavg()[0].toFixed(2)),
-      subscribers: SUBSCRIBERS,
+      loadAverageAtEnd: round(loadavg()[0]),
       concurrency: CONCURRENCY,
       seconds: SECONDS,
-      changes: sent.size,
-      mutationsPerSecond: sent.size / SECONDS,
-      // The mean of the runs before and after the one with subscribers.
-      mutationsPerSecondWithoutSubscribers: (alone.sent.size + aloneAfter.sent.size) / 2 / SECONDS,
-      mutationsPerSecondWithoutSubscribersBeforeAfter: [
-        alone.sent.size / SECONDS,
-        aloneAfter.sent.size / SECONDS,
-      ],
-      withOverWithout: Number(
-        ((2 * sent.size) / (alone.sent.size + aloneAfter.sent.size)).toFixed(2),
-      ),
-      errorsWithoutSubscribers: alone.errors + aloneAfter.errors,
-      // The gateway process's CPU time (utime + stime) per mutation, and what each delivery
-      // adds to it: (CPU with − changes × CPU per mutation without) ÷ deliveries.
-      gatewayCpuMsPerMutation: {
-        without: Number((cpuWithout / changesWithout).toFixed(2)),
-        with: Number((cpuWith / sent.size).toFixed(2)),
-      },
-      gatewayCpuUsPerDelivery: Number(
-        (
-          ((cpuWith - (sent.size * cpuWithout) / changesWithout) / afterAnswer.length) *
-          1_000
-        ).toFixed(1),
-      ),
-      deliveries: afterAnswer.length,
-      errors,
-      missing,
-      extra,
-      delayAfterResponseMs: {
-        p50: percentile(afterAnswer, 0.5),
-        p99: percentile(afterAnswer, 0.99),
-        max: afterAnswer.at(-1),
-      },
-      delayAfterRequestStartMs: {
-        p50: percentile(afterStart, 0.5),
-        p99: percentile(afterStart, 0.99),
-        max: afterStart.at(-1),
-      },
+      clients: CLIENTS,
       targetP99Ms: 50,
-      meetsTarget: percentile(afterAnswer, 0.99) <= 50 && missing === 0 && extra === 0,
+      // Every mutation reaches all the subscribers (one tenant written, all subscribed to it).
+      worst,
+      // The mutations write TENANTS tenants in turn; the subscribers are spread over them.
+      spread,
     };
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(
@@ -343,15 +432,17 @@ async function main() {
       `${JSON.stringify(result, null, 2)}\n`,
     );
     console.log(JSON.stringify(result, null, 2));
-    if (errors || alone.errors || aloneAfter.errors || missing || extra) process.exitCode = 1;
+    for (const s of [worst, spread])
+      if (s && (s.errors || s.errorsWithoutSubscribers || s.missing || s.extra || s.duplicates))
+        process.exitCode = 1;
+      else if (s?.unexpectedMessages.length) process.exitCode = 1;
   } finally {
+    await pgCpu?.close();
     await gateway.stop();
   }
 }
 
-if (isMainThread)
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-else void runSubscribers(workerData as SubscribersTask);
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -356,7 +356,11 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
       if (this.failure) throw this.failure;
       if (this.closed) return { done: true, value: undefined };
       if (this.started) {
-        const change = this.replayed.shift() ?? (await this.nextReplayed()) ?? this.queue.shift();
+        // A live change (no replay left) takes no extra await.
+        const change =
+          this.replayed.shift() ??
+          (this.replays.length > 0 ? await this.nextReplayed() : undefined) ??
+          this.queue.shift();
         if (change) {
           this.feed.options.onDelivered?.(1);
           return { done: false, value: change };
