@@ -371,6 +371,30 @@ describe('connectorConnections read with their nested parts', () => {
     }
   });
 
+  it('answer usages of connections off the page as one at a time, with every field', async () => {
+    // The page is the first connector's only; its credential is also used by the second's.
+    const { w, second } = await sharedCredentialWorlds();
+    const one = await gql(
+      ONE,
+      {
+        organisationId: w.tenantId,
+        connectorId: w.connectorId,
+        connectionId: w.connectionId,
+      },
+      w.viewer,
+    );
+    const page = await countStatements(() =>
+      gql(LIST_ALL, { organisationId: w.tenantId, connectorId: w.connectorId }, w.viewer),
+    );
+    expect(page.result.errors).toBeUndefined();
+    expect(page.statements).toHaveLength(2);
+    const [item] = page.result.data!.connectorConnections.items;
+    expect(item).toEqual(one.data!.connectorConnection);
+    const usages = item.credentials.action[0].credential.usages;
+    expect(usages.map((u: any) => u.connection.id)).toEqual([w.connectionId, second.connectionId]);
+    expect(usages[1].connection).toMatchObject({ name: 'Reuser', version: 1 });
+  });
+
   it('merge what action and trigger slots ask for: usages under action only still come with the page', async () => {
     const w = await connectorWorld();
     const { result, statements } = await countStatements(() =>
