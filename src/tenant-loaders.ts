@@ -86,6 +86,12 @@ export class TenantLoader<T, Row = unknown> {
     return this;
   }
 
+  /** `prime` without a key object (a page primes one value per key it read). */
+  primeIn(tenantId: string, id: string, value: T): this {
+    this.knownOf(tenantId).set(id, value);
+    return this;
+  }
+
   /**
    * Takes the rows its batch statement would return for `ids` as if the batch had run: a page
    * that read them in its own statement (db/queries/page-parts.ts) hands them over here, and

@@ -431,6 +431,47 @@ function credentialUsagesQuery(db: Kysely<Database>, tenantId: string, keys: Key
     .orderBy('conn.id');
 }
 
+/**
+ * A page's usages as `(credential, connection)` pairs, in the order of `credentialUsagesQuery`
+ * (the connections' creation order): a page's ~300 usage rows name ~100 connections, most of
+ * them the page's own, so the page reads each connection once (its rows, or
+ * `usageConnectionsQuery`) instead of once per usage.
+ */
+function credentialUsagePairsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
+  const usages = db
+    .selectFrom('connection_credentials as cc')
+    .innerJoin('connector_connections as conn', (join) =>
+      join.onRef('conn.tenant_id', '=', 'cc.tenant_id').onRef('conn.id', '=', 'cc.connection_id'),
+    )
+    .distinct()
+    .select(['cc.credential_id', 'conn.id as connection_id', 'conn.created_at'])
+    .where(inTenant('cc.tenant_id', 'cc.credential_id', tenantId, keys));
+  return db
+    .selectFrom(usages.as('u'))
+    .select(['u.credential_id', 'u.connection_id'])
+    .orderBy('u.created_at')
+    .orderBy('u.connection_id');
+}
+
+/** A usage pair of a page: the credential and one connection that uses it. */
+export interface CredentialUsagePairRow {
+  credential_id: string;
+  connection_id: string;
+}
+
+/** The connections of a page's usage pairs that are not on the page (`page` holds the rest). */
+function usageConnectionsQuery(
+  db: Kysely<Database>,
+  tenantId: string,
+  pairs: ReturnType<typeof credentialUsagePairsQuery>,
+) {
+  return db
+    .selectFrom('connector_connections')
+    .selectAll()
+    .where(inTenant('tenant_id', 'id', tenantId, sql`select p.connection_id from (${pairs}) p`))
+    .where(sql<boolean>`id <> all(array(${pageKeys('id')}))`);
+}
+
 /** The nested parts a page of connector connections can be read with (see page-parts.ts). */
 export interface ConnectorConnectionPageParts {
   /** The connections' connectors (`connectorsByKeys`), and with `usages`, their connections'. */
@@ -443,7 +484,11 @@ export interface ConnectorConnectionPageParts {
   authSchemeConfigs?: boolean;
   /** The slots' credentials (`credentialsByKeys`). */
   credentials?: boolean;
-  /** The connections using those credentials (`credentialUsagesByCredentials`). */
+  /**
+   * The connections using those credentials (`credentialUsagesByCredentials`), read as
+   * `usages` (the `(credential, connection)` pairs) and `usageConnections` (the connections
+   * not on the page).
+   */
   usages?: boolean;
 }
 
@@ -453,7 +498,7 @@ const connectorConnectionsPage = pageReader(
     parts: {
       connectors: ['created_at', 'updated_at'],
       credentials: ['expires_at', 'created_at'],
-      usages: ['created_at', 'updated_at'],
+      usageConnections: ['created_at', 'updated_at'],
     },
   },
   (db, wanted: ConnectorConnectionPageParts, tenantId: string, of: { connectorId?: string }) => {
@@ -461,11 +506,12 @@ const connectorConnectionsPage = pageReader(
     /** The page's slots' `column`: the keys of the configs, credentials and usages. */
     const ofSlots = (column: 'credential_id' | 'auth_scheme_config_id') =>
       sql`select ${sql.ref(column)} from connection_credentials where tenant_id = ${tenantId} and connection_id in (${ids})`;
-    const usages = credentialUsagesQuery(db, tenantId, ofSlots('credential_id'));
+    const pairs = credentialUsagePairsQuery(db, tenantId, ofSlots('credential_id'));
+    const usageConnections = usageConnectionsQuery(db, tenantId, pairs);
     const parts: PageStatement<ConnectorConnectionRow>['parts'] = {};
     if (wanted.connectors) {
       const connectorIds = wanted.usages
-        ? sql`${pageKeys('connector_id')} union select u.connector_id from (${usages}) u`
+        ? sql`${pageKeys('connector_id')} union select u.connector_id from (${usageConnections}) u`
         : pageKeys('connector_id');
       parts.connectors = connectorsQuery(db, tenantId, connectorIds);
     }
@@ -479,7 +525,10 @@ const connectorConnectionsPage = pageReader(
       );
     if (wanted.credentials)
       parts.credentials = credentialsQuery(db, tenantId, ofSlots('credential_id'));
-    if (wanted.usages) parts.usages = usages;
+    if (wanted.usages) {
+      parts.usages = pairs;
+      parts.usageConnections = usageConnections;
+    }
     let query = db
       .selectFrom('connector_connections')
       .selectAll()
@@ -492,7 +541,8 @@ const connectorConnectionsPage = pageReader(
 
 /**
  * A page of connector connections with the parts asked for, in one statement; each part holds
- * exactly the rows its batch query returns for the page's keys.
+ * exactly the rows its batch query returns for the page's keys, but for the usages: their
+ * `(credential, connection)` pairs, and the connections that are not on the page.
  */
 export async function listConnectorConnectionsWithParts(
   db: Kysely<Database>,

@@ -1,9 +1,10 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import {
   Arg,
   Ctx,
   FieldResolver,
   ID,
+  Info,
   Resolver,
   Root,
   Subscription,
@@ -14,7 +15,14 @@ import { liveSessionOf } from '../../src/changes/session.js';
 import type { GatewayContext } from '../../src/context.js';
 import { createLoaders, type Loaders } from '../../src/loaders.js';
 import { toAuditEvent } from '../../src/services/audit/service.js';
-import { connectionOfChange, subscribeToChanges } from '../../src/services/changes/service.js';
+import {
+  CONNECTOR_CONNECTION,
+  connectionOfChange,
+  subscribeToChanges,
+} from '../../src/services/changes/service.js';
+import type { ConnectorConnection } from '../../src/services/connectors/model.js';
+import { withConnectors } from '../connectors/connection-connectors.js';
+import { mentionedSelection } from '../shared/selection.js';
 import { unwrapQuery } from '../shared/query-result.js';
 import { AnyConnection, ConnectionChangeType, connectionKinds } from './changes.types.js';
 
@@ -94,10 +102,14 @@ export class ConnectionChangeResolver {
   async connection(
     @Root() change: ConnectionChangeType,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<object | null> {
     const found = unwrapQuery(await connectionOfChange(ctx, change.row));
     if (!found) return null;
     connectionKinds.set(found.value, found.kind);
+    // A connector connection shows its connector as a plain field: filled in here.
+    if (found.kind === CONNECTOR_CONNECTION && mentionedSelection(info).connector !== undefined)
+      await withConnectors(ctx, [found.value as ConnectorConnection], undefined);
     return found.value;
   }
 }

@@ -13,6 +13,7 @@ import {
 } from 'type-graphql';
 import type { GatewayContext } from '../../src/context.js';
 import { mapKnown } from '../../src/tenant-loaders.js';
+import { fillConnector, withConnectors } from './connection-connectors.js';
 import {
   connectorConnectionById,
   connectorConnectionPage,
@@ -23,7 +24,6 @@ import type {
   ConnectionCredential,
   ConnectionCredentials,
   ConnectionVariable,
-  Connector,
   ConnectorConnection,
   Credential,
   CredentialUsage,
@@ -50,7 +50,6 @@ import {
   ConnectionVariableType,
   ConnectorConnectionPage,
   ConnectorConnectionType,
-  ConnectorType,
   CredentialType,
   UpdateConnectorConnectionResult,
   UpdateConnectorConnectionSuccess,
@@ -82,6 +81,7 @@ export class ConnectorConnectionResolver {
     input: UpdateConnectorConnectionInput,
     @Args(() => MutationOptionsArgs) { validateOnly, idempotencyKey }: MutationOptionsArgs,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<typeof UpdateConnectorConnectionResult> {
     const fields = inputFields(input, [
       'id',
@@ -115,6 +115,9 @@ export class ConnectorConnectionResolver {
       },
       { validateOnly, idempotencyKey },
     );
+    // The success's connection (a dry run's would-be one too) shows its connector.
+    if (result.ok && mentionedSelection(info).connection?.connector !== undefined)
+      await withConnectors(ctx, [result.value.value], undefined);
     return toMutationResult(result, (c) => new UpdateConnectorConnectionSuccess(c));
   }
 
@@ -148,11 +151,13 @@ export class ConnectorConnectionResolver {
         slot.credential !== undefined || slot.authSchemeConfig?.validationMessages !== undefined,
       usages: usages !== undefined,
     };
-    return toPageResult(
+    const page = toPageResult(
       unwrapList(
         await connectorConnectionPage(ctx, organisationId, connectorId, first, after, parts),
       ),
     );
+    // The page primed the connectors: filled in without a statement.
+    return items.connector ? withConnectors(ctx, page.items, page) : page;
   }
 
   @Query(() => ConnectorConnectionType, {
@@ -168,22 +173,13 @@ export class ConnectorConnectionResolver {
     connectorId: string,
     @Arg('connectionId', () => ID, { description: QUERY_CONNECTION_ID }) connectionId: string,
     @Ctx() ctx: GatewayContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConnectorConnection | null> {
-    return unwrapQuery(
+    const connection = unwrapQuery(
       await connectorConnectionById(ctx, organisationId, connectorId, connectionId),
     );
-  }
-
-  @FieldResolver(() => ConnectorType, { description: 'The connector that owns the connection.' })
-  connector(
-    @Root() connection: ConnectorConnection,
-    @Ctx() ctx: GatewayContext,
-  ): Connector | Promise<Connector> {
-    const connector = ctx.loaders.connector.getIn(
-      connection.organisationId,
-      connection.connectorId,
-    );
-    return mapKnown(connector, connectorOf, connection);
+    if (!connection || mentionedSelection(info).connector === undefined) return connection;
+    return withConnectors(ctx, [connection], connection);
   }
 
   @FieldResolver(() => ConnectionCredentialsType, {
@@ -227,6 +223,8 @@ interface SlotParts {
   messages: boolean;
   credential: boolean;
   usages: boolean;
+  /** A usage's `connection.connector`. */
+  usageConnectors: boolean;
 }
 
 // Bound: one entry per field node list of a cached document (weakly held, like the selection).
@@ -242,6 +240,7 @@ function slotPartsOf(info: GraphQLResolveInfo): SlotParts {
       messages: slot.authSchemeConfig?.validationMessages !== undefined,
       credential: slot.credential !== undefined,
       usages: slot.credential?.usages !== undefined,
+      usageConnectors: slot.credential?.usages?.connection?.connector !== undefined,
     };
     slotPartsCache.set(selection, parts);
   }
@@ -270,14 +269,28 @@ function withSlotParts(
   for (const list of [slots.action, slots.trigger])
     for (const slot of list) {
       const tenantId = slot.organisationId;
-      const reads = [
-        wants.config ? loaders.authSchemeConfig.getIn(tenantId, slot.authSchemeConfigId) : null,
+      const config = wants.config
+        ? loaders.authSchemeConfig.getIn(tenantId, slot.authSchemeConfigId)
+        : null;
+      const credential =
         wants.credential || wants.messages
           ? loaders.credential.getIn(tenantId, slot.credentialId)
-          : null,
-        wants.usages ? loaders.credentialUsages.getIn(tenantId, slot.credentialId) : null,
-      ];
-      for (const read of reads) if (read instanceof Promise) (waiting ??= []).push(read);
+          : null;
+      const usages = wants.usages
+        ? loaders.credentialUsages.getIn(tenantId, slot.credentialId)
+        : null;
+      for (const read of [config, credential, usages])
+        if (read instanceof Promise) (waiting ??= []).push(read);
+      // The usages' connectors once the usages are known (in one batch, like the rest), a
+      // dry run's would-be connection for its stored row (as `slotWithParts` shows them).
+      if (wants.usageConnectors && usages && !(usages instanceof Promise)) {
+        const wouldBe = loaders.wouldBeConnections;
+        for (const { connection } of usages) {
+          const shown =
+            wouldBe.size === 0 ? connection : (wouldBe.get(connection.id) ?? connection);
+          waiting = fillConnector(ctx, shown, waiting);
+        }
+      }
     }
   if (waiting) return Promise.all(waiting).then(() => withSlotParts(slots, request));
   return {
@@ -364,13 +377,8 @@ function configForSlot(
 
 /**
  * The nested objects below must exist (the database's foreign keys say so): missing is a fault
- * of ours. Functions of the module rather than a message closure made per field.
+ * of ours. A function of the module rather than a message closure made per field.
  */
-function connectorOf(found: Connector | null, connection: ConnectorConnection): Connector {
-  if (!found) throw new Error(`connector of connection ${connection.id} is missing`);
-  return found;
-}
-
 function credentialOfSlot(found: Credential | null, slot: ConnectionCredential): Credential {
   if (!found) throw new Error(`credential of slot ${slot.id} is missing`);
   return found;

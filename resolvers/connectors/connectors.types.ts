@@ -1,6 +1,10 @@
 import { GraphQLDateTime } from '../shared/date-time.js';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { ConnectorConnection, CredentialUsage } from '../../src/services/connectors/model.js';
+import type {
+  Connector,
+  ConnectorConnection,
+  CredentialUsage,
+} from '../../src/services/connectors/model.js';
 import type { ValidationMessage } from '../../src/services/connectors/validation-messages.js';
 import { pageType } from '../shared/pagination.js';
 import { VersionedConnectionType, VersionedInput } from '../shared/versioned.js';
@@ -214,7 +218,12 @@ export class ConnectorConnectionType extends VersionedConnectionType {
   })
   name!: string;
 
-  // `connector`, `credentials` and `variables` are resolved by ConnectorConnectionResolver.
+  // Filled in by whoever hands out the connection, when the query names it (no resolver call
+  // per connection): see connection-connectors.ts.
+  @Field(() => ConnectorType, { description: 'The connector that owns the connection.' })
+  connector!: Connector;
+
+  // `credentials` and `variables` are resolved by ConnectorConnectionResolver.
   connectorId!: string;
 }
 

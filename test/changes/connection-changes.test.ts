@@ -18,6 +18,7 @@ import {
   waitForSubscribers,
   type LiveClient,
 } from '../helpers/live.js';
+import { connectorWorld, UPDATE_CONNECTOR_CONNECTION } from '../helpers/connectors.js';
 import { oesWorld, UPDATE_OES } from '../helpers/oes.js';
 
 /**
@@ -152,6 +153,50 @@ describe('connectionChanges', () => {
       partner: { name: 'Venue' },
     });
     expect(typeof change.cursor).toBe('string');
+  });
+
+  it("delivers a connector connection with its connector, and its usages' connectors", async () => {
+    const w = await connectorWorld();
+    const joined = b.gateway.changes.joinedCount;
+    const sub = (await live(w.viewer)).subscribe(
+      { tenantId: w.tenantId },
+      `subscription($tenantId: ID!) { connectionChanges(tenantId: $tenantId) { connection {
+        ... on ConnectorConnection {
+          name
+          connector { id name }
+          credentials { trigger { credential { usages { connection { name connector { name } } } } } }
+        }
+      } } }`,
+    );
+    await waitForSubscribers(b.gateway, joined + 1);
+    const result = await gql(
+      UPDATE_CONNECTOR_CONNECTION,
+      {
+        organisationId: w.tenantId,
+        connectorId: w.connectorId,
+        connectionId: w.connectionId,
+        input: { name: 'Fed' },
+      },
+      w.admin,
+    );
+    expect(result.data?.updateConnectorConnection.__typename).toBe(
+      'UpdateConnectorConnectionSuccess',
+    );
+    const [change] = await sub.waitFor(1);
+    expect(sub.errors).toEqual([]);
+    expect(change.connection).toEqual({
+      name: 'Fed',
+      connector: { id: w.connectorId, name: 'Shopify' },
+      credentials: {
+        trigger: [
+          {
+            credential: {
+              usages: [{ connection: { name: 'Fed', connector: { name: 'Shopify' } } }],
+            },
+          },
+        ],
+      },
+    });
   });
 
   it('never delivers a rolled-back or refused change', async () => {

@@ -6,6 +6,7 @@ import {
   CONNECTION_FIELDS,
   markCredentialData,
   SECRET_MARK,
+  sharedCredentialWorlds,
   SLOT_FRAGMENT,
 } from '../helpers/connectors.js';
 import { countStatements, getHarness, gql, newApiKey } from '../helpers/harness.js';
@@ -232,29 +233,8 @@ describe('connectorConnection', () => {
   });
 
   it('usages list each connection that uses the credential once, across connectors', async () => {
-    const w = await connectorWorld();
-    const second = await connectorWorld({
-      tenantId: w.tenantId,
-      connectorName: 'Second',
-      connectionName: 'Reuser',
-    });
-    const { database } = await getHarness();
-    const shared = w.credentialIds['Admin token'];
-    // The second connection uses the shared credential in two slots.
-    await database.db
-      .insertInto('connection_credentials')
-      .values(
-        (['action', 'trigger'] as const).map((kind) => ({
-          id: randomUUID(),
-          tenant_id: w.tenantId,
-          connection_id: second.connectionId,
-          kind,
-          position: 5,
-          credential_id: shared,
-          auth_scheme_config_id: second.schemeConfigs.hmac[0],
-        })),
-      )
-      .execute();
+    // The second connection uses the first's api-key credential in two slots.
+    const { w, second, shared } = await sharedCredentialWorlds();
     const r = await gql(
       ONE,
       { organisationId: w.tenantId, connectorId: w.connectorId, connectionId: w.connectionId },
@@ -288,6 +268,41 @@ describe('connectorConnection', () => {
       'ERROR',
     ]);
     expect(trigger[0].authSchemeConfig.validationMessages).toEqual([]);
+  });
+
+  it("shows a usage's connector when only the usages name it, not the connection", async () => {
+    const { w, second } = await sharedCredentialWorlds();
+    const usagesOnly = /* GraphQL */ `
+      credentials { action { credential { usages { connection { id connector { id name } } } } } }
+    `;
+    const usages = (connection: any) =>
+      connection.credentials.action[0].credential.usages.map((u: any) => u.connection);
+    const expected = [
+      { id: w.connectionId, connector: { id: w.connectorId, name: 'Shopify' } },
+      { id: second.connectionId, connector: { id: second.connectorId, name: 'Second' } },
+    ];
+    const one = await gql(
+      `query($o: ID!, $c: ID!, $id: ID!) {
+        connectorConnection(organisationId: $o, connectorId: $c, connectionId: $id) { ${usagesOnly} }
+      }`,
+      { o: w.tenantId, c: w.connectorId, id: w.connectionId },
+      w.viewer,
+    );
+    expect(one.errors).toBeUndefined();
+    expect(usages(one.data!.connectorConnection)).toEqual(expected);
+    const page = await countStatements(() =>
+      gql(
+        `query($o: ID!, $c: ID) {
+          connectorConnections(organisationId: $o, connectorId: $c) { items { ${usagesOnly} } }
+        }`,
+        { o: w.tenantId, c: w.connectorId },
+        w.viewer,
+      ),
+    );
+    expect(page.result.errors).toBeUndefined();
+    expect(usages(page.result.data!.connectorConnections.items[0])).toEqual(expected);
+    // The usages' connectors (another connector's too) come with the page.
+    expect(page.statements).toHaveLength(2);
   });
 
   it("is null for a missing id, another connector's or another tenant's connection, and malformed ids", async () => {
@@ -354,6 +369,30 @@ describe('connectorConnections read with their nested parts', () => {
       expect(one.statements).toHaveLength(8);
       expect(one.result.data!.connectorConnection).toEqual(item);
     }
+  });
+
+  it('answer usages of connections off the page as one at a time, with every field', async () => {
+    // The page is the first connector's only; its credential is also used by the second's.
+    const { w, second } = await sharedCredentialWorlds();
+    const one = await gql(
+      ONE,
+      {
+        organisationId: w.tenantId,
+        connectorId: w.connectorId,
+        connectionId: w.connectionId,
+      },
+      w.viewer,
+    );
+    const page = await countStatements(() =>
+      gql(LIST_ALL, { organisationId: w.tenantId, connectorId: w.connectorId }, w.viewer),
+    );
+    expect(page.result.errors).toBeUndefined();
+    expect(page.statements).toHaveLength(2);
+    const [item] = page.result.data!.connectorConnections.items;
+    expect(item).toEqual(one.data!.connectorConnection);
+    const usages = item.credentials.action[0].credential.usages;
+    expect(usages.map((u: any) => u.connection.id)).toEqual([w.connectionId, second.connectionId]);
+    expect(usages[1].connection).toMatchObject({ name: 'Reuser', version: 1 });
   });
 
   it('merge what action and trigger slots ask for: usages under action only still come with the page', async () => {

@@ -6,6 +6,7 @@ import {
   CONNECTION_FIELDS,
   markCredentialData,
   SECRET_MARK,
+  sharedCredentialWorlds,
   SLOT_FRAGMENT,
   UPDATE_CONNECTOR_CONNECTION,
   type ConnectorWorld,
@@ -284,6 +285,42 @@ describe('updateConnectorConnection: success', () => {
     expect(
       r.data!.second.connection.credentials.action[0].credential.usages[0].connection.name,
     ).toBe('Two');
+  });
+});
+
+describe('updateConnectorConnection: connectors in the answers', () => {
+  it("a dry run's would-be connection shows its connector among a later answer's usages", async () => {
+    const { w, second } = await sharedCredentialWorlds();
+    const r = await gql(
+      `mutation($o: ID!, $c: ID!, $id: ID!, $c2: ID!, $id2: ID!) {
+        dry: updateConnectorConnection(organisationId: $o, connectorId: $c, connectionId: $id,
+          input: { name: "Would be" }, validateOnly: true) {
+          ... on UpdateConnectorConnectionSuccess { connection { name } } }
+        real: updateConnectorConnection(organisationId: $o, connectorId: $c2, connectionId: $id2,
+          input: { name: "Renamed" }) {
+          ... on UpdateConnectorConnectionSuccess { connection {
+            connector { name }
+            credentials { trigger { credential { usages { connection { name connector { name } } } } } }
+          } } }
+      }`,
+      {
+        o: w.tenantId,
+        c: w.connectorId,
+        id: w.connectionId,
+        c2: second.connectorId,
+        id2: second.connectionId,
+      },
+      w.admin,
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.dry.connection).toEqual({ name: 'Would be' });
+    const answer = r.data!.real.connection;
+    expect(answer.connector).toEqual({ name: 'Second' });
+    // The shared credential sits in the trigger list's second slot.
+    expect(answer.credentials.trigger[1].credential.usages).toEqual([
+      { connection: { name: 'Would be', connector: { name: 'Shopify' } } },
+      { connection: { name: 'Renamed', connector: { name: 'Second' } } },
+    ]);
   });
 });
 

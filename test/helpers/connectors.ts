@@ -80,6 +80,42 @@ export const UPDATE_CONNECTOR_CONNECTION = /* GraphQL */ `
   ${SLOT_FRAGMENT}
 `;
 
+/**
+ * Two connectors' connections in one tenant that share a credential: the second connection
+ * (connector "Second", connection "Reuser") also uses the first's "Admin token", in an action
+ * and a trigger slot (on an hmac config: an ERROR finding). That credential's usages are then
+ * both connections, of two connectors.
+ */
+export async function sharedCredentialWorlds(): Promise<{
+  w: ConnectorWorld;
+  second: ConnectorWorld;
+  shared: string;
+}> {
+  const w = await connectorWorld();
+  const second = await connectorWorld({
+    tenantId: w.tenantId,
+    connectorName: 'Second',
+    connectionName: 'Reuser',
+  });
+  const { database } = await getHarness();
+  const shared = w.credentialIds['Admin token'];
+  await database.db
+    .insertInto('connection_credentials')
+    .values(
+      (['action', 'trigger'] as const).map((kind) => ({
+        id: randomUUID(),
+        tenant_id: w.tenantId,
+        connection_id: second.connectionId,
+        kind,
+        position: 5,
+        credential_id: shared,
+        auth_scheme_config_id: second.schemeConfigs.hmac[0],
+      })),
+    )
+    .execute();
+  return { w, second, shared };
+}
+
 /** The secret every test credential's sealed data contains; it must never reach a response. */
 export const SECRET_MARK = 'sEcReT-credential-data';
 

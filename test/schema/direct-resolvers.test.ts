@@ -12,7 +12,6 @@ import { getHarness } from '../helpers/harness.js';
 const CALLED_DIRECTLY = [
   'App.supportedAuthConfigs',
   'ConnectionChange.connection',
-  'ConnectorConnection.connector',
   'ConnectorConnection.credentials',
   'ConnectorConnection.variables',
   'DatabaseConnection.activeJobs',

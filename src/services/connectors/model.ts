@@ -19,7 +19,7 @@ export interface Connector {
   updatedAt: Date;
 }
 
-/** One connection of a connector; credentials and variables are read through loaders. */
+/** One connection of a connector; its connector, credentials and variables are read through loaders. */
 export interface ConnectorConnection {
   id: string;
   organisationId: string;
@@ -32,6 +32,11 @@ export interface ConnectorConnection {
   credentials?: ConnectionCredentials;
   /** The variables when they are not the stored ones: a dry run's would-be list. */
   variables?: ConnectionVariable[];
+  /**
+   * The connector, once whoever hands the connection to the API has filled it in (the API
+   * shows it as a plain field; see resolvers/connectors/connection-connectors.ts).
+   */
+  connector?: Connector;
 }
 
 export type CredentialKind = 'action' | 'trigger';

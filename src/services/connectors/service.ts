@@ -18,7 +18,7 @@ import {
   updateConnectorConnection as writeConnectorConnection,
   type ConnectionSlotRow,
   type ConnectionCredentialReadRow,
-  type CredentialUsageRow,
+  type CredentialUsagePairRow,
 } from '../../../db/queries/connectors.js';
 import type { ConnectorConnectionRow } from '../../../db/tables/connectors.js';
 import type { GatewayContext } from '../../context.js';
@@ -48,8 +48,10 @@ import {
   toConnectionCredentials,
   toConnectionVariable,
   toConnectorConnection,
+  toCredentialUsage,
   type ConnectionCredentials,
   type ConnectorConnection,
+  type CredentialUsage,
 } from './model.js';
 
 /**
@@ -308,6 +310,38 @@ export async function connectorConnectionById(
 }
 
 /**
+ * Hands the page's usages to the credentials' usages loader, as its batch would have answered
+ * them (each slot's credential known, in the connections' creation order), with one usage per
+ * connection, shared by every credential it uses: the pairs name each connection by id, and
+ * its row is the page's own or one of `others`.
+ */
+function primeUsages(
+  ctx: GatewayContext,
+  tenantId: string,
+  credentialIds: readonly string[],
+  pairs: readonly CredentialUsagePairRow[],
+  rows: readonly ConnectorConnectionRow[],
+  others: readonly ConnectorConnectionRow[],
+): void {
+  const rowOf = new Map<string, ConnectorConnectionRow>();
+  for (const row of rows) rowOf.set(row.id, row);
+  for (const row of others) rowOf.set(row.id, row);
+  const usageOf = new Map<string, CredentialUsage>();
+  const lists = new Map<string, CredentialUsage[]>();
+  for (const id of credentialIds) lists.set(id, []);
+  for (const { credential_id, connection_id } of pairs) {
+    let usage = usageOf.get(connection_id);
+    if (!usage) {
+      const row = rowOf.get(connection_id);
+      if (!row) throw new Error(`usage of credential ${credential_id}: connection not read`);
+      usageOf.set(connection_id, (usage = toCredentialUsage(row)));
+    }
+    lists.get(credential_id)?.push(usage);
+  }
+  for (const [id, list] of lists) ctx.loaders.credentialUsages.primeIn(tenantId, id, list);
+}
+
+/**
  * Hands the parts a page was read with to the request's loaders, keyed as the loaders would
  * have asked for them: the nested fields then resolve without statements of their own.
  */
@@ -321,7 +355,8 @@ function primeConnectorParts(
   const ids = rows.map((row) => row.id);
   const slots = (parts.slots ?? []) as unknown as ConnectionCredentialReadRow[];
   const credentialIds = slots.map((slot) => slot.credential_id);
-  const usages = parts.usages as unknown as CredentialUsageRow[] | undefined;
+  const usages = parts.usages as unknown as CredentialUsagePairRow[] | undefined;
+  const usageConnections = (parts.usageConnections ?? []) as unknown as ConnectorConnectionRow[];
   if (parts.slots) loaders.connectionCredentials.primeRows(tenantId, ids, slots);
   if (parts.variables)
     loaders.connectionVariables.primeRows(tenantId, ids, parts.variables as never);
@@ -333,10 +368,10 @@ function primeConnectorParts(
     );
   if (parts.credentials)
     loaders.credential.primeRows(tenantId, credentialIds, parts.credentials as never);
-  if (usages) loaders.credentialUsages.primeRows(tenantId, credentialIds, usages);
+  if (usages) primeUsages(ctx, tenantId, credentialIds, usages, rows, usageConnections);
   if (parts.connectors) {
     const connectorIds = rows.map((row) => row.connector_id);
-    if (usages) for (const usage of usages) connectorIds.push(usage.connector_id);
+    for (const row of usageConnections) connectorIds.push(row.connector_id);
     loaders.connector.primeRows(tenantId, connectorIds, parts.connectors as never);
   }
 }
