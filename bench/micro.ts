@@ -21,6 +21,7 @@ import { createDb } from '../db/connect.js';
 import { guardTransactions } from '../db/transaction.js';
 import { createLogger } from '../src/logger.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
+import { mayBeForged } from '../src/csrf.js';
 import { createGateway } from '../src/server.js';
 import { updateOesConnection } from '../src/services/oes/service.js';
 import { createBaseline } from './baseline-server.js';
@@ -100,6 +101,8 @@ async function main() {
     headers.set('authorization', request.authorization);
     headers.set('host', '127.0.0.1');
     headers.set('content-length', String(request.body.length));
+    // What src/http.ts does before Apollo in production (Apollo's own check is off there).
+    if (gateway.csrfInHttp && mayBeForged(headers)) throw new Error('gateway: refused as CSRF');
     const response = await gateway.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: 'POST',

@@ -8,12 +8,12 @@ import {
   type DatabaseConnection,
   type Driver,
   type PGliteDialectConfig,
-  type PostgresDialectConfig,
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { statementName } from './named-statements.js';
+import { PgPoolDriver } from './pg-driver.js';
 import { assertOutsideTransaction, openTransactionsDirectly } from './transaction.js';
 
 export interface DbOptions {
@@ -92,18 +92,33 @@ const typeParser = ((oid: number, format?: 'text' | 'binary') => {
 
 /**
  * pg's client, running a text registered in db/named-statements.ts (with values, as Kysely
- * passes every statement) as the named prepared statement `{ name, text, values }`: pg sends
- * `Parse` once per connection and then only `Bind`/`Execute` (pg's own bookkeeping,
- * `parsedStatements`). Any other text runs as before.
+ * passes every statement) as a named prepared statement: pg sends `Parse` once per connection
+ * and then only `Bind`/`Execute` (pg's own bookkeeping, `parsedStatements`). Any other text
+ * runs as before.
+ *
+ * The named statement is handed to pg as a query object (pg's `Submittable`, as pg-cursor
+ * does) with its name set, and its promise made here: a config object `{ name, text, values }`
+ * is copied by pg through `Object.getOwnPropertyDescriptors` for every statement, and pg wraps
+ * its own promise in a second one that only rewrites a failure's stack (bench/README.md, round
+ * 5). `test/db/named-statements.test.ts` finds the statements in `pg_prepared_statements`.
  */
 class NamingClient extends pg.Client {
-  override query(...args: any[]): any {
-    const [text, values] = args;
-    if (typeof text === 'string' && Array.isArray(values) && args.length === 2) {
-      const name = statementName(text);
-      if (name !== undefined) return super.query({ name, text, values });
+  override query(config: any, values?: any, callback?: any): any {
+    if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
+      const name = statementName(config);
+      if (name !== undefined) {
+        const query = new pg.Query(config, values) as pg.Query & {
+          name?: string;
+          callback?: (error: Error | null, result: pg.QueryResult) => void;
+        };
+        query.name = name;
+        return new Promise<pg.QueryResult>((resolve, reject) => {
+          query.callback = (error, result) => (error ? reject(error) : resolve(result));
+          super.query(query);
+        });
+      }
     }
-    return (super.query as (...a: any[]) => any)(...args);
+    return super.query(config, values, callback);
   }
 }
 
@@ -248,16 +263,21 @@ async function pingDb(db: Kysely<Database>): Promise<boolean> {
   }
 }
 
-/** The pg dialect, with connections refused inside a transaction's callback. */
+/**
+ * The pg dialect, with connections refused inside a transaction's callback, on our own pool
+ * driver (`db/pg-driver.ts`: Kysely's `PostgresDriver` with fewer promises per statement).
+ */
 class GuardedPostgresDialect extends PostgresDialect {
   #driver: GuardedDriver | undefined;
+  readonly #pool: pg.Pool;
   readonly #onQuery: ((sql: string) => void) | undefined;
-  constructor(config: PostgresDialectConfig, onQuery?: (sql: string) => void) {
+  constructor(config: { pool: pg.Pool }, onQuery?: (sql: string) => void) {
     super(config);
+    this.#pool = config.pool;
     this.#onQuery = onQuery;
   }
   override createDriver(): Driver {
-    return (this.#driver = new GuardedDriver(super.createDriver(), this.#onQuery));
+    return (this.#driver = new GuardedDriver(new PgPoolDriver(this.#pool), this.#onQuery));
   }
   /** The driver Kysely asked this dialect for (one per `Kysely` instance built on it). */
   driver(): GuardedDriver {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap } from '@apollo/server';
+import { CSRF_REFUSAL, mayBeForged } from './csrf.js';
 import type { Gateway } from './server.js';
 import { LIMITS } from './limits.js';
 import type { Logger } from './logger.js';
@@ -122,6 +123,8 @@ export function createHttpServer(options: HttpOptions): HttpServer {
         body = raw.toString('utf8');
       }
     }
+    if (gateway.csrfInHttp && mayBeForged(headers))
+      return sendGraphQLError(res, 400, CSRF_REFUSAL, 'BAD_REQUEST', requestId);
     const response = await gateway.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: (req.method ?? 'GET').toUpperCase(),

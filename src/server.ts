@@ -71,6 +71,12 @@ export interface Gateway {
   changes: ChangeFeed;
   /** GraphQL over WebSocket; `http.ts` hands it the upgrade requests for `/graphql`. */
   live: LiveServer;
+  /**
+   * Whether `http.ts` refuses a request that `mayBeForged` (src/csrf.ts) before it reaches
+   * Apollo: in production, where Apollo's own CSRF check is off. Elsewhere Apollo checks
+   * (it must, to serve its landing page to a browser's GET before the check).
+   */
+  csrfInHttp: boolean;
 }
 
 /**
@@ -124,7 +130,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
-    csrfPrevention: true,
+    // The same rule, checked by `http.ts` in production, where no landing page is served
+    // (src/csrf.ts says why; Apollo's check runs before a request's context is made, ours
+    // before Apollo is called: the same requests are refused).
+    csrfPrevention: !options.production,
     // main.ts drains HTTP first and then stops Apollo; Apollo's own signal handler would stop
     // it before the drain and leave our stop() waiting forever.
     stopOnTerminationSignals: false,
@@ -149,7 +158,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ],
   });
   await apollo.start();
-  return { apollo, schema, contextFor, changes, live };
+  return { apollo, schema, contextFor, changes, live, csrfInHttp: options.production };
 }
 
 /**
