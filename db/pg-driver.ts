@@ -20,7 +20,9 @@ import type pg from 'pg';
  * runs both on the same statements and pins the kysely source this repeats): begin / commit /
  * rollback texts, `numAffectedRows` of an INSERT / UPDATE / DELETE / MERGE, a COMMIT answered
  * with ROLLBACK thrown as `AbortedTransactionError`, a connection whose rollback failed
- * discarded (released to the pool as broken, refused afterwards). Left out, as the gateway uses
+ * discarded (released to the pool as broken, refused afterwards). One difference, stricter: a
+ * connection whose statement failed because the session is gone is discarded too
+ * (`connectionLost`), where Kysely's would hand it back to the pool. Left out, as the gateway uses
  * none of them: streaming (`.stream()` fails as it does on a `PostgresDialect` without a
  * `cursor`), aborting a running statement (`cancelQuery` / `killSession`, for an `AbortSignal`
  * passed to `execute`), savepoints, and the dialect's `onCreateConnection` /
@@ -113,6 +115,22 @@ function toQueryResult<R>(result: pg.QueryResult): QueryResult<R> {
   };
 }
 
+/**
+ * Whether a statement's error means its connection is gone or unusable: the server ended the
+ * session (a FATAL or PANIC message: `pg_terminate_backend`, a shutdown, a failover; SQLSTATE
+ * class 57P), a connection exception (class 08), or an error without a SQLSTATE (the socket
+ * closed or failed, or pg refused before sending: a healthy connection discarded then costs one
+ * reconnect). pg rejects the statement on the FATAL message, before the socket's end marks the
+ * client unusable; released at once, it would go back to the pool and fail whichever request
+ * took it next. A statement's own error (a constraint, a timeout: 57014) keeps its connection.
+ */
+function connectionLost(error: unknown): boolean {
+  const { code, severity } = error as { code?: unknown; severity?: unknown };
+  if (severity === 'FATAL' || severity === 'PANIC') return true;
+  if (typeof code !== 'string') return true;
+  return code.startsWith('57P') || code.startsWith('08');
+}
+
 class PgConnection implements DatabaseConnection {
   readonly #client: pg.PoolClient;
   #discarded = false;
@@ -125,7 +143,10 @@ class PgConnection implements DatabaseConnection {
     if (this.#discarded) return Promise.reject(new Error('Postgres connection has been discarded'));
     return this.#client
       .query(compiled.sql, compiled.parameters as unknown[])
-      .then(toQueryResult as (result: pg.QueryResult) => QueryResult<R>);
+      .then(toQueryResult as (result: pg.QueryResult) => QueryResult<R>, (error: unknown) => {
+        if (connectionLost(error)) this.#discarded = true;
+        throw error;
+      });
   }
 
   // eslint-disable-next-line require-yield

@@ -169,6 +169,34 @@ describe.runIf(onServer)(
       expect(await killed(ours, pools[0])).toEqual(expected);
     });
 
+    it('discard a connection whose backend is gone, not hand it to the next request', async () => {
+      // Stricter than Kysely's driver: pg rejects the statement on the server's FATAL message,
+      // before the socket's end marks the client unusable, so a connection released at once
+      // would go back to the pool and fail the next request that takes it.
+      const pool = testPool(1);
+      opened.push(pool);
+      const driver = new PgPoolDriver(pool);
+      const c = await driver.acquireConnection();
+      const error = await c.executeQuery(q('select pg_terminate_backend(pg_backend_pid())')).then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
+      expect(error?.code).toBe('57P01');
+      await driver.releaseConnection(c);
+      expect(pool.totalCount).toBe(0);
+      const next = await driver.acquireConnection();
+      try {
+        expect((await next.executeQuery(q('select 1 as one'))).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await driver.releaseConnection(next);
+      }
+      // A statement's own error leaves its connection in the pool.
+      const d = await driver.acquireConnection();
+      await d.executeQuery(q('select * from no_such_table_here')).catch(() => {});
+      await driver.releaseConnection(d);
+      expect(pool.totalCount).toBe(1);
+    });
+
     it('refuse streaming as a PostgresDialect without a cursor does', async () => {
       await same(async (c) => {
         for await (const chunk of c.streamQuery(q('select 1'), 10)) return chunk;
