@@ -21,7 +21,6 @@ import { createDb } from '../db/connect.js';
 import { guardTransactions } from '../db/transaction.js';
 import { createLogger } from '../src/logger.js';
 import { buildGatewaySchema } from '../resolvers/schema.js';
-import { mayBeForged } from '../src/csrf.js';
 import { createGateway } from '../src/server.js';
 import { updateOesConnection } from '../src/services/oes/service.js';
 import { createBaseline } from './baseline-server.js';
@@ -101,9 +100,8 @@ async function main() {
     headers.set('authorization', request.authorization);
     headers.set('host', '127.0.0.1');
     headers.set('content-length', String(request.body.length));
-    // What src/http.ts does before Apollo in production (Apollo's own check is off there).
-    if (gateway.csrfInHttp && mayBeForged(headers)) throw new Error('gateway: refused as CSRF');
-    const response = await gateway.apollo.executeHTTPGraphQLRequest({
+    // The HTTP entry src/http.ts takes (with the CSRF rule in production).
+    const response = await gateway.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: 'POST',
         headers,
@@ -112,6 +110,7 @@ async function main() {
       },
       context: () => gateway.contextFor({ authorization: request.authorization }),
     });
+    if (response === 'forged') throw new Error('gateway: refused as CSRF');
     const body = response.body.kind === 'complete' ? response.body.string : '';
     if (!scenario.ok(body)) throw new Error(`gateway: ${body.slice(0, 300)}`);
   };

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap } from '@apollo/server';
-import { CSRF_REFUSAL, mayBeForged } from './csrf.js';
+import { CSRF_REFUSAL } from './csrf.js';
 import type { Gateway } from './server.js';
 import { LIMITS } from './limits.js';
 import type { Logger } from './logger.js';
@@ -123,9 +123,7 @@ export function createHttpServer(options: HttpOptions): HttpServer {
         body = raw.toString('utf8');
       }
     }
-    if (gateway.csrfInHttp && mayBeForged(headers))
-      return sendGraphQLError(res, 400, CSRF_REFUSAL, 'BAD_REQUEST', requestId);
-    const response = await gateway.apollo.executeHTTPGraphQLRequest({
+    const response = await gateway.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: (req.method ?? 'GET').toUpperCase(),
         headers,
@@ -134,6 +132,8 @@ export function createHttpServer(options: HttpOptions): HttpServer {
       },
       context: () => gateway.contextFor({ authorization: req.headers.authorization, requestId }),
     });
+    if (response === 'forged')
+      return sendGraphQLError(res, 400, CSRF_REFUSAL, 'BAD_REQUEST', requestId);
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -1,4 +1,11 @@
-import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
+import {
+  ApolloServer,
+  type ApolloServerPlugin,
+  type ContextThunk,
+  type GraphQLRequestListener,
+  type HTTPGraphQLRequest,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -14,6 +21,7 @@ import { CursorCodec } from './changes/cursor.js';
 import { ChangeFeed } from './changes/feed.js';
 import { createContext, type ContextDeps, type GatewayContext } from './context.js';
 import { CursorSigner } from './crypto/cursor-signer.js';
+import { mayBeForged } from './csrf.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { classifyError, formatGatewayError, variablesError } from './errors.js';
 import { jitExecutor, type JitExecutor } from './executor.js';
@@ -63,7 +71,22 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
+  /**
+   * Apollo itself, for `executeOperation` (tests, the bench) and its lifecycle. HTTP requests
+   * go through `executeHTTPGraphQLRequest` below, never straight to Apollo: in production
+   * Apollo's own CSRF check is off.
+   */
   apollo: ApolloServer<GatewayContext>;
+  /**
+   * The one way in for a GraphQL request over HTTP: Apollo's `executeHTTPGraphQLRequest`,
+   * after the CSRF rule (src/csrf.ts) where Apollo does not check it itself. A request that
+   * `mayBeForged` is not passed on: `'forged'` (the caller answers 400 with `CSRF_REFUSAL`),
+   * so no caller can serve one by forgetting the check.
+   */
+  executeHTTPGraphQLRequest(request: {
+    httpGraphQLRequest: HTTPGraphQLRequest;
+    context: ContextThunk<GatewayContext>;
+  }): Promise<HTTPGraphQLResponse | 'forged'>;
   schema: GraphQLSchema;
   /** Builds one request's context (the caller is authenticated on first use). */
   contextFor(request: { authorization?: string; requestId?: string }): Promise<GatewayContext>;
@@ -158,7 +181,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ],
   });
   await apollo.start();
-  return { apollo, schema, contextFor, changes, live, csrfInHttp: options.production };
+  const csrfInHttp = options.production;
+  return {
+    apollo,
+    executeHTTPGraphQLRequest: (request) =>
+      csrfInHttp && mayBeForged(request.httpGraphQLRequest.headers)
+        ? Promise.resolve('forged')
+        : apollo.executeHTTPGraphQLRequest(request),
+    schema,
+    contextFor,
+    changes,
+    live,
+    csrfInHttp,
+  };
 }
 
 /**

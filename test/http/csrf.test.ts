@@ -163,6 +163,26 @@ describe('CSRF prevention over HTTP in production (src/http.ts)', () => {
     expect((await getHarness()).gateway.csrfInHttp).toBe(false);
   });
 
+  it('guards the gateway’s own HTTP entry, so no other HTTP mount can skip the rule', async () => {
+    const w = await oesWorld();
+    const request = (contentType: string) => {
+      const headers = new HeaderMap([['content-type', contentType]]);
+      return {
+        httpGraphQLRequest: {
+          method: 'POST',
+          headers,
+          search: '',
+          body: { query: '{ viewer { id } }' },
+        },
+        context: () => production.contextFor({ authorization: `Bearer ${w.admin}` }),
+      };
+    };
+    expect(await production.executeHTTPGraphQLRequest(request('text/plain'))).toBe('forged');
+    const allowed = await production.executeHTTPGraphQLRequest(request('application/json'));
+    if (allowed === 'forged') throw new Error('application/json was refused');
+    expect(allowed.status ?? 200).toBe(200);
+  });
+
   it('refuses what Apollo refuses, with Apollo’s words, and runs nothing', async () => {
     const w = await oesWorld();
     const mutation = `mutation { updateOesConnection(enterpriseId: "${w.tenantId}", connectionId: "${w.connectionId}", input: { name: "forged" }) { __typename } }`;
