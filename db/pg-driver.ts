@@ -77,6 +77,9 @@ export class PgPoolDriver implements Driver {
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    // Its session is gone (`connectionLost`): the server ended the transaction with it, and the
+    // error that said so is the one the caller should see, not a refused ROLLBACK.
+    if ((connection as PgConnection).discarded) return;
     try {
       await connection.executeQuery(ROLLBACK);
     } catch (error) {
@@ -159,6 +162,11 @@ class PgConnection implements DatabaseConnection {
   /** Back to the pool; a discarded connection is destroyed there instead. */
   release(): void {
     this.#client.release(this.#discarded);
+  }
+
+  /** Whether it is marked for destruction (its session is gone, or its rollback failed). */
+  get discarded(): boolean {
+    return this.#discarded;
   }
 
   /** Its rollback failed: its state is unknown, so the pool must not hand it out again. */
