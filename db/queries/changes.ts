@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { AuditEventRow } from '../tables/identity.js';
+import { prepared } from '../prepared.js';
 
 /**
  * The channel a gateway process notifies after it committed audit events (`notifyChanges`;
@@ -20,10 +21,14 @@ export const CHANGES_CHANNEL = 'cgw_changes';
  *   select set_config('synchronous_commit', 'off', true), pg_notify('cgw_changes', '')
  */
 export async function notifyChanges(db: Kysely<Database>): Promise<void> {
-  await sql`select set_config('synchronous_commit', 'off', true), pg_notify(${CHANGES_CHANNEL}, '')`.execute(
-    db,
-  );
+  await notify(db);
 }
+
+/** Compiled once (`prepared`): a `sql` template compiles anew every time it runs. */
+const notify = prepared(
+  (_db) =>
+    sql`select set_config('synchronous_commit', 'off', true), pg_notify(${CHANGES_CHANNEL}, '')`,
+);
 
 /**
  * One committed audit event as the change feed reads it (`seq` and `xid` as decimal text),
