@@ -79,26 +79,35 @@ export function prepared<Args extends unknown[], Row>(
   // sets and keys the calling code passes (fixed in the code, never chosen by a request's
   // values).
   const root: ShapeNode = { next: new Map() };
+  // The shape of the last call: most statements are called with one shape every time (the
+  // same columns to update, the same audit event's fields), so the call's steps are compared
+  // with that shape's path first, one `===` per step, before any map is looked at.
+  let last: ShapeNode | undefined;
   // Not `async`: one promise layer less per statement; a misuse found while compiling is
   // still a rejection.
   return (db, ...args) => {
     try {
-      let node = root;
-      for (let i = 0; i < args.length; i++) {
-        const arg = args[i];
-        if (arg instanceof StatementShape) {
-          node = step(step(node, -1 - i), arg.key);
-          continue;
+      let node = last;
+      if (node === undefined || !onPath(node.path!, args)) {
+        node = root;
+        for (let i = 0; i < args.length; i++) {
+          const arg = args[i];
+          if (arg instanceof StatementShape) {
+            node = step(step(node, -1 - i), arg.key);
+            continue;
+          }
+          if (!isRecord(arg)) continue;
+          node = step(node, i);
+          for (const field in arg) if (arg[field] !== undefined) node = step(node, field);
         }
-        if (!isRecord(arg)) continue;
-        node = step(node, i);
-        for (const field in arg) if (arg[field] !== undefined) node = step(node, field);
       }
       let template = node.template;
       if (!template) {
         template = node.template = compileTemplate(db, build, args);
+        node.path = shapePath(args);
         if (options.named) nameStatement(template.compiled.sql);
       }
+      last = node;
       const { compiled: c, parameters: ps } = template;
       const parameters: unknown[] = [];
       for (let k = 0; k < ps.length; k++) {
@@ -128,10 +137,49 @@ export function prepared<Args extends unknown[], Row>(
   };
 }
 
-/** A point on the path to a template: the next steps, and the template when a path ends here. */
+/**
+ * A point on the path to a template: the next steps, and the template when a path ends here,
+ * with the path's steps from the root.
+ */
 interface ShapeNode {
   next: Map<string | number, ShapeNode>;
   template?: Template;
+  path?: readonly (string | number)[];
+}
+
+/**
+ * The steps from the root to `args`'s template (the keys `step` is called with): a record
+ * argument's position and each of its fields with a value, a `StatementShape`'s position
+ * (negative) and key.
+ */
+function shapePath(args: readonly unknown[]): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg instanceof StatementShape) path.push(-1 - i, arg.key);
+    else if (isRecord(arg)) {
+      path.push(i);
+      for (const field in arg) if (arg[field] !== undefined) path.push(field);
+    }
+  }
+  return path;
+}
+
+/** Whether `args` take exactly the steps of `path` (`shapePath`), without building them. */
+function onPath(path: readonly (string | number)[], args: readonly unknown[]): boolean {
+  let j = 0;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg instanceof StatementShape) {
+      if (path[j] !== -1 - i || path[j + 1] !== arg.key) return false;
+      j += 2;
+      continue;
+    }
+    if (!isRecord(arg)) continue;
+    if (path[j++] !== i) return false;
+    for (const field in arg) if (arg[field] !== undefined && path[j++] !== field) return false;
+  }
+  return j === path.length;
 }
 
 function step(node: ShapeNode, key: string | number): ShapeNode {

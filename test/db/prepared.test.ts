@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepared } from '../../db/prepared.js';
+import { prepared, StatementShape } from '../../db/prepared.js';
 import { directDriver, inTransaction } from '../../db/transaction.js';
 import type { OesConnectionUpdate } from '../../db/tables/oes.js';
 import { createOesConnection, createOesPartner } from '../../src/demo/builders.js';
@@ -94,6 +94,77 @@ describe('prepared statements', () => {
     expect(statements[0]).toBe(statements[1]);
     expect(statements[0]).toMatch(/set "name" = \$1 where/);
     expect(statements[2]).toMatch(/set "active" = \$1, "version" = \$2 where/);
+  });
+
+  it('tell a call of the last call’s shape from one with a field more, fewer or another', async () => {
+    // Each call site checks the last call's shape first (one comparison per field), and finds
+    // any other shape through its map of shapes.
+    const { database } = await getHarness();
+    const tenantId = await newTenant();
+    const id = await oesConnection(tenantId, 'start');
+    const calls: OesConnectionUpdate[] = [
+      { name: 'a' },
+      { name: 'b' }, // the last call's shape
+      { name: 'c', active: false }, // a field more
+      { name: 'd', active: undefined }, // one fewer with a value
+      { active: true, name: 'e' }, // the same fields in another order
+      { version: 3 }, // another field, as many
+      { name: 'f' }, // an earlier shape, not the last
+      { name: 'g', active: false, version: 4 },
+      { name: 'h', active: true }, // a prefix of the last
+    ];
+    const { result, statements } = await countStatements(async () => {
+      const rows = [];
+      for (const changes of calls) rows.push((await update(database.db, changes, tenantId, id))[0]);
+      return rows;
+    });
+    expect(result).toEqual([
+      { name: 'a', active: true, version: 1 },
+      { name: 'b', active: true, version: 1 },
+      { name: 'c', active: false, version: 1 },
+      { name: 'd', active: false, version: 1 },
+      { name: 'e', active: true, version: 1 },
+      { name: 'e', active: true, version: 3 },
+      { name: 'f', active: true, version: 3 },
+      { name: 'g', active: false, version: 4 },
+      { name: 'h', active: true, version: 4 },
+    ]);
+    const set = (statement: string) => /set (.*) where/.exec(statement)?.[1];
+    expect(statements.map(set)).toEqual([
+      '"name" = $1',
+      '"name" = $1',
+      '"name" = $1, "active" = $2',
+      '"name" = $1',
+      '"active" = $1, "name" = $2',
+      '"version" = $1',
+      '"name" = $1',
+      '"name" = $1, "active" = $2, "version" = $3',
+      '"name" = $1, "active" = $2',
+    ]);
+  });
+
+  it('tell statement shapes apart by key, the last call’s and others', async () => {
+    const { database } = await getHarness();
+    const tenantId = await newTenant();
+    const id = await oesConnection(tenantId, 'shaped');
+    const read = prepared((db, shape: StatementShape<'name' | 'active'>, tenant: string) =>
+      db
+        .selectFrom('oes_connections')
+        .select(shape.value === 'name' ? ['id', 'name'] : ['id', 'active'])
+        .where('tenant_id', '=', tenant),
+    );
+    const name = new StatementShape('name', 'name' as const);
+    const active = new StatementShape('active', 'active' as const);
+    const result = [];
+    for (const shape of [name, name, active, active, name])
+      result.push(await read(database.db, shape, tenantId));
+    expect(result).toEqual([
+      [{ id, name: 'shaped' }],
+      [{ id, name: 'shaped' }],
+      [{ id, active: true }],
+      [{ id, active: true }],
+      [{ id, name: 'shaped' }],
+    ]);
   });
 
   it('refuse a statement that does not use an argument as a parameter, before running it', async () => {
