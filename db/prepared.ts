@@ -34,6 +34,10 @@ interface Template {
   compiled: CompiledQuery;
   /** Per `$n`: where its value comes from, or the constant the builder put there. */
   parameters: readonly unknown[];
+  /** Per `$n`: the position of the argument its value comes from, or -1 for a constant. */
+  argOf: readonly number[];
+  /** Per `$n`: the field of that (record) argument, if it is one. */
+  fieldOf: readonly (string | undefined)[];
 }
 
 /** `{ a: 1 }`-style objects: their fields are separate values (e.g. the columns of a `set`). */
@@ -108,16 +112,17 @@ export function prepared<Args extends unknown[], Row>(
         if (options.named) nameStatement(template.compiled.sql);
       }
       last = node;
-      const { compiled: c, parameters: ps } = template;
+      const { compiled: c, parameters: ps, argOf, fieldOf } = template;
       const parameters: unknown[] = [];
       for (let k = 0; k < ps.length; k++) {
-        const p = ps[k];
+        const a = argOf[k];
+        const field = fieldOf[k];
         parameters.push(
-          p instanceof Placeholder
-            ? p.field === undefined
-              ? args[p.arg]
-              : (args[p.arg] as Record<string, unknown>)[p.field]
-            : p,
+          a < 0
+            ? ps[k]
+            : field === undefined
+              ? args[a]
+              : (args[a] as Record<string, unknown>)[field],
         );
       }
       const compiled: CompiledQuery<Row> = {
@@ -213,7 +218,13 @@ function compileTemplate<Args extends unknown[], Row>(
     );
   }
   assertValuesOnly(db, build, standIns, stand, compiled.sql, args);
-  return { compiled, parameters: compiled.parameters };
+  const { parameters } = compiled;
+  return {
+    compiled,
+    parameters,
+    argOf: parameters.map((p) => (p instanceof Placeholder ? p.arg : -1)),
+    fieldOf: parameters.map((p) => (p instanceof Placeholder ? p.field : undefined)),
+  };
 }
 
 const name = (p: Placeholder) => (p.field === undefined ? `${p.arg}` : `${p.arg}.${p.field}`);
