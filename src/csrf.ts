@@ -21,8 +21,8 @@ export const CSRF_REFUSAL =
  * Apollo Server's CSRF prevention (`csrfPrevention: true`, `preventCsrf` in @apollo/server 5),
  * decision for decision: a request is refused unless its `content-type` parses (WHATWG MIME
  * sniffing, the same `whatwg-mimetype` parser) to a type a browser would preflight, or it
- * carries a non-empty preflight header. The production server runs this in `src/http.ts`
- * instead of Apollo's, for one reason: the common `application/json` (with or without
+ * carries a non-empty preflight header. In production the gateway's HTTP entry
+ * (`executeHTTPGraphQLRequest`, src/server.ts) runs this instead of Apollo's, for one reason: the common `application/json` (with or without
  * parameters) is told apart without the parser, which built a MIME type object with a
  * parameter map for every request (bench/README.md, round 5). Anything else takes the same
  * parser as Apollo's. `test/http/csrf.test.ts` compares the two decisions case by case.

@@ -95,9 +95,9 @@ export interface Gateway {
   /** GraphQL over WebSocket; `http.ts` hands it the upgrade requests for `/graphql`. */
   live: LiveServer;
   /**
-   * Whether `http.ts` refuses a request that `mayBeForged` (src/csrf.ts) before it reaches
-   * Apollo: in production, where Apollo's own CSRF check is off. Elsewhere Apollo checks
-   * (it must, to serve its landing page to a browser's GET before the check).
+   * Whether `executeHTTPGraphQLRequest` refuses a request that `mayBeForged` (src/csrf.ts)
+   * before it reaches Apollo: in production, where Apollo's own CSRF check is off. Elsewhere
+   * Apollo checks (it must, to serve its landing page to a browser's GET before the check).
    */
   csrfInHttp: boolean;
 }
@@ -153,7 +153,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
-    // The same rule, checked by `http.ts` in production, where no landing page is served
+    // The same rule, checked by `executeHTTPGraphQLRequest` in production, where no landing page is served
     // (src/csrf.ts says why; Apollo's check runs before a request's context is made, ours
     // before Apollo is called: the same requests are refused).
     csrfPrevention: !options.production,
