@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GraphQLDateTime, isoString } from '../../resolvers/shared/date-time.js';
+import { GraphQLDateTime } from '../../resolvers/shared/date-time.js';
+import { isoString } from '../../src/shared/iso-string.js';
 
 describe('DateTime', () => {
   it('leaves as the ISO 8601 string of the Date, in UTC with milliseconds', () => {
