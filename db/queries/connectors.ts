@@ -14,6 +14,7 @@ import {
   pageReader,
   partsShape,
   type Keys,
+  type OrderedPart,
   type PageStatement,
   type PageWithParts,
 } from './page-parts.js';
@@ -432,13 +433,14 @@ function credentialUsagesQuery(db: Kysely<Database>, tenantId: string, keys: Key
 }
 
 /**
- * A page's usages as `(credential, connection)` pairs, in the order of `credentialUsagesQuery`
- * (the connections' creation order): a page's ~300 usage rows name ~100 connections, most of
- * them the page's own, so the page reads each connection once (its rows, or
- * `usageConnectionsQuery`) instead of once per usage.
+ * A page's usages as `(credential, connection)` pairs with the connection's `created_at`
+ * (their order: the connections' creation order, as `credentialUsagesQuery`'s): a page's ~300
+ * usage rows name ~100 connections, most of them the page's own, so the page reads each
+ * connection once (its rows, or `usageConnectionsQuery`) instead of once per usage. The page
+ * statement names it `usage_pairs` (a CTE: its usages and their connections both read it).
  */
 function credentialUsagePairsQuery(db: Kysely<Database>, tenantId: string, keys: Keys) {
-  const usages = db
+  return db
     .selectFrom('connection_credentials as cc')
     .innerJoin('connector_connections as conn', (join) =>
       join.onRef('conn.tenant_id', '=', 'cc.tenant_id').onRef('conn.id', '=', 'cc.connection_id'),
@@ -446,11 +448,6 @@ function credentialUsagePairsQuery(db: Kysely<Database>, tenantId: string, keys:
     .distinct()
     .select(['cc.credential_id', 'conn.id as connection_id', 'conn.created_at'])
     .where(inTenant('cc.tenant_id', 'cc.credential_id', tenantId, keys));
-  return db
-    .selectFrom(usages.as('u'))
-    .select(['u.credential_id', 'u.connection_id'])
-    .orderBy('u.created_at')
-    .orderBy('u.connection_id');
 }
 
 /** A usage pair of a page: the credential and one connection that uses it. */
@@ -459,16 +456,32 @@ export interface CredentialUsagePairRow {
   connection_id: string;
 }
 
+/**
+ * The page's usage pairs in the connections' creation order, stated in the aggregate
+ * (`json_agg(… order by x.created_at, x.connection_id)`): a list is built in this order per
+ * credential (`primeUsages`), and PostgreSQL does not promise to keep a subquery's order
+ * through `json_agg`. `created_at` orders the pairs but does not travel.
+ */
+function usagePairsPart(db: Kysely<Database>): OrderedPart {
+  return {
+    query: db
+      .selectFrom(
+        sql<{ credential_id: string; connection_id: string; created_at: Date }>`usage_pairs`.as(
+          'u',
+        ),
+      )
+      .selectAll(),
+    orderBy: ['created_at', 'connection_id'],
+    columns: ['credential_id', 'connection_id'],
+  };
+}
+
 /** The connections of a page's usage pairs that are not on the page (`page` holds the rest). */
-function usageConnectionsQuery(
-  db: Kysely<Database>,
-  tenantId: string,
-  pairs: ReturnType<typeof credentialUsagePairsQuery>,
-) {
+function usageConnectionsQuery(db: Kysely<Database>, tenantId: string) {
   return db
     .selectFrom('connector_connections')
     .selectAll()
-    .where(inTenant('tenant_id', 'id', tenantId, sql`select p.connection_id from (${pairs}) p`))
+    .where(inTenant('tenant_id', 'id', tenantId, sql`select connection_id from usage_pairs`))
     .where(sql<boolean>`id <> all(array(${pageKeys('id')}))`);
 }
 
@@ -506,17 +519,30 @@ const connectorConnectionsPage = pageReader(
     /** The page's slots' `column`: the keys of the configs, credentials and usages. */
     const ofSlots = (column: 'credential_id' | 'auth_scheme_config_id') =>
       sql`select ${sql.ref(column)} from connection_credentials where tenant_id = ${tenantId} and connection_id in (${ids})`;
-    const pairs = credentialUsagePairsQuery(db, tenantId, ofSlots('credential_id'));
-    const usageConnections = usageConnectionsQuery(db, tenantId, pairs);
     const parts: PageStatement<ConnectorConnectionRow>['parts'] = {};
+    const shared: PageStatement<ConnectorConnectionRow>['shared'] = {};
+    if (wanted.usages) {
+      shared.usage_pairs = credentialUsagePairsQuery(db, tenantId, ofSlots('credential_id'));
+      parts.usages = usagePairsPart(db);
+      parts.usageConnections = usageConnectionsQuery(db, tenantId);
+    }
     if (wanted.connectors) {
       const connectorIds = wanted.usages
-        ? sql`${pageKeys('connector_id')} union select u.connector_id from (${usageConnections}) u`
+        ? sql`${pageKeys('connector_id')} union select u.connector_id from (${parts.usageConnections}) u`
         : pageKeys('connector_id');
       parts.connectors = connectorsQuery(db, tenantId, connectorIds);
     }
-    if (wanted.slots) parts.slots = connectionCredentialsQuery(db, tenantId, ids);
-    if (wanted.variables) parts.variables = connectionVariablesQuery(db, tenantId, ids);
+    // Slots and variables are listed in their batch queries' order, stated in the aggregate.
+    if (wanted.slots)
+      parts.slots = {
+        query: connectionCredentialsQuery(db, tenantId, ids).clearOrderBy(),
+        orderBy: ['kind', 'position', 'id'],
+      };
+    if (wanted.variables)
+      parts.variables = {
+        query: connectionVariablesQuery(db, tenantId, ids).clearOrderBy(),
+        orderBy: ['position', 'name'],
+      };
     if (wanted.authSchemeConfigs)
       parts.authSchemeConfigs = authSchemeConfigsQuery(
         db,
@@ -525,17 +551,13 @@ const connectorConnectionsPage = pageReader(
       );
     if (wanted.credentials)
       parts.credentials = credentialsQuery(db, tenantId, ofSlots('credential_id'));
-    if (wanted.usages) {
-      parts.usages = pairs;
-      parts.usageConnections = usageConnections;
-    }
     let query = db
       .selectFrom('connector_connections')
       .selectAll()
       .where('tenant_id', '=', tenantId);
     // A record: with or without the connector is a shape of its own (db/prepared.ts).
     if (of.connectorId !== undefined) query = query.where('connector_id', '=', of.connectorId);
-    return { query, parts };
+    return { query, parts, shared };
   },
 );
 

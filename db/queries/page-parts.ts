@@ -24,12 +24,34 @@ export interface PageWithParts<Row> {
   parts: Record<string, Record<string, unknown>[]>;
 }
 
+/**
+ * A part whose rows' order is part of the answer: PostgreSQL promises no order for
+ * `json_agg(x) from (<ordered query>) x`, so the order is stated in the aggregate,
+ * `json_agg(x order by x.a, x.b)`, and the query itself needs none.
+ */
+export interface OrderedPart {
+  query: SelectQueryBuilder<any, any, any>;
+  /** Columns of `query`'s rows, in order of precedence, each ascending. */
+  orderBy: readonly string[];
+  /**
+   * The columns handed over, when not all of `query`'s: an ordering column need not travel
+   * (`json_agg(json_build_object('a', x.a) order by x.created_at)`).
+   */
+  columns?: readonly string[];
+}
+
 /** What a list's page statement is made of, for one choice of parts. */
 export interface PageStatement<Row> {
   /** The list's rows in one tenant (the keyset position and order are added). */
   query: SelectQueryBuilder<any, any, Row>;
+  /**
+   * Subqueries that several parts read, as common table expressions after `page`: each is
+   * computed once per statement (PostgreSQL materializes a CTE named more than once), where
+   * the same subquery written into each part would run once per mention.
+   */
+  shared?: Record<string, SelectQueryBuilder<any, any, any>>;
   /** Each part asked for: its batch query, keyed by the page (`pageKeys`). */
-  parts: Record<string, SelectQueryBuilder<any, any, any>>;
+  parts: Record<string, SelectQueryBuilder<any, any, any> | OrderedPart>;
 }
 
 /**
@@ -50,7 +72,8 @@ export interface PageTimestamps {
  * ```sql
  * with page as (select … order by created_at, id limit $first + 1)
  * select (select json_agg(p order by …) from page p) as rows,
- *        (select coalesce(json_agg(x), '[]') from (<part query>) x) as apps, …
+ *        (select coalesce(json_agg(x), '[]') from (<part query>) x) as apps,
+ *        (select coalesce(json_agg(x order by x.position, x.id), '[]') from (<part query>) x) as slots, …
  * ```
  *
  * `describe` builds the list's query and its parts for one `choice` (the parts asked for,
@@ -75,18 +98,16 @@ export function pageReader<Choice, Args extends unknown[], Row extends { created
   const direction = sql.raw(order);
   const statement = prepared(
     (db, choice: StatementShape<Choice>, after: KeysetPosition, limit: number, ...args: Args) => {
-      const { query, parts } = describe(db, choice.value, ...args);
+      const { query, parts, shared = {} } = describe(db, choice.value, ...args);
       const columns = [
         sql`(select coalesce(json_agg(p order by p.created_at ${direction}, p.id ${direction}), '[]') from page p)`.as(
           'rows',
         ),
-        ...Object.keys(parts).map((name) =>
-          sql`(select coalesce(json_agg(x), '[]') from (${parts[name]}) x)`.as(name),
-        ),
+        ...Object.keys(parts).map((name) => partColumn(parts[name]).as(name)),
       ];
-      return db
-        .with('page', () => keysetAfter(query, after, limit, order))
-        .selectNoFrom(columns as never) as unknown as SelectQueryBuilder<
+      let creator = db.with('page', () => keysetAfter(query, after, limit, order));
+      for (const name in shared) creator = creator.with(name, () => shared[name]) as never;
+      return creator.selectNoFrom(columns as never) as unknown as SelectQueryBuilder<
         any,
         any,
         Record<string, Record<string, unknown>[]>
@@ -104,6 +125,21 @@ export function pageReader<Choice, Args extends unknown[], Row extends { created
       if (name !== 'rows') out.parts[name] = reviveAll(answer[name], timestamps.parts[name] ?? []);
     return out;
   };
+}
+
+/** A part's rows as one JSON array, in the part's stated order if it has one. */
+function partColumn(part: PageStatement<unknown>['parts'][string]) {
+  if (!isOrdered(part)) return sql`(select coalesce(json_agg(x), '[]') from (${part}) x)`;
+  const { query, orderBy, columns } = part;
+  const row = columns
+    ? sql`json_build_object(${sql.join(columns.map((c) => sql`${sql.lit(c)}, ${sql.ref(`x.${c}`)}`))})`
+    : sql`x`;
+  const order = sql.join(orderBy.map((c) => sql.ref(`x.${c}`)));
+  return sql`(select coalesce(json_agg(${row} order by ${order}), '[]') from (${query}) x)`;
+}
+
+function isOrdered(part: PageStatement<unknown>['parts'][string]): part is OrderedPart {
+  return Array.isArray((part as OrderedPart).orderBy);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { GraphQLScalarType } from 'graphql';
 import { GraphQLDateTime as LibraryDateTime } from 'graphql-scalars';
+import { isoString } from '../../src/shared/iso-string.js';
 
 /**
  * graphql-scalars' `DateTime` (same name, description, parsing and validation), but a value
@@ -13,6 +14,6 @@ export const GraphQLDateTime = new GraphQLScalarType({
   // takes the library's checks and errors.
   serialize: (value) =>
     value instanceof Date && !Number.isNaN(value.getTime())
-      ? value.toISOString()
-      : (LibraryDateTime.serialize(value) as Date).toISOString(),
+      ? isoString(value)
+      : isoString(LibraryDateTime.serialize(value) as Date),
 });

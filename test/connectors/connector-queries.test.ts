@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
   addConnections,
@@ -434,4 +435,103 @@ describe('connectorConnections read with their nested parts', () => {
     ]);
     expect(statements).toHaveLength(2);
   });
+
+  it("list a credential's usages oldest first (ties by id), an order the page statement states", async () => {
+    // Five connections use the first's "Admin token": their creation order is neither the
+    // order they were inserted in nor their ids' order, and two were created at once.
+    const w = await connectorWorld();
+    const added = await addConnections(w, 4);
+    const { database } = await getHarness();
+    const shared = w.credentialIds['Admin token'];
+    await database.db
+      .insertInto('connection_credentials')
+      .values(
+        added.map((a) => ({
+          id: randomUUID(),
+          tenant_id: w.tenantId,
+          connection_id: a.connectionId,
+          kind: 'trigger' as const,
+          position: 5,
+          credential_id: shared,
+          auth_scheme_config_id: w.schemeConfigs.hmac[0],
+        })),
+      )
+      .execute();
+    const ids = [w.connectionId, ...added.map((a) => a.connectionId)];
+    const base = Date.UTC(2026, 0, 1);
+    const createdAt = [4, 2, 0, 3, 2].map((s) => new Date(base + s * 1000));
+    // created_at is not updatable through the table's types (db/tables): a fixture's change.
+    for (const [i, id] of ids.entries())
+      await sql`update connector_connections set created_at = ${createdAt[i]}
+                 where tenant_id = ${w.tenantId} and id = ${id}`.execute(database.db);
+    const expected = ids
+      .map((id, i) => ({ id, at: createdAt[i].getTime() }))
+      .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map(({ id }) => ({ connection: { id } }));
+    const usagesOf = (item: any) => item.credentials.action[0].credential.usages;
+
+    const page = await countStatements(() =>
+      gql(
+        /* GraphQL */ `
+          query ($o: ID!) {
+            connectorConnections(organisationId: $o) {
+              items {
+                id
+                credentials {
+                  action {
+                    credential {
+                      usages {
+                        connection {
+                          id
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { o: w.tenantId },
+        w.viewer,
+      ),
+    );
+    expect(page.result.errors).toBeUndefined();
+    const item = page.result.data!.connectorConnections.items.find(
+      (i: any) => i.id === w.connectionId,
+    );
+    expect(usagesOf(item)).toEqual(expected);
+    // PostgreSQL keeps no order through `json_agg` unless the aggregate states one.
+    expect(aggregateOf(page.statements[1], 'usages')).toContain(
+      'order by "x"."created_at", "x"."connection_id")',
+    );
+    // The loaders' path (one connection) answers the same order.
+    const one = await gql(
+      ONE,
+      { organisationId: w.tenantId, connectorId: w.connectorId, connectionId: w.connectionId },
+      w.viewer,
+    );
+    expect(usagesOf(one.data!.connectorConnection)).toEqual(
+      expected.map((u) => ({ connection: expect.objectContaining(u.connection) })),
+    );
+  });
+
+  it('state the order of the slots and the variables in their aggregates', async () => {
+    const w = await connectorWorld();
+    const page = await countStatements(() =>
+      gql(LIST_ALL, { organisationId: w.tenantId }, w.viewer),
+    );
+    expect(page.result.errors).toBeUndefined();
+    const [, statement] = page.statements;
+    expect(aggregateOf(statement, 'slots')).toContain(
+      'order by "x"."kind", "x"."position", "x"."id")',
+    );
+    expect(aggregateOf(statement, 'variables')).toContain('order by "x"."position", "x"."name")');
+  });
 });
+
+/** The `json_agg(…)` of a page statement's column `name` (db/queries/page-parts.ts). */
+function aggregateOf(statement: string, name: string): string {
+  const before = statement.slice(0, statement.indexOf(` as "${name}"`));
+  return before.slice(before.lastIndexOf('json_agg('));
+}

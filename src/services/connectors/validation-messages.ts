@@ -1,3 +1,5 @@
+import { isoString } from '../../shared/iso-string.js';
+
 /** How serious a validation message is (the seed's values, upper-cased like every enum value). */
 export type ValidationSeverity = 'INFO' | 'WARNING' | 'ERROR';
 
@@ -36,13 +38,13 @@ export function validationMessagesFor(
       messages.push({
         text: 'credential has expired',
         severity: 'ERROR',
-        detail: [`expired at ${credential.expiresAt.toISOString()}`],
+        detail: [`expired at ${isoString(credential.expiresAt)}`],
       });
     } else if (left <= EXPIRY_WARNING_MS) {
       messages.push({
         text: 'credential expires within 7 days',
         severity: 'WARNING',
-        detail: [`expires at ${credential.expiresAt.toISOString()}`],
+        detail: [`expires at ${isoString(credential.expiresAt)}`],
       });
     }
   }
