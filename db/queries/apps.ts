@@ -330,10 +330,20 @@ const orgConnectionsPage = pageReader(
         schema_metadata: wanted.appSchemaMetadata,
         server: wanted.appServer,
       });
-    if (wanted.appAuthConfigs) parts.appAuthConfigs = authConfigsByAppQuery(db, tenantId, appIds);
+    // An App's auth configs and a connection's boards are lists in their batch queries' order:
+    // stated in the aggregate (PostgreSQL keeps no subquery's order through `json_agg`).
+    if (wanted.appAuthConfigs)
+      parts.appAuthConfigs = {
+        query: authConfigsByAppQuery(db, tenantId, appIds).clearOrderBy(),
+        orderBy: ['position', 'id'],
+      };
     if (wanted.authConfigs)
       parts.authConfigs = authConfigsQuery(db, tenantId, pageKeys('auth_config_id'));
-    if (wanted.boards) parts.boards = boardsByConnectionQuery(db, tenantId, pageKeys('id'));
+    if (wanted.boards)
+      parts.boards = {
+        query: boardsByConnectionQuery(db, tenantId, pageKeys('id')).clearOrderBy(),
+        orderBy: ['name', 'id'],
+      };
     return { query: selectOrgConnections(db).where('tenant_id', '=', tenantId), parts };
   },
 );

@@ -192,8 +192,13 @@ const nexusConnectionsPage = pageReader(
   { rows: ['created_at', 'updated_at'], parts: {} },
   (db, wanted: NexusConnectionPageParts, tenantId: string) => {
     const parts: PageStatement<NexusConnectionRow>['parts'] = {};
+    // A connection's clients in their stored order, stated in the aggregate (PostgreSQL keeps
+    // no subquery's order through `json_agg`).
     if (wanted.clients)
-      parts.clients = connectionClientsByConnectionsQuery(db, tenantId, pageKeys('id'));
+      parts.clients = {
+        query: connectionClientsByConnectionsQuery(db, tenantId, pageKeys('id')).clearOrderBy(),
+        orderBy: ['tenant_id', 'connection_id', 'position'],
+      };
     return { query: selectNexusConnections(db, tenantId), parts };
   },
 );

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/demo/builders.js';
-import { countStatements, getHarness, gql, newApiKey, newTenant } from '../helpers/harness.js';
+import {
+  aggregateOf,
+  countStatements,
+  getHarness,
+  gql,
+  newApiKey,
+  newTenant,
+} from '../helpers/harness.js';
 import { appsWorld, manyOrgConnections, ORG_CONNECTION, ORG_CONNECTIONS } from '../helpers/apps.js';
 
 const LIST_IDS = /* GraphQL */ `
@@ -181,6 +188,10 @@ describe('orgConnections', () => {
     for (const table of ['org_connections', 'apps', 'app_auth_configs', 'board_connections'])
       expect(page).toContain(`from "${table}"`);
     expect(page.match(/from "app_auth_configs"/g)).toHaveLength(2);
+    // Lists keep their order because the aggregate states it: PostgreSQL keeps no subquery's
+    // order through `json_agg`.
+    expect(aggregateOf(page, 'appAuthConfigs')).toContain('order by "x"."position", "x"."id")');
+    expect(aggregateOf(page, 'boards')).toContain('order by "x"."name", "x"."id")');
   });
 });
 

@@ -10,7 +10,7 @@ import {
   sharedCredentialWorlds,
   SLOT_FRAGMENT,
 } from '../helpers/connectors.js';
-import { countStatements, getHarness, gql, newApiKey } from '../helpers/harness.js';
+import { aggregateOf, countStatements, getHarness, gql, newApiKey } from '../helpers/harness.js';
 
 const LIST = /* GraphQL */ `
   query List($organisationId: ID!, $connectorId: ID, $first: Int, $after: String) {
@@ -529,9 +529,3 @@ describe('connectorConnections read with their nested parts', () => {
     expect(aggregateOf(statement, 'variables')).toContain('order by "x"."position", "x"."name")');
   });
 });
-
-/** The `json_agg(…)` of a page statement's column `name` (db/queries/page-parts.ts). */
-function aggregateOf(statement: string, name: string): string {
-  const before = statement.slice(0, statement.indexOf(` as "${name}"`));
-  return before.slice(before.lastIndexOf('json_agg('));
-}

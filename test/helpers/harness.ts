@@ -187,6 +187,15 @@ export async function countStatements<T>(
 }
 
 /**
+ * The `json_agg(…)` that builds column `name` of a page statement (db/queries/page-parts.ts):
+ * where a list's order is stated, the aggregate's `order by` says it.
+ */
+export function aggregateOf(statement: string, name: string): string {
+  const before = statement.slice(0, statement.indexOf(` as "${name}"`));
+  return before.slice(before.lastIndexOf('json_agg('));
+}
+
+/**
  * A second gateway with its own JWT options (a fresh JWKS cache each), on the harness
  * database unless `db` is given, and a way to run operations on it with a token.
  */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createNexusClient } from '../../src/demo/builders.js';
 import {
+  aggregateOf,
   countStatements,
   expectTypename,
   getHarness,
@@ -222,6 +223,10 @@ describe('nexusConnections', () => {
     // The key lookup, then the page with its client lists: one statement (page-parts.ts).
     expect(hundred.statements).toHaveLength(2);
     expect(hundred.statements[1]).toContain('from "nexus_connection_clients"');
+    // A connection's clients keep their stored order because the aggregate states it.
+    expect(aggregateOf(hundred.statements[1], 'clients')).toContain(
+      'order by "x"."tenant_id", "x"."connection_id", "x"."position")',
+    );
   });
 });
 
