@@ -18,8 +18,12 @@
  */
 const names = new Map<string, string>();
 
-/** `*` as a result column: `select *`, `select "t".*`, `returning *`, `, "t".*`. */
-const READS_STAR = /(?:\bselect|\breturning|,)\s*(?:"[^"]*"\.|\w+\.)?\*/i;
+/**
+ * A statement whose own result columns are `*`: `select *` or `select "t".*` at its start,
+ * `returning *`. (A `*` inside a subquery or CTE whose rows the statement aggregates into a
+ * listed column, as the page statements do, does not change its result columns.)
+ */
+const READS_STAR = /^select\s+(?:"[^"]*"\.|\w+\.)?\*|\breturning\s+(?:"[^"]*"\.|\w+\.)?\*/i;
 
 /**
  * Registers `sql` to run as a named statement on the server; a text already known keeps its
