@@ -15,12 +15,15 @@
  *
  * Run: `node bench/.build/bench/baseline-server.js` (compiled by the bench) with `DATABASE_URL`
  * and `PORT` (0 = any free port); it prints `baseline ready at http://127.0.0.1:<port>/`.
- * Self-contained on purpose (node and `pg` only), so nothing of the gateway runs in it.
+ * Self-contained on purpose (node and `pg` only), so nothing of the gateway runs in it (it
+ * takes only data from it: key formats, the tables' column lists).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { DATABASE_CONNECTION_COLUMNS } from '../db/tables/databases.js';
+import { OES_CONNECTION_COLUMNS } from '../db/tables/oes.js';
 import { parseSecretKeys } from '../src/config.js';
 import { CursorSigner, type CursorScope } from '../src/crypto/cursor-signer.js';
 
@@ -34,38 +37,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The row columns the gateway's lock and update statements list (they never read `*`). */
 const COLUMNS = {
-  oes_connections: quoted([
-    'id',
-    'tenant_id',
-    'partner_id',
-    'name',
-    'active',
-    'version',
-    'created_at',
-    'updated_at',
-  ]),
-  database_connections: quoted([
-    'id',
-    'tenant_id',
-    'name',
-    'type',
-    'host',
-    'port',
-    'database_name',
-    'username',
-    'password_enc',
-    'schema',
-    'ssl',
-    'ssl_client_key_enc',
-    'metadata',
-    'product_name',
-    'version',
-    'created_at',
-    'updated_at',
-  ]),
+  oes_connections: quoted(OES_CONNECTION_COLUMNS),
+  database_connections: quoted(DATABASE_CONNECTION_COLUMNS),
 };
 
-function quoted(columns: string[]): string {
+function quoted(columns: readonly string[]): string {
   return columns.map((c) => `"${c}"`).join(', ');
 }
 
