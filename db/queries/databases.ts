@@ -34,8 +34,8 @@ import type { Database } from '../database.js';
 import {
   DATABASE_CONNECTION_COLUMNS,
   type DatabaseConnectionRow,
-  DatabaseConnectionsTable,
-  DatabaseJobRow,
+  type DatabaseConnectionsTable,
+  type DatabaseJobRow,
 } from '../tables/databases.js';
 import { prepared, StatementShape } from '../prepared.js';
 import { keysetPage, type PageRequest } from './pagination.js';
@@ -76,7 +76,7 @@ export async function lockDatabaseConnection(
 }
 
 // The statements of a patch are named (parsed and planned once per server connection): a
-// mutation's CPU in the gateway fell by about a tenth with them (bench/README.md, round 6).
+// patch's CPU in the gateway fell by about a sixth with them (bench/README.md, round 6).
 const lockConnection = prepared(
   (db, id: string, tenantIds: readonly string[]) =>
     db

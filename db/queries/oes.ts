@@ -32,7 +32,7 @@ export async function lockOesConnection(
 }
 
 // The statements of an update are named (parsed and planned once per server connection): a
-// mutation's CPU in the gateway fell by about a tenth with them (bench/README.md, round 6).
+// update's CPU in the gateway fell by about a tenth with them (bench/README.md, round 6).
 const lockOes = prepared(
   (db, tenantId: string, id: string) =>
     db
