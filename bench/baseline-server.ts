@@ -15,12 +15,15 @@
  *
  * Run: `node bench/.build/bench/baseline-server.js` (compiled by the bench) with `DATABASE_URL`
  * and `PORT` (0 = any free port); it prints `baseline ready at http://127.0.0.1:<port>/`.
- * Self-contained on purpose (node and `pg` only), so nothing of the gateway runs in it.
+ * Self-contained on purpose (node and `pg` only), so nothing of the gateway runs in it (it
+ * takes only data from it: key formats, the tables' column lists).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { DATABASE_CONNECTION_COLUMNS } from '../db/tables/databases.js';
+import { OES_CONNECTION_COLUMNS } from '../db/tables/oes.js';
 import { parseSecretKeys } from '../src/config.js';
 import { CursorSigner, type CursorScope } from '../src/crypto/cursor-signer.js';
 
@@ -32,6 +35,16 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 // --- the statements (texts exactly as the gateway's Kysely queries compile) ---------------
 
+/** The row columns the gateway's lock and update statements list (they never read `*`). */
+const COLUMNS = {
+  oes_connections: quoted(OES_CONNECTION_COLUMNS),
+  database_connections: quoted(DATABASE_CONNECTION_COLUMNS),
+};
+
+function quoted(columns: readonly string[]): string {
+  return columns.map((c) => `"${c}"`).join(', ');
+}
+
 const SQL = {
   apiKey:
     'select "k"."id", "k"."principal_id", "k"."expires_at", "k"."revoked_at", "m"."tenant_id", "m"."permissions" from "api_keys" as "k" left join "api_key_memberships" as "m" on "m"."api_key_id" = "k"."id" where "k"."key_hash" = $1',
@@ -40,15 +53,14 @@ const SQL = {
   begin: 'start transaction isolation level read committed',
   commit: 'commit',
   rollback: 'rollback',
-  lockOes: 'select * from "oes_connections" where "tenant_id" = $1 and "id" = $2 for update',
-  lockDatabase:
-    'select * from "database_connections" where "id" = $1 and "tenant_id" = any($2) for update',
+  lockOes: `select ${COLUMNS.oes_connections} from "oes_connections" where "tenant_id" = $1 and "id" = $2 for update`,
+  lockDatabase: `select ${COLUMNS.database_connections} from "database_connections" where "id" = $1 and "tenant_id" = any($2) for update`,
   activeJobs: `select "id" from "database_jobs" where "tenant_id" = $1 and "connection_id" = $2 and "status" in ('QUEUED', 'RUNNING') order by "id"`,
   nameLock: 'select pg_advisory_xact_lock(hashtextextended($1 || lower($2), 0))',
   nameTaken:
     'select "id" from "database_connections" where "tenant_id" = $1 and lower("name") = lower($2) and "id" != $3',
-  update: (table: string, columns: string[]) =>
-    `update "${table}" set ${[...columns, 'updated_at'].map((c, i) => `"${c}" = $${i + 1}`).join(', ')} where "tenant_id" = $${columns.length + 2} and "id" = $${columns.length + 3} returning *`,
+  update: (table: keyof typeof COLUMNS, columns: string[]) =>
+    `update "${table}" set ${[...columns, 'updated_at'].map((c, i) => `"${c}" = $${i + 1}`).join(', ')} where "tenant_id" = $${columns.length + 2} and "id" = $${columns.length + 3} returning ${COLUMNS[table]}`,
   audit:
     'insert into "audit_events" ("id", "tenant_id", "actor_id", "actor_kind", "resource_type", "resource_id", "operation", "changed_fields", "changes", "from_version", "to_version", "request_id") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
 

@@ -78,15 +78,15 @@ const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text');
  * handed to the engine's own ISO 8601 parser (`new Date('…T…Z')`): about 1.6 times faster
  * than the general parser, without its per-value regular-expression match arrays. The general
  * parser stays the fallback for any other form (an offset, BC, infinity). A page of rows holds
- * hundreds of timestamps.
+ * hundreds of timestamps. One parser function for all: pg asks for a parser per column of
+ * every result.
  */
+const parseUtcTimestamptz = (text: string) =>
+  UTC_TIMESTAMP.test(text)
+    ? new Date(`${text.slice(0, 10)}T${text.slice(11, -3)}Z`)
+    : parseTimestamptz(text);
 const typeParser = ((oid: number, format?: 'text' | 'binary') => {
-  if (oid === TIMESTAMPTZ_OID && format !== 'binary') {
-    return (text: string) =>
-      UTC_TIMESTAMP.test(text)
-        ? new Date(`${text.slice(0, 10)}T${text.slice(11, -3)}Z`)
-        : parseTimestamptz(text);
-  }
+  if (oid === TIMESTAMPTZ_OID && format !== 'binary') return parseUtcTimestamptz;
   return pg.types.getTypeParser(oid, format as 'text');
 }) as typeof pg.types.getTypeParser;
 
@@ -100,11 +100,16 @@ const typeParser = ((oid: number, format?: 'text' | 'binary') => {
  * does) with its name set, and its promise made here: a config object `{ name, text, values }`
  * is copied by pg through `Object.getOwnPropertyDescriptors` for every statement, and pg wraps
  * its own promise in a second one that only rewrites a failure's stack (bench/README.md, round
- * 5). `test/db/named-statements.test.ts` finds the statements in `pg_prepared_statements`.
+ * 5). With a callback (pg's callback form, which our pool driver uses) it makes no promise at
+ * all. `test/db/named-statements.test.ts` finds the statements in `pg_prepared_statements`.
  */
 class NamingClient extends pg.Client {
   override query(config: any, values?: any, callback?: any): any {
-    if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
+    if (
+      typeof config === 'string' &&
+      Array.isArray(values) &&
+      (callback === undefined || typeof callback === 'function')
+    ) {
       const name = statementName(config);
       if (name !== undefined) {
         const query = new pg.Query(config, values) as pg.Query & {
@@ -112,6 +117,11 @@ class NamingClient extends pg.Client {
           callback?: (error: Error | null, result: pg.QueryResult) => void;
         };
         query.name = name;
+        if (callback) {
+          query.callback = callback;
+          super.query(query);
+          return undefined;
+        }
         return new Promise<pg.QueryResult>((resolve, reject) => {
           query.callback = (error, result) => (error ? reject(error) : resolve(result));
           super.query(query);

@@ -18,9 +18,22 @@
  */
 const names = new Map<string, string>();
 
-/** Registers `sql` to run as a named statement on the server; a text already known keeps its name. */
+/**
+ * A statement whose own result columns are `*`: `select *` or `select "t".*` at its start,
+ * `returning *`. (A `*` inside a subquery or CTE whose rows the statement aggregates into a
+ * listed column, as the page statements do, does not change its result columns.)
+ */
+const READS_STAR = /^select\s+(?:"[^"]*"\.|\w+\.)?\*|\breturning\s+(?:"[^"]*"\.|\w+\.)?\*/i;
+
+/**
+ * Registers `sql` to run as a named statement on the server; a text already known keeps its
+ * name. A text that reads `*` is refused (see above): list the columns.
+ */
 export function nameStatement(sql: string): void {
-  if (!names.has(sql)) names.set(sql, `cgw_${names.size + 1}`);
+  if (names.has(sql)) return;
+  if (READS_STAR.test(sql))
+    throw new Error(`a named statement must list its result columns, not read *: ${sql}`);
+  names.set(sql, `cgw_${names.size + 1}`);
 }
 
 /** The name `sql` runs under, or `undefined` for a text that runs unnamed. */

@@ -14,7 +14,7 @@ import type pg from 'pg';
  * function (a promise and its ticks on top of pg's) and hands out a connection through another;
  * a mutation runs seven statements on three connections, so those layers were a measurable part
  * of its CPU (bench/README.md, round 5). Here a connection comes from the pool's callback in one
- * promise and a statement's result is pg's promise with one `then`.
+ * promise and a statement's result from pg's callback in one promise.
  *
  * The same statements, results and errors as `PostgresDriver` (`test/db/pg-driver.test.ts`
  * runs both on the same statements and pins the kysely source this repeats): begin / commit /
@@ -144,12 +144,20 @@ class PgConnection implements DatabaseConnection {
 
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#discarded) return Promise.reject(new Error('Postgres connection has been discarded'));
-    return this.#client
-      .query(compiled.sql, compiled.parameters as unknown[])
-      .then(toQueryResult as (result: pg.QueryResult) => QueryResult<R>, (error: unknown) => {
-        if (connectionLost(error)) this.#discarded = true;
-        throw error;
-      });
+    // pg's callback form: one promise per statement, ours (pg's promise form makes one, and a
+    // second that rewrites a failure's stack, and a `then` here made a third).
+    return new Promise((resolve, reject) => {
+      this.#client.query(
+        compiled.sql,
+        compiled.parameters as unknown[],
+        (error: Error | null, result: pg.QueryResult) => {
+          if (error) {
+            if (connectionLost(error)) this.#discarded = true;
+            reject(error);
+          } else resolve(toQueryResult<R>(result));
+        },
+      );
+    });
   }
 
   // eslint-disable-next-line require-yield

@@ -3,6 +3,14 @@ import type { Database } from './database.js';
 import { nameStatement } from './named-statements.js';
 import { rowsOnConnection } from './transaction.js';
 
+/**
+ * How many shapes of one `prepared` statement are named at most: every shape of the largest
+ * page statement (connector connections: 2^6 subsets of parts × cursor or none × one connector
+ * or all), while an update's sets of changed columns (up to 2^12 for a database connection)
+ * cannot fill each server session with thousands of kept statements.
+ */
+export const MAX_NAMED_SHAPES = 256;
+
 /** Stands in for an argument (or one field of a record argument) while a statement is built. */
 class Placeholder {
   constructor(
@@ -71,7 +79,8 @@ const definedFields = (record: Record<string, unknown>) =>
  *
  * `named: true` also keeps the statement parsed and planned on each server connection (a named
  * prepared statement, db/named-statements.ts): only for a statement whose result columns are
- * named one by one, never `*`.
+ * named one by one, never `*`. Its first `MAX_NAMED_SHAPES` shapes are named, any later one
+ * runs unnamed: each named text stays in every server session's memory.
  */
 export function prepared<Args extends unknown[], Row>(
   build: (db: Kysely<Database>, ...args: Args) => Buildable<Row>,
@@ -87,6 +96,7 @@ export function prepared<Args extends unknown[], Row>(
   // same columns to update, the same audit event's fields), so the call's steps are compared
   // with that shape's path first, one `===` per step, before any map is looked at.
   let last: ShapeNode | undefined;
+  let namedShapes = 0;
   // Not `async`: one promise layer less per statement; a misuse found while compiling is
   // still a rejection.
   return (db, ...args) => {
@@ -107,9 +117,14 @@ export function prepared<Args extends unknown[], Row>(
       }
       let template = node.template;
       if (!template) {
-        template = node.template = compileTemplate(db, build, args);
+        template = compileTemplate(db, build, args);
+        // Before the template is kept: a text that may not be named fails every call.
+        if (options.named && namedShapes < MAX_NAMED_SHAPES) {
+          nameStatement(template.compiled.sql);
+          namedShapes++;
+        }
+        node.template = template;
         node.path = shapePath(args);
-        if (options.named) nameStatement(template.compiled.sql);
       }
       last = node;
       const { compiled: c, parameters: ps, argOf, fieldOf } = template;

@@ -33,7 +33,10 @@ export interface Config {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   connectionTimeoutMs: number;
-  /** Hot read statements run as named prepared statements (db/named-statements.ts). */
+  /**
+   * The hot statements (API-key lookup, pages, mutations) run as named prepared statements
+   * (db/named-statements.ts).
+   */
   namedStatements: boolean;
   shutdownGraceMs: number;
   shutdownAnnounceMs: number;

@@ -12,8 +12,10 @@ export async function insertAuditEvent(
   await insertAudit(trx, event);
 }
 
-const insertAudit = prepared((db, event: NewAuditEventRow) =>
-  db.insertInto('audit_events').values(event),
+/** Named: every mutation that changes something runs it (it returns no columns). */
+const insertAudit = prepared(
+  (db, event: NewAuditEventRow) => db.insertInto('audit_events').values(event),
+  { named: true },
 );
 
 /** Which audit events a list shows (within `tenantIds`, the tenants the caller may read). */

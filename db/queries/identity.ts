@@ -68,11 +68,14 @@ export async function entitlementsOfTenants(
   return tenantIds.map((t) => rows.filter((r) => r.tenant_id === t).map((r) => r.entitlement));
 }
 
-const entitlementRows = prepared((db, tenantIds: readonly string[]) =>
-  db
-    .selectFrom('tenant_entitlements')
-    .select(['tenant_id', 'entitlement'])
-    .where((eb) => eb('tenant_id', '=', eb.fn.any(eb.val(tenantIds)))),
+/** Named: the licence check of every licensed mutation runs it. */
+const entitlementRows = prepared(
+  (db, tenantIds: readonly string[]) =>
+    db
+      .selectFrom('tenant_entitlements')
+      .select(['tenant_id', 'entitlement'])
+      .where((eb) => eb('tenant_id', '=', eb.fn.any(eb.val(tenantIds)))),
+  { named: true },
 );
 
 export async function insertPrincipal(

@@ -30,4 +30,35 @@ export interface DatabaseJobsTable {
 }
 
 export type DatabaseConnectionRow = Selectable<DatabaseConnectionsTable>;
+
+/**
+ * Every column of `database_connections`, listed: the statements that read a whole row are
+ * named prepared statements, which must not read `*` (db/named-statements.ts). The compiler
+ * refuses a list that misses a column of the table's type or names one it does not have.
+ */
+export const DATABASE_CONNECTION_COLUMNS = [
+  'id',
+  'tenant_id',
+  'name',
+  'type',
+  'host',
+  'port',
+  'database_name',
+  'username',
+  'password_enc',
+  'schema',
+  'ssl',
+  'ssl_client_key_enc',
+  'metadata',
+  'product_name',
+  'version',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof DatabaseConnectionsTable)[];
+const listsEveryColumn: [
+  Exclude<keyof DatabaseConnectionsTable, (typeof DATABASE_CONNECTION_COLUMNS)[number]>,
+] extends [never]
+  ? true
+  : false = true;
+void listsEveryColumn;
 export type DatabaseJobRow = Selectable<DatabaseJobsTable>;
