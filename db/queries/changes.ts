@@ -65,7 +65,7 @@ export async function currentSnapshot(db: Kysely<Database>): Promise<string> {
  *
  *   with s as materialized (select pg_current_snapshot() as hi)
  *   select s.hi::text as snapshot, e.* from s left join lateral (
- *     select … from audit_events a where a.tenant_id = any($1) and a.xid >= xmin($lo)
+ *     select … from audit_events a where a.xid >= xmin($lo) and a.tenant_id || '' = any($1)
  *       and not visible(a.xid, $lo) and visible(a.xid, s.hi) order by a.seq limit $limit
  *   ) e on true
  */
@@ -75,20 +75,7 @@ export async function snapshotAndChanges(
 ): Promise<{ snapshot: string; rows: ChangeRow[] }> {
   if (read.lo === undefined || read.tenantIds.length === 0)
     return { snapshot: await currentSnapshot(db), rows: [] };
-  const { rows } = await sql<ChangeRow & { snapshot: string; seq_order: string | null }>`
-    with s as materialized (select pg_current_snapshot() as hi)
-    select s.hi::text as snapshot, e.*
-    from s left join lateral (
-      select a.seq as seq_order, ${CHANGE_COLUMNS}
-      from audit_events a
-      where a.tenant_id = any(${read.tenantIds}::text[])
-        and a.xid >= pg_snapshot_xmin(${read.lo}::pg_snapshot)
-        and not pg_visible_in_snapshot(a.xid, ${read.lo}::pg_snapshot)
-        and pg_visible_in_snapshot(a.xid, s.hi)
-      order by a.seq
-      limit ${read.limit}
-    ) e on true
-    order by e.seq_order`.execute(db);
+  const rows = await snapshotAndChangesStatement(db, read.tenantIds, read.lo, read.limit);
   const snapshot = rows[0].snapshot;
   return {
     snapshot,
@@ -96,6 +83,38 @@ export async function snapshotAndChanges(
       rows[0].seq_order === null ? [] : rows.map(({ snapshot: _s, seq_order: _o, ...row }) => row),
   };
 }
+
+/*
+ * The feed's two reads are named statements (db/named-statements.ts): each read used to be
+ * parsed and analysed afresh, and its PostgreSQL CPU is now about a quarter of what it was
+ * (bench/README.md, "Round 6: the change feed"). Their result columns are the lateral
+ * subquery's, each named in `CHANGE_COLUMNS`, so `e.*` stays the same list whatever a
+ * migration adds to the table.
+ *
+ * Past five runs PostgreSQL may keep a generic plan, which does not know `lo`'s xmin: the
+ * tenant condition is written so that no index on `tenant_id` can serve it (`tenant_id || ''`),
+ * leaving the range `xid >= xmin(lo)` (the index on `xid`) as the only way in. With stale
+ * statistics a generic plan was seen to AND the tenant index into that range: it read every
+ * event the subscribed tenants ever had, at every read.
+ */
+const snapshotAndChangesStatement = prepared(
+  (_db, tenantIds: string[], lo: string, limit: number) =>
+    sql<ChangeRow & { snapshot: string; seq_order: string | null }>`
+    with s as materialized (select pg_current_snapshot() as hi)
+    select s.hi::text as snapshot, e.*
+    from s left join lateral (
+      select a.seq as seq_order, ${CHANGE_COLUMNS}
+      from audit_events a
+      where a.xid >= pg_snapshot_xmin(${lo}::pg_snapshot)
+        and a.tenant_id || '' = any(${tenantIds}::text[])
+        and not pg_visible_in_snapshot(a.xid, ${lo}::pg_snapshot)
+        and pg_visible_in_snapshot(a.xid, s.hi)
+      order by a.seq
+      limit ${limit}
+    ) e on true
+    order by e.seq_order`,
+  { named: true },
+);
 
 /**
  * Events of `tenantIds` written by transactions that had not committed in snapshot `lo` and
@@ -105,7 +124,7 @@ export async function snapshotAndChanges(
  * `xid >= xmin(lo)`, which bounds the index range:
  *
  *   select … from audit_events
- *   where tenant_id = any($1) and xid >= pg_snapshot_xmin($lo)
+ *   where xid >= pg_snapshot_xmin($lo) and tenant_id || '' = any($1)
  *     and not pg_visible_in_snapshot(xid, $lo) and pg_visible_in_snapshot(xid, $hi)
  *     and seq > $afterSeq
  *   order by seq limit $limit   -- the column: `seq::text as seq` would sort as text
@@ -115,18 +134,30 @@ export async function changesBetween(
   range: { tenantIds: string[]; lo: string; hi: string; afterSeq: string; limit: number },
 ): Promise<ChangeRow[]> {
   if (range.tenantIds.length === 0) return [];
-  const { rows } = await sql<ChangeRow>`
+  return changesBetweenStatement(
+    db,
+    range.tenantIds,
+    range.lo,
+    range.hi,
+    range.afterSeq,
+    range.limit,
+  );
+}
+
+const changesBetweenStatement = prepared(
+  (_db, tenantIds: string[], lo: string, hi: string, afterSeq: string, limit: number) =>
+    sql<ChangeRow>`
     select ${CHANGE_COLUMNS}
     from audit_events a
-    where a.tenant_id = any(${range.tenantIds}::text[])
-      and a.xid >= pg_snapshot_xmin(${range.lo}::pg_snapshot)
-      and not pg_visible_in_snapshot(a.xid, ${range.lo}::pg_snapshot)
-      and pg_visible_in_snapshot(a.xid, ${range.hi}::pg_snapshot)
-      and a.seq > ${range.afterSeq}::bigint
+    where a.xid >= pg_snapshot_xmin(${lo}::pg_snapshot)
+      and a.tenant_id || '' = any(${tenantIds}::text[])
+      and not pg_visible_in_snapshot(a.xid, ${lo}::pg_snapshot)
+      and pg_visible_in_snapshot(a.xid, ${hi}::pg_snapshot)
+      and a.seq > ${afterSeq}::bigint
     order by a.seq
-    limit ${range.limit}`.execute(db);
-  return rows;
-}
+    limit ${limit}`,
+  { named: true },
+);
 
 /** The connector a connector connection belongs to (a change event names only the connection). */
 export async function connectorIdOfConnection(

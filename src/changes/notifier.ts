@@ -4,17 +4,31 @@ import { notifyChanges } from '../../db/queries/changes.js';
 import type { Logger } from '../logger.js';
 
 /**
+ * Under a steady stream of commits, the least time between the starts of two `NOTIFY`s of one
+ * process. Every `NOTIFY` wakes each listening process and its backend (about 30–40 µs of a
+ * gateway's CPU and 50–80 µs of PostgreSQL's per notification, bench/README.md, "Round 6: the
+ * change feed"), and a feed reads `batchMs` (10) after the first one it serves, everything
+ * committed by then: at a few hundred commits a second most of them announced nothing new.
+ * The first `NOTIFY` after a quiet spell is sent at once.
+ */
+export const NOTIFY_GAP_MS = 5;
+
+/**
  * Tells the listening gateway processes (`ChangeFeed`) that this process committed audit
  * events: one `NOTIFY` on a pooled connection, in a transaction of its own, after the commits.
  * At most one is in flight per database handle; commits made meanwhile are announced by one
- * more, sent when it returns. So a burst of k commits costs one or two `NOTIFY`s instead of k,
- * and no mutation's transaction takes PostgreSQL's notify lock (a trigger that notified on
- * every audit insert serialised every committing mutation behind it).
+ * more, sent when it returns; and one starts no sooner than `NOTIFY_GAP_MS` after the
+ * previous one did (the commits of that time wait for it). So a burst of k commits costs one
+ * or two `NOTIFY`s instead of k, a steady stream at most one per gap, and no mutation's
+ * transaction takes PostgreSQL's notify lock (a trigger that notified on every audit insert
+ * serialised every committing mutation behind it).
  */
 class CoalescingNotifier {
   /** The `NOTIFY`s under way (with the one more they will send), until they are done. */
   sending: Promise<void> | undefined;
   private again = false;
+  /** When the last `NOTIFY` was sent (`performance.now()`). */
+  private startedAt = -Infinity;
 
   /** The latest caller's logger, for a failure (read only then: a request's logger is lazy). */
   private logger: () => Logger = () => {
@@ -34,6 +48,10 @@ class CoalescingNotifier {
 
   private async send(): Promise<void> {
     do {
+      // A timer's delay counts whole milliseconds.
+      const wait = Math.ceil(this.startedAt + NOTIFY_GAP_MS - performance.now());
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.startedAt = performance.now();
       this.again = false;
       try {
         await notifyChanges(this.db);
@@ -50,7 +68,8 @@ const notifiers = new WeakMap<Kysely<Database>, CoalescingNotifier>();
 
 /**
  * Called after a transaction that wrote audit events has committed (never inside one): sends
- * `NOTIFY cgw_changes` now, or once the one in flight returns. Does not wait for it. A process
+ * `NOTIFY cgw_changes` now, or once the one in flight returns and the gap has passed. Does not
+ * wait for it. A process
  * that dies between its commit and its `NOTIFY` loses only the hint: the other processes' feeds
  * poll (`CHANGES_POLL_MS`) and read the commit then.
  */

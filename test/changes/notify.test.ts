@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changesAnnounced, changesCommitted } from '../../src/changes/notifier.js';
+import { changesAnnounced, changesCommitted, NOTIFY_GAP_MS } from '../../src/changes/notifier.js';
 import { countStatements, getHarness, gql } from '../helpers/harness.js';
 import { servedGateway, waitForSubscribers } from '../helpers/live.js';
 import { withMutationOptions } from '../helpers/mutations.js';
@@ -80,9 +80,34 @@ describe('the writer’s NOTIFY', () => {
     expect(result).toBe(2);
   });
 
+  it('starts a NOTIFY no sooner than a gap after the previous one started', async () => {
+    const { gateway, database, statements } = await getHarness();
+    const ctx = await gateway.contextFor({});
+    await new Promise((resolve) => setTimeout(resolve, NOTIFY_GAP_MS));
+    const { result } = await countStatements(async () => {
+      // A commit as soon as the previous one has been announced, ten times: NOTIFY i starts
+      // after commit i - 1 and a gap later, so it is done no sooner than that.
+      const commits: number[] = [];
+      const announced: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        commits.push(performance.now());
+        changesCommitted(ctx);
+        await changesAnnounced(database.db);
+        announced.push(performance.now());
+      }
+      const spans = announced.slice(1).map((done, i) => done - commits[i]);
+      return { sent: statements.filter(isNotify).length, shortest: Math.min(...spans) };
+    });
+    expect(result.sent).toBe(10);
+    // (A timer fires late, never early.)
+    expect(result.shortest).toBeGreaterThanOrEqual(NOTIFY_GAP_MS);
+  });
+
   it('a stopping process can wait until its commits are announced, then close its pool', async () => {
     const { gateway, database, statements } = await getHarness();
     const ctx = await gateway.contextFor({});
+    // The first of them is then sent at once, the other two are announced by one more.
+    await new Promise((resolve) => setTimeout(resolve, NOTIFY_GAP_MS));
     await countStatements(async () => {
       for (let i = 0; i < 3; i++) changesCommitted(ctx);
       await changesAnnounced(database.db);
