@@ -1,5 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely';
-import type { CreatedAt, Timestamp, VersionedColumns } from './identity.js';
+import type { CreatedAt, ListsEveryColumn, Timestamp, VersionedColumns } from './identity.js';
 import type { Json } from './apps.js';
 
 export interface DatabaseConnectionsTable extends VersionedColumns {
@@ -55,10 +55,9 @@ export const DATABASE_CONNECTION_COLUMNS = [
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof DatabaseConnectionsTable)[];
-const listsEveryColumn: [
-  Exclude<keyof DatabaseConnectionsTable, (typeof DATABASE_CONNECTION_COLUMNS)[number]>,
-] extends [never]
-  ? true
-  : false = true;
+const listsEveryColumn: ListsEveryColumn<
+  DatabaseConnectionsTable,
+  typeof DATABASE_CONNECTION_COLUMNS
+> = true;
 void listsEveryColumn;
 export type DatabaseJobRow = Selectable<DatabaseJobsTable>;

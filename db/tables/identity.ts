@@ -9,6 +9,16 @@ export type NullableTimestamp = ColumnType<
   Date | string | null
 >;
 
+/**
+ * `true` when `List` names every column of `Table`, `false` otherwise: a constant typed with it
+ * and set to `true` stops the compiler where a column list falls behind its table.
+ */
+export type ListsEveryColumn<Table, List extends readonly (keyof Table)[]> = [
+  Exclude<keyof Table, List[number]>,
+] extends [never]
+  ? true
+  : false;
+
 export interface TenantsTable {
   id: string;
   name: string;

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { CreatedAt, VersionedColumns } from './identity.js';
+import type { CreatedAt, ListsEveryColumn, VersionedColumns } from './identity.js';
 
 export interface OesPartnersTable {
   id: string;
@@ -34,9 +34,5 @@ export const OES_CONNECTION_COLUMNS = [
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof OesConnectionsTable)[];
-const listsEveryColumn: [
-  Exclude<keyof OesConnectionsTable, (typeof OES_CONNECTION_COLUMNS)[number]>,
-] extends [never]
-  ? true
-  : false = true;
+const listsEveryColumn: ListsEveryColumn<OesConnectionsTable, typeof OES_CONNECTION_COLUMNS> = true;
 void listsEveryColumn;
