@@ -31,7 +31,7 @@ export async function lockOesConnection(
   return row;
 }
 
-// The statements of an update are named (parsed and planned once per server connection): a
+// The statements of an update are named (parsed and planned once per server connection): an
 // update's CPU in the gateway fell by about a tenth with them (bench/README.md, round 6).
 const lockOes = prepared(
   (db, tenantId: string, id: string) =>

@@ -69,9 +69,8 @@ const notifiers = new WeakMap<Kysely<Database>, CoalescingNotifier>();
 /**
  * Called after a transaction that wrote audit events has committed (never inside one): sends
  * `NOTIFY cgw_changes` now, or once the one in flight returns and the gap has passed. Does not
- * wait for it. A process
- * that dies between its commit and its `NOTIFY` loses only the hint: the other processes' feeds
- * poll (`CHANGES_POLL_MS`) and read the commit then.
+ * wait for it. A process that dies between its commit and its `NOTIFY` loses only the hint: the
+ * other processes' feeds poll (`CHANGES_POLL_MS`) and read the commit then.
  */
 export function changesCommitted(ctx: { db: Kysely<Database>; logger: Logger }): void {
   let notifier = notifiers.get(ctx.db);
