@@ -84,11 +84,13 @@ export interface GatewayProcess {
 /**
  * Starts `src/main.ts` as its own process (as `npm start` would) and resolves once it prints
  * its URL. `env` is added to a minimal environment. A process that does not start in time is
- * killed.
+ * killed. The default allows a start on a new embedded data directory (PGlite's first start,
+ * the setup child's migrations and demo data) on a CI machine whose two cores run the suite's
+ * other workers too; a normal start takes 2–10 s.
  */
 export async function spawnGateway(
   env: Record<string, string>,
-  startTimeoutMs = 30_000,
+  startTimeoutMs = 60_000,
 ): Promise<GatewayProcess> {
   const { spawn } = await import('node:child_process');
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
