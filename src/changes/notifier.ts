@@ -30,10 +30,12 @@ class CoalescingNotifier {
   /** When the last `NOTIFY` was sent (`performance.now()`). */
   private startedAt = -Infinity;
 
-  /** The latest caller's logger, for a failure (read only then: a request's logger is lazy). */
-  private logger: () => Logger = () => {
-    throw new Error('no logger');
-  };
+  /**
+   * The latest caller's logger, for a failure (read only then: a request's logger is lazy).
+   * Dropped once the `NOTIFY`s are done: the closure holds that request's context (its
+   * loaders and what they read) until the process commits again, which may be never.
+   */
+  private logger: () => Logger = noLogger;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -61,7 +63,12 @@ class CoalescingNotifier {
       }
     } while (this.again);
     this.sending = undefined;
+    this.logger = noLogger;
   }
+}
+
+function noLogger(): Logger {
+  throw new Error('no logger');
 }
 
 const notifiers = new WeakMap<Kysely<Database>, CoalescingNotifier>();

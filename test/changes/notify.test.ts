@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changesAnnounced, changesCommitted, NOTIFY_GAP_MS } from '../../src/changes/notifier.js';
 import { countStatements, getHarness, gql } from '../helpers/harness.js';
@@ -115,5 +117,19 @@ describe('the writer’s NOTIFY', () => {
     });
     // Nothing under way: resolves at once.
     await changesAnnounced(database.db);
+  });
+
+  it('keeps no request context once its NOTIFY is done', async () => {
+    const { gateway, database } = await getHarness();
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const context = new WeakRef(await gateway.contextFor({}));
+    changesCommitted(context.deref()!);
+    await changesAnnounced(database.db);
+    for (let i = 0; i < 10 && context.deref(); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      gc();
+    }
+    expect(context.deref()).toBeUndefined();
   });
 });
