@@ -4,8 +4,8 @@
  * change feed under load (`CHANGES_BATCH_MS` set for this command is passed to the gateway).
  * Starts the gateway (`npm run start:prod`'s code through tsx, with its node flags read from
  * `package.json`, production mode) on a fresh database of the local PostgreSQL server
- * (`BENCH_CHANGES_DATABASE_URL`, default `cgw_bench_changes` on the local socket, dropped and
- * recreated) and runs `updateOesConnection` at concurrency c from this process, for the given
+ * (`BENCH_CHANGES_DATABASE_URL`, dropped and recreated; default `cgw_bench_changes_<pid>` on
+ * the local socket, dropped again at the end) and runs `updateOesConnection` at concurrency c from this process, for the given
  * time, in two distributions, each bracketed by the same load with nobody subscribed:
  * - **worst**: the mutations write one tenant and all N subscribers subscribe to it, so every
  *   mutation is delivered N times;
@@ -77,20 +77,30 @@ const BATCH_MS = process.env.CHANGES_BATCH_MS;
 const CONNECTIONS = 200;
 const SPREAD_CONNECTIONS = Math.max(CONCURRENCY, Math.ceil(CONNECTIONS / TENANTS));
 const ROOT = path.resolve(import.meta.dirname, '..');
+/**
+ * The bench's database: `BENCH_CHANGES_DATABASE_URL` (recreated, and left for a look after the
+ * run), else one named after this process on the local socket (recreated, and dropped when
+ * the run ends), so that two runs at once never share one.
+ */
+const ownDatabase = !process.env.BENCH_CHANGES_DATABASE_URL;
 const databaseUrl =
   process.env.BENCH_CHANGES_DATABASE_URL ??
-  'postgresql://postgres@/cgw_bench_changes?host=/var/run/postgresql';
+  `postgresql://postgres@/cgw_bench_changes_${process.pid}?host=/var/run/postgresql`;
 
-async function recreateDatabase(): Promise<void> {
+/** `drop database if exists` the bench's database, then (`recreate`) `create` it. */
+async function resetDatabase(recreate: boolean): Promise<void> {
   // `postgresql://user@host/name?…` (a socket URL has no host, which URL cannot parse).
   const match = /^(postgres(?:ql)?:\/\/[^/]*\/)([^?]+)(.*)$/.exec(databaseUrl);
   if (!match) throw new Error(`cannot read the database name from ${databaseUrl}`);
   const [, prefix, name, query] = match;
   const admin = new pg.Client({ connectionString: `${prefix}postgres${query}` });
   await admin.connect();
-  await admin.query(`drop database if exists "${name}" with (force)`);
-  await admin.query(`create database "${name}"`);
-  await admin.end();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    if (recreate) await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
 }
 
 interface World {
@@ -216,7 +226,15 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 async function main() {
   const loadAtStart = round(loadavg()[0]);
   const secretKey = randomBytes(32);
-  await recreateDatabase();
+  await resetDatabase(true);
+  try {
+    await measure(loadAtStart, secretKey);
+  } finally {
+    if (ownDatabase) await resetDatabase(false);
+  }
+}
+
+async function measure(loadAtStart: number, secretKey: Buffer) {
   const world = await seed();
   const gateway = await startGateway(secretKey);
   const pgCpu = await backendCpu(databaseUrl);
