@@ -118,15 +118,33 @@ export async function rowsOnConnection<R>(
   compiled: CompiledQuery<R>,
 ): Promise<R[]> {
   const driver = directDriver(db);
-  if (!driver) {
-    return (await db.getExecutor().provideConnection((c) => c.executeQuery<R>(compiled))).rows;
-  }
-  const connection = await driver.acquireConnection();
   try {
-    return (await connection.executeQuery<R>(compiled)).rows;
-  } finally {
-    await driver.releaseConnection(connection);
+    if (!driver) {
+      return (await db.getExecutor().provideConnection((c) => c.executeQuery<R>(compiled))).rows;
+    }
+    const connection = await driver.acquireConnection();
+    try {
+      return (await connection.executeQuery<R>(compiled)).rows;
+    } finally {
+      await driver.releaseConnection(connection);
+    }
+  } catch (error) {
+    throw withCallerStack(error);
   }
+}
+
+/**
+ * `error` (a statement's failure) with the code that ran the statement added to its stack.
+ * pg rejects from its socket's data handler, so its error's stack shows only pg's parser; here,
+ * after the `await`, V8 knows the chain of async functions awaiting this one (`at async …`),
+ * and a new stack taken now shows it. It costs only on a failure (a stack per statement would
+ * cost every statement, and an async wrapper a promise each).
+ */
+export function withCallerStack(error: unknown): unknown {
+  if (!(error instanceof Error) || typeof error.stack !== 'string') return error;
+  const caller = new Error().stack?.split('\n').slice(2).join('\n');
+  if (caller) error.stack += `\n    --- the statement was run by:\n${caller}`;
+  return error;
 }
 
 async function onDriver<T>(

@@ -209,4 +209,24 @@ describe('prepared statements', () => {
     expect(result[2]).toMatch(/looks at its arguments .* the first call’s values/);
     expect(statements).toEqual([]);
   });
+
+  it('fail with the stack of the code that ran them, not only the driver’s', async () => {
+    const { database } = await getHarness();
+    const tenantId = await newTenant();
+    const id = await oesConnection(tenantId, 'stack');
+    // No name: PostgreSQL refuses the update (not null, 23502).
+    async function renameTheConnectionForTheStackTest() {
+      await inTransaction(database.db, async (trx) => ({
+        ok: true as const,
+        value: await update(trx, { name: null as never, version: 2 }, tenantId, id),
+      }));
+    }
+    const error = await renameTheConnectionForTheStackTest().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { code?: string }).code).toBe('23502');
+    expect(error!.stack).toContain('renameTheConnectionForTheStackTest');
+  });
 });
