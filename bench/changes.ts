@@ -5,8 +5,9 @@
  * Starts the gateway (`npm run start:prod`'s code through tsx, with its node flags read from
  * `package.json`, production mode) on a fresh database of the local PostgreSQL server
  * (`BENCH_CHANGES_DATABASE_URL`, dropped and recreated; default `cgw_bench_changes_<pid>` on
- * the local socket, dropped again at the end) and runs `updateOesConnection` at concurrency c from this process, for the given
- * time, in two distributions, each bracketed by the same load with nobody subscribed:
+ * the local socket, dropped again at the end) and runs `updateOesConnection` at concurrency c
+ * from this process, for the given time, in two distributions, each bracketed by the same load
+ * with nobody subscribed:
  * - **worst**: the mutations write one tenant and all N subscribers subscribe to it, so every
  *   mutation is delivered N times;
  * - **spread**: the mutations write `--tenants` tenants in turn and the N subscribers are

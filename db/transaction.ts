@@ -140,7 +140,7 @@ export async function rowsOnConnection<R>(
  * and a new stack taken now shows it. It costs only on a failure (a stack per statement would
  * cost every statement, and an async wrapper a promise each).
  */
-export function withCallerStack(error: unknown): unknown {
+function withCallerStack(error: unknown): unknown {
   if (!(error instanceof Error) || typeof error.stack !== 'string') return error;
   const caller = new Error().stack?.split('\n').slice(2).join('\n');
   if (caller) error.stack += `\n    --- the statement was run by:\n${caller}`;
