@@ -2,8 +2,8 @@
  * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--tenants 10]
  * [--distribution both|worst|spread] [--clients raw|graphql-ws] [--profile DIR]`: the live
  * change feed under load (`CHANGES_BATCH_MS` set for this command is passed to the gateway).
- * Starts the gateway (`npm run start:prod`'s code through tsx, with its node flags read from
- * `package.json`, production mode) on a fresh database of the local PostgreSQL server
+ * Builds `dist/` (`npm run build`) and starts the gateway from it as `npm run start:prod` does
+ * (its node flags read from `package.json`, production mode) on a fresh database of the local PostgreSQL server
  * (`BENCH_CHANGES_DATABASE_URL`, dropped and recreated; default `cgw_bench_changes_<pid>` on
  * the local socket, dropped again at the end) and runs `updateOesConnection` at concurrency c
  * from this process, for the given time, in two distributions, each bracketed by the same load
@@ -29,7 +29,7 @@
  * every subscriber received every committed change of its tenant exactly once and nothing
  * else, and writes `bench/results/changes.json`. Target: p99 ≤ 50 ms on this machine.
  */
-import { fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -48,7 +48,7 @@ import {
   type SubscribersReport,
   type SubscribersTask,
 } from './changes-subscribers.js';
-import { cpuMsOf } from './load.js';
+import { cpuMsOf, cpuSplitMsOf } from './load.js';
 import { backendCpu, backendCpuBetween } from './pg-cpu.js';
 import { START_PROD_FLAGS } from './start-flags.js';
 
@@ -144,8 +144,10 @@ function startGateway(
   secretKey: Buffer,
 ): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
-  // `npm run start:prod`'s V8 flags (heap sizes, growth), so the figures are production's.
-  const node = [...START_PROD_FLAGS, ...profile, '--import', 'tsx', 'src/main.ts'];
+  // `npm run start:prod`: its V8 flags (heap sizes, growth) and its code, `dist/` as `tsc` built
+  // it (built afresh by `main`), so the figures are production's. tsx's code is not: esbuild's
+  // `__name` wraps every function it creates, a `defineProperty` per closure made per message.
+  const node = [...START_PROD_FLAGS, ...profile, 'dist/src/main.js'];
   const proc = spawn(process.execPath, node, {
     cwd: ROOT,
     env: {
@@ -226,6 +228,11 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 async function main() {
   const loadAtStart = round(loadavg()[0]);
+  // The gateway runs from `dist/`: build it from this checkout's sources first.
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   const secretKey = randomBytes(32);
   await resetDatabase(true);
   try {
@@ -259,7 +266,7 @@ async function measure(loadAtStart: number, secretKey: Buffer) {
       const sent = new Map<string, { start: number; answered: number }>();
       const free = [...connections];
       const deadline = performance.now() + seconds * 1_000;
-      const gatewayAtStart = cpuMsOf(gateway.pid);
+      const gatewayAtStart = cpuSplitMsOf(gateway.pid);
       const subscribersAtStart = subscribersPid ? cpuMsOf(subscribersPid) : 0;
       const pgAtStart = await pgCpu?.sample();
       const loadAtStart = process.cpuUsage();
@@ -291,11 +298,14 @@ async function measure(loadAtStart: number, secretKey: Buffer) {
         }),
       );
       const load = process.cpuUsage(loadAtStart);
+      const gatewayAtEnd = cpuSplitMsOf(gateway.pid);
       return {
         sent,
         errors,
         cpuMs: {
-          gateway: cpuMsOf(gateway.pid) - gatewayAtStart,
+          gateway:
+            gatewayAtEnd.user + gatewayAtEnd.system - gatewayAtStart.user - gatewayAtStart.system,
+          gatewaySystem: gatewayAtEnd.system - gatewayAtStart.system,
           subscribers: subscribersPid ? cpuMsOf(subscribersPid) - subscribersAtStart : 0,
           postgres: pgCpu && pgAtStart ? backendCpuBetween(pgAtStart, await pgCpu.sample()) : NaN,
           loadGenerator: (load.user + load.system) / 1_000,
@@ -385,6 +395,7 @@ async function measure(loadAtStart: number, secretKey: Buffer) {
         // without) ÷ deliveries.
         cpu: {
           gateway: cpu('gateway'),
+          gatewaySystem: cpu('gatewaySystem'),
           subscriberClients: {
             ms: round(withRun.cpuMs.subscribers, 0),
             usPerDelivery: round((withRun.cpuMs.subscribers / deliveries) * 1_000, 2),

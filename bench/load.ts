@@ -53,12 +53,18 @@ export function clockTicksPerSecond(): number {
 
 /** utime + stime of a process (all its threads), in milliseconds. */
 export function cpuMsOf(pid: number): number {
+  const { user, system } = cpuSplitMsOf(pid);
+  return user + system;
+}
+
+/** utime and stime of a process (all its threads), apart, in milliseconds. */
+export function cpuSplitMsOf(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may hold spaces: split after it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / clockTicksPerSecond();
+  const ms = (ticks: string) => (Number(ticks) * 1000) / clockTicksPerSecond();
+  return { user: ms(fields[11]), system: ms(fields[12]) };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
