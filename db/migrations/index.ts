@@ -6,6 +6,7 @@ import * as changeFeed from './2026_11_30_0530_change_feed.js';
 import * as apiKeyMemberships from './2026_11_30_0600_api_key_memberships.js';
 import * as keyChecksAndReadiness from './2026_11_30_0610_key_checks_and_readiness.js';
 import * as notifyAfterCommit from './2026_11_30_1300_notify_after_commit.js';
+import * as namesNfc from './2026_12_01_0420_names_nfc.js';
 
 /**
  * The migrations, by name. A static map instead of `FileMigrationProvider`: it works the same
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_30_0600_api_key_memberships': apiKeyMemberships,
   '2026_11_30_0610_key_checks_and_readiness': keyChecksAndReadiness,
   '2026_11_30_1300_notify_after_commit': notifyAfterCommit,
+  '2026_12_01_0420_names_nfc': namesNfc,
 };
 
 export const migrationProvider: MigrationProvider = {
