@@ -26,7 +26,7 @@ process.once('message', async (task: SubscribersTask) => {
       on: { connected: () => void joined++ },
     });
     client.subscribe<{ connectionChanges: { event: { resourceId: string; toVersion: number } } }>(
-      { query: SUBSCRIBE, variables: { t: tenantId } },
+      { query: task.query ?? SUBSCRIBE, variables: { t: tenantId } },
       {
         next: ({ data }) => {
           const { resourceId, toVersion } = data!.connectionChanges.event;

@@ -26,6 +26,8 @@ export interface SubscribersTask {
   key: string;
   /** One entry per subscriber: the tenant it subscribes to. */
   tenants: string[];
+  /** The subscription's text (`SUBSCRIBE` unless given); its `$t` is the tenant. */
+  query?: string;
 }
 
 export interface SubscribersReport {
@@ -39,6 +41,19 @@ export interface SubscribersReport {
 
 export const SUBSCRIBE = `subscription($t: ID!) {
   connectionChanges(tenantId: $t) { event { resourceId toVersion } }
+}`;
+
+/**
+ * What a screen that shows the changes would ask (`bench/changes.ts --select full`): the
+ * cursor to resume from, the event, and the connection as it is now (read once per change for
+ * all its subscribers).
+ */
+export const SUBSCRIBE_FULL = `subscription($t: ID!) {
+  connectionChanges(tenantId: $t) {
+    cursor
+    event { resourceType resourceId operation changedFields fromVersion toVersion createdAt }
+    connection { ... on OesConnection { id name version updatedAt partner { id name } } }
+  }
 }`;
 
 /** Milliseconds on the machine's monotonic clock (the same in every process). */
@@ -78,6 +93,7 @@ function subscriber(
   keys: string[],
   times: number[],
   unexpected: string[],
+  query: string,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(url.port), url.hostname);
@@ -140,7 +156,7 @@ function subscriber(
               text({
                 id: '1',
                 type: 'subscribe',
-                payload: { query: SUBSCRIBE, variables: { t: tenantId } },
+                payload: { query, variables: { t: tenantId } },
               }),
             );
             resolve();
@@ -165,7 +181,7 @@ if (process.send && import.meta.url === pathToFileURL(process.argv[1]).href) {
     const unexpected: string[] = [];
     await Promise.all(
       task.tenants.map((tenantId, s) =>
-        subscriber(url, task.key, tenantId, keys[s], times[s], unexpected),
+        subscriber(url, task.key, tenantId, keys[s], times[s], unexpected, task.query ?? SUBSCRIBE),
       ),
     );
     process.send!({ joined: true });

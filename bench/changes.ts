@@ -1,6 +1,7 @@
 /**
  * `npx tsx bench/changes.ts [--subscribers 100] [--c 16] [--seconds 10] [--tenants 10]
- * [--distribution all|both|worst|spread|elsewhere] [--clients raw|graphql-ws] [--profile DIR]`:
+ * [--distribution all|both|worst|spread|elsewhere] [--clients raw|graphql-ws] [--select ids|full]
+ * [--profile DIR]`:
  * the live change feed under load (`CHANGES_BATCH_MS` set for this command is passed to the
  * gateway). Builds `dist/` (`npm run build`) and starts the gateway from it as `npm run
  * start:prod` does (its node flags read from `package.json`, production mode) on a fresh
@@ -21,6 +22,8 @@
  * they cost the shared cores as little as possible (`--clients graphql-ws`: graphql-ws's own
  * client with `JSON.parse`, as this bench used until round 5, to measure what that cost).
  * Their timestamps and the load generator's are on the machine's monotonic clock.
+ * `--select full` has them ask what a screen showing the changes would (the cursor, the whole
+ * event, the connection with its partner: `SUBSCRIBE_FULL`) instead of the event's two ids.
  *
  * For every change and every subscriber it records the delay from the mutation's response to
  * the change's delivery (a lower bound of commit → delivery: the commit happens before the
@@ -48,6 +51,8 @@ import {
 } from '../src/demo/builders.js';
 import {
   monotonicMs,
+  SUBSCRIBE,
+  SUBSCRIBE_FULL,
   type SubscribersReport,
   type SubscribersTask,
 } from './changes-subscribers.js';
@@ -83,6 +88,8 @@ const runs = (distribution: 'worst' | 'spread' | 'elsewhere') =>
   DISTRIBUTION === 'all' ||
   (DISTRIBUTION === 'both' && distribution !== 'elsewhere');
 const CLIENTS = textOption('clients', ['raw', 'graphql-ws'] as const);
+/** `--select full`: the subscribers ask what a screen would (`SUBSCRIBE_FULL`), not the event's ids. */
+const SELECT = textOption('select', ['ids', 'full'] as const);
 /** `--profile DIR`: the gateway writes a V8 CPU profile (`--cpu-prof`) there when it stops. */
 const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined;
 /** The gateway's `CHANGES_BATCH_MS` (this process's, when set; else the gateway's default). */
@@ -337,6 +344,7 @@ async function measure(loadAtStart: number, secretKey: Buffer) {
         url: `${gateway.base.replace('http:', 'ws:')}/graphql`,
         key: world.key,
         tenants,
+        query: SELECT === 'full' ? SUBSCRIBE_FULL : SUBSCRIBE,
       });
       await new Promise((r) => setTimeout(r, 1_000)); // every subscription has joined the feed
       const withRun = await runLoad(load, SECONDS, subscribers.pid);
@@ -464,6 +472,7 @@ async function measure(loadAtStart: number, secretKey: Buffer) {
       concurrency: CONCURRENCY,
       seconds: SECONDS,
       clients: CLIENTS,
+      select: SELECT,
       targetP99Ms: 50,
       // Every mutation reaches all the subscribers (one tenant written, all subscribed to it).
       worst,
