@@ -19,7 +19,7 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ChangeFeed } from './changes/feed.js';
-import { attachLiveSession } from './changes/session.js';
+import { attachLiveSession, type LiveSession } from './changes/session.js';
 import { createSharedJson } from './changes/shared-json.js';
 import type { GatewayContext } from './context.js';
 import { classifyError, formatGatewayError, variablesError } from './errors.js';
@@ -154,34 +154,50 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         const cost = operationCost(schema, document, variables, payload.operationName ?? undefined);
         if (cost > LIMITS.maxCost) return [costError(cost)];
         const socket: WebSocket = ctx.extra.socket;
+        const session: LiveSession = {
+          feed: options.feed,
+          close: (code, reason) => socket.close(code, reason),
+        };
         const contextValue = attachLiveSession(
           await options.contextFor({
             authorization: authorizationOf(ctx.connectionParams),
             requestId,
           }),
-          { feed: options.feed, close: (code, reason) => socket.close(code, reason) },
+          session,
         );
         requestIds.set(contextValue, requestId);
         const caller = await contextValue.principal();
-        if (caller)
-          executionGroups.set(
-            contextValue,
-            JSON.stringify([
-              payload.query,
-              payload.operationName ?? null,
-              variables ?? null,
-              caller.kind,
-              caller.id,
-              rightsOf(caller),
-            ]),
-          );
-        return {
+        const args: ExecutionArgs = {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: variables,
           contextValue,
         };
+        if (caller) {
+          const group = JSON.stringify([
+            payload.query,
+            payload.operationName ?? null,
+            variables ?? null,
+            caller.kind,
+            caller.id,
+            rightsOf(caller),
+          ]);
+          executionGroups.set(contextValue, group);
+          // The changes waiting for this subscriber are executed before their turn, side by
+          // side (each change's result is shared by its group, so this is the same execution
+          // the delivery then takes). Whatever goes wrong is the delivery's to report: the
+          // feed's read that calls this must never fail halfway through its subscribers.
+          session.prepare = (change) => {
+            try {
+              const result = executeShared(args, change, group, json.share);
+              if (result instanceof Promise) result.catch(() => {});
+            } catch {
+              // Nothing was kept: the delivery executes it again and reports the error.
+            }
+          };
+        }
+        return args;
       },
       onNext: (_ctx, _id, _payload, args, result) => {
         // The result itself, not graphql-ws's copy of it, so that the replacer knows it.
@@ -254,7 +270,15 @@ function executeShared(
   group: string | undefined,
   share: (result: ExecutionResult) => void,
 ): ExecutionResult | Promise<ExecutionResult> {
-  const run = () => execute({ ...args, rootValue: event });
+  // A context of its own for each change's execution, inheriting the subscription's: the
+  // changes waiting for a subscriber execute side by side (`prepare`), and each sets its own
+  // loaders on its context (`connectionChanges`' resolver), which must not be another's.
+  const run = () =>
+    execute({
+      ...args,
+      contextValue: Object.create(args.contextValue as object),
+      rootValue: event,
+    });
   if (group === undefined || typeof event !== 'object' || event === null) return run();
   const results = sharedResults.get(event) ?? new Map();
   if (results.size === 0) sharedResults.set(event, results);

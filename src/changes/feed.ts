@@ -50,6 +50,12 @@ export interface ChangeFeedOptions {
 
 const READ_PAGE = 1_000;
 const REPLAY_PAGE = 500;
+/**
+ * How many of a subscriber's waiting live changes are prepared (`prepare`) ahead of the one it
+ * is taking: enough for the changes of one read to be executed side by side, few enough that a
+ * backlog does not put hundreds of reads at once in front of the pool's other callers.
+ */
+export const PREPARE_AHEAD = 16;
 
 /**
  * The process's view of committed changes, read from the audit table (the outbox).
@@ -167,12 +173,7 @@ export class ChangeFeed {
    * A subscription to one tenant's changes that `accepts` lets through, from the next
    * batch on, or from `after` (a position this gateway issued for that tenant).
    */
-  subscribe(request: {
-    tenantId: string;
-    after?: ChangePosition;
-    accepts(row: ChangeRow): boolean;
-    onCut?(error: SubscriberTooSlowError): void;
-  }): ChangeSubscription {
+  subscribe(request: SubscriptionRequest): ChangeSubscription {
     const subscription = new ChangeSubscription(this, request);
     if (this.stopped) subscription.end();
     else {
@@ -282,6 +283,23 @@ export class ChangeFeed {
 
 type Replay = { lo: Snapshot; hi: Snapshot; afterSeq: bigint };
 
+/** What a subscription asks of the feed. */
+export interface SubscriptionRequest {
+  tenantId: string;
+  after?: ChangePosition;
+  accepts(row: ChangeRow): boolean;
+  onCut?(error: SubscriberTooSlowError): void;
+  /**
+   * Called for a live change this subscription will deliver, once it is among the first
+   * `PREPARE_AHEAD` waiting (at once when pushed, or when the ones before it are taken), so that
+   * the consumer can start the work for it before it takes it: the executions of one read's
+   * changes, and their reads of `connection`, then run side by side instead of one after the
+   * other. May be called more than once for one change. Must not throw: it runs inside the
+   * feed's read, between one subscriber's push and the next.
+   */
+  prepare?(change: Change): void;
+}
+
 /**
  * One subscriber's stream: replayed changes first (when resuming), then live ones from a
  * bounded buffer. An async iterator, as graphql-js's `subscribe` wants.
@@ -298,12 +316,7 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
 
   constructor(
     private readonly feed: ChangeFeed,
-    private readonly request: {
-      tenantId: string;
-      after?: ChangePosition;
-      accepts(row: ChangeRow): boolean;
-      onCut?(error: SubscriberTooSlowError): void;
-    },
+    private readonly request: SubscriptionRequest,
   ) {
     this.tenantId = request.tenantId;
   }
@@ -336,6 +349,7 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
       return;
     }
     this.queue.push(change);
+    if (this.queue.length <= PREPARE_AHEAD) this.request.prepare?.(change);
     this.wakeReader();
   }
 
@@ -360,7 +374,7 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
         const change =
           this.replayed.shift() ??
           (this.replays.length > 0 ? await this.nextReplayed() : undefined) ??
-          this.queue.shift();
+          this.takeLive();
         if (change) {
           this.feed.options.onDelivered?.(1);
           return { done: false, value: change };
@@ -369,6 +383,14 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
       }
       await new Promise<void>((resolve) => (this.waiter = { resolve }));
     }
+  }
+
+  /** The next live change; the one that now enters the first `PREPARE_AHEAD` is prepared. */
+  private takeLive(): Change | undefined {
+    const change = this.queue.shift();
+    if (change && this.queue.length >= PREPARE_AHEAD)
+      this.request.prepare?.(this.queue[PREPARE_AHEAD - 1]);
+    return change;
   }
 
   /** Reads the next page of the replay, if one is left. */

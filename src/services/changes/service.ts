@@ -43,7 +43,15 @@ export async function subscribeToChanges(
         ]),
       );
   }
-  return ok(live.feed.subscribe({ tenantId, after: position, accepts: licensedWhenRead, onCut }));
+  return ok(
+    live.feed.subscribe({
+      tenantId,
+      after: position,
+      accepts: licensedWhenRead,
+      onCut,
+      prepare: live.prepare,
+    }),
+  );
 }
 
 /**
