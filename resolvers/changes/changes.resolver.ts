@@ -34,8 +34,8 @@ interface ConnectionChangesArgs {
   after?: string | null;
 }
 
-/** The loaders of one change, per change row the feed delivers (bound: a `WeakMap`). */
-const loadersOfChange = new WeakMap<object, Loaders>();
+/** The loaders of the changes of one feed read (`Change.read`; bound: a `WeakMap`). */
+const loadersOfRead = new WeakMap<object, Loaders>();
 
 @Resolver(() => ConnectionChangeType)
 export class ConnectionChangeResolver {
@@ -79,17 +79,18 @@ export class ConnectionChangeResolver {
     _after: string | null,
     @Ctx() ctx: GatewayContext,
   ): ConnectionChangeType {
-    // One context serves the whole subscription; each change is read afresh, so it gets fresh
-    // loaders (a loader caches what it read), shared by every subscriber the change reaches in
-    // this process: loaders hold data by id within a tenant, never a caller's rights, so the
-    // nested reads of 100 subscribers batch into one per kind.
-    let loaders = loadersOfChange.get(change.row);
-    if (!loaders) {
-      loadersOfChange.set(change.row, (loaders = createLoaders(ctx.db)));
-      // The read that found the change brought its tenant's entitlements (the licence check
-      // of `connection` then needs no query of its own).
-      loaders.entitlements.prime(change.row.tenant_id, change.row.tenant_entitlements);
-    }
+    // Each change's execution has a context of its own (`executeShared` in src/live.ts); its
+    // loaders are those of the feed read that brought the change, fresh for each read (a loader
+    // caches what it read) and shared by every change of that read and every subscriber it
+    // reaches in this process: loaders hold data by id within a tenant, never a caller's
+    // rights, so the nested reads (a connection's partner, its connector) of a read's changes
+    // and of 100 subscribers batch into one statement per kind.
+    let loaders = loadersOfRead.get(change.read);
+    if (!loaders) loadersOfRead.set(change.read, (loaders = createLoaders(ctx.db)));
+    // The read that found the change brought its tenant's entitlements (the licence check of
+    // `connection` then needs no query of its own); one read, one snapshot: the same for every
+    // change of a tenant in it (a key already primed is left as it is).
+    loaders.entitlements.prime(change.row.tenant_id, change.row.tenant_entitlements);
     (ctx as { loaders: Loaders }).loaders = loaders;
     return { cursor: change.cursor, event: toAuditEvent(change.row), row: change.row };
   }

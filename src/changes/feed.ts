@@ -17,6 +17,11 @@ export interface Change {
   row: ChangeRow;
   /** Resumes right after this change. */
   cursor: string;
+  /**
+   * The read that brought it, one object shared by the changes of that read (a feed batch, or
+   * a page of a replay): what their deliveries may share, as they describe one moment.
+   */
+  read: object;
 }
 
 /** Ends a subscription whose consumer fell more than `bufferLimit` changes behind. */
@@ -250,6 +255,7 @@ export class ChangeFeed {
       const to = parseSnapshot(snapshot);
       if (!to) throw new Error(`unexpected snapshot text ${snapshot}`);
       if (from) {
+        const read = {};
         for (const row of rows) {
           const subscribers = this.active.get(row.tenant_id);
           if (!subscribers) continue;
@@ -261,6 +267,7 @@ export class ChangeFeed {
               hi: to,
               seq: BigInt(row.seq),
             }),
+            read,
           };
           for (const subscription of subscribers) subscription.push(change);
         }
@@ -406,6 +413,7 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
       });
       if (rows.length < REPLAY_PAGE) this.replays.shift();
       else replay.afterSeq = BigInt(rows[rows.length - 1].seq);
+      const read = {};
       for (const row of rows) {
         if (!this.request.accepts(row)) continue;
         this.replayed.push({
@@ -416,6 +424,7 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
             hi: replay.hi,
             seq: BigInt(row.seq),
           }),
+          read,
         });
       }
     }

@@ -11,6 +11,7 @@ import {
   newApiKey,
   TEST_JWT_SECRET,
 } from '../helpers/harness.js';
+import { notifyChanges } from '../../db/queries/changes.js';
 import {
   connectLive,
   secondGateway,
@@ -89,6 +90,39 @@ describe('connectionChanges', () => {
       expect(reads('oes_partners')).toHaveLength(2);
     } finally {
       for (const client of mine) client.close();
+      await local.close();
+    }
+  });
+
+  it('reads the partners of the changes one feed read brings in one statement', async () => {
+    const w = await oesWorld({ connections: 3 });
+    const { gateway, database } = await getHarness();
+    const local = await serve(gateway);
+    const client = await connectLive(local.url, w.viewer);
+    try {
+      const joined = gateway.changes.joinedCount;
+      const sub = client.subscribe({ tenantId: w.tenantId });
+      await waitForSubscribers(gateway, joined + 1);
+      // Three changes committed together, so that one read of the feed brings all three.
+      const rows = w.connectionIds.map((id) => auditRow(w.tenantId, id, 'updateOesConnection'));
+      const { statements } = await countStatements(async () => {
+        await database.db.transaction().execute(async (trx) => {
+          for (const row of rows) await insertAuditEvent(trx, row);
+        });
+        await notifyChanges(database.db);
+        await sub.waitFor(3);
+      });
+      const changes = await sub.waitFor(3);
+      expect(changes.map((c) => c.connection?.id)).toEqual(w.connectionIds);
+      for (const change of changes)
+        expect(change.connection?.partner).toMatchObject({ name: 'Venue' });
+      const reads = (table: string) => statements.filter((s) => s.includes(`from "${table}"`));
+      // Each change's connection is read for it; their partner once for the three (one
+      // statement per change before the loaders were shared by the changes of a read).
+      expect(reads('oes_connections')).toHaveLength(3);
+      expect(reads('oes_partners'), reads('oes_partners').join('\n')).toHaveLength(1);
+    } finally {
+      client.close();
       await local.close();
     }
   });
