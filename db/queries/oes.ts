@@ -73,13 +73,21 @@ export async function getOesConnection(
   tenantId: string,
   id: string,
 ): Promise<OesConnectionRow | undefined> {
-  return db
-    .selectFrom('oes_connections')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const [row] = await oesConnectionById(db, tenantId, id);
+  return row;
 }
+
+// Named: the change feed reads the connection of every OES change it delivers with it (once
+// per change for all its subscribers), so under a busy tenant it runs as often as the updates.
+const oesConnectionById = prepared(
+  (db, tenantId: string, id: string) =>
+    db
+      .selectFrom('oes_connections')
+      .select(OES_CONNECTION_COLUMNS)
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id),
+  { named: true },
+);
 
 export async function listOesConnections(
   db: Kysely<Database>,

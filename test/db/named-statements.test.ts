@@ -114,7 +114,7 @@ describe('named statements', () => {
   );
 
   it.skipIf(!onServer)(
-    'hold every statement of a database connection patch and of an OES update, none reading *',
+    'hold every statement of a database connection patch and of an OES update and read, none reading *',
     async () => {
       const d = await dbWorld();
       const o = await oesWorld();
@@ -139,6 +139,13 @@ describe('named statements', () => {
           __typename: 'UpdateOesConnectionSuccess',
           connection: { name: 'Renamed', version: 2 },
         });
+        // The read by id that the change feed makes for every OES change it delivers.
+        const read = await isolated.exec(
+          `query ($e: ID!, $c: ID!) { oesConnection(enterpriseId: $e, connectionId: $c) { name } }`,
+          { e: o.tenantId, c: o.connectionId },
+          o.admin,
+        );
+        expect(read.data?.oesConnection).toEqual({ name: 'Renamed' });
         const kept = await keptStatements(isolated.database.db);
         const expected: [string, (s: string) => boolean][] = [
           [
@@ -158,6 +165,10 @@ describe('named statements', () => {
           ['the audit insert', (s) => s.startsWith('insert into "audit_events"')],
           ['the licence lookup', (s) => s.includes('from "tenant_entitlements"')],
           ['the OES lock', (s) => s.includes('from "oes_connections"') && s.endsWith('for update')],
+          [
+            'the OES read by id',
+            (s) => s.includes('from "oes_connections"') && !s.endsWith('for update'),
+          ],
           [
             'the OES update',
             (s) => s.startsWith('update "oes_connections"') && s.includes('returning "id"'),
