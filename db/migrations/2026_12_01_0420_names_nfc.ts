@@ -16,10 +16,16 @@ import { sql, type Kysely } from 'kysely';
  *   index would refuse the rewrite. Nothing else is changed: the versions, `updated_at` and the
  *   audit trail stay, as the two spellings are the same name by the gateway's rule.
  * - `down` does nothing: the original spellings are not kept.
+ * - A database in another encoding than UTF8 is left alone (`normalize` refuses it).
  *
  * Frozen in time: this file never imports application code.
  */
 export async function up(db: Kysely<any>): Promise<void> {
+  // `normalize` needs a UTF8 database; in another encoding there is nothing it could rewrite.
+  const { rows } = await sql<{
+    encoding: string;
+  }>`select current_setting('server_encoding') as encoding`.execute(db);
+  if (rows[0].encoding !== 'UTF8') return;
   for (const table of ['oes_connections', 'org_connections'])
     await sql`
       update ${sql.table(table)} set name = normalize(name, NFC)

@@ -18,8 +18,9 @@ export interface Change {
   /** Resumes right after this change. */
   cursor: string;
   /**
-   * The read that brought it, one object shared by the changes of that read (a feed batch, or
-   * a page of a replay): what their deliveries may share, as they describe one moment.
+   * The read that brought it, one object shared by the changes of that read (one statement: a
+   * page of a feed batch, or of a replay): what their deliveries may share, as they describe
+   * one moment.
    */
   read: object;
 }
@@ -208,26 +209,35 @@ export class ChangeFeed {
       this.again = true;
       return;
     }
-    this.running = this.loop().finally(() => (this.running = undefined));
+    // The loop clears `running` itself, in the step where it finds no wake-up left: cleared a
+    // step later (a `finally` on its promise), a wake-up in between found it still running,
+    // was left to it, and was lost until the next one. It starts a microtask from now, so
+    // that `running` is set before it can end.
+    this.running = Promise.resolve().then(() => this.loop());
   }
 
   private async loop(): Promise<void> {
-    do {
-      const batchMs = this.options.batchMs ?? DEFAULT_BATCH_MS;
-      const wait = (this.wokenAt ?? 0) + batchMs - performance.now();
-      if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      if (this.stopped) return;
-      // Wake-ups from here on may come after the batch's snapshot: they need another batch.
-      this.again = false;
-      this.wokenAt = undefined;
-      try {
-        await this.batch();
-      } catch (error) {
-        // The position did not move: the next notification or poll reads the same range.
-        this.options.logger.warn({ err: error }, 'reading changes failed; will retry');
-        return;
-      }
-    } while (this.again && !this.stopped);
+    try {
+      do {
+        const batchMs = this.options.batchMs ?? DEFAULT_BATCH_MS;
+        const wait = (this.wokenAt ?? 0) + batchMs - performance.now();
+        if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (this.stopped) return;
+        // Wake-ups from here on may come after the batch's snapshot: they need another batch.
+        this.again = false;
+        this.wokenAt = undefined;
+        try {
+          await this.batch();
+        } catch (error) {
+          // The position did not move: the next notification or poll reads the same range.
+          this.options.logger.warn({ err: error }, 'reading changes failed; will retry');
+          return;
+        }
+      } while (this.again && !this.stopped);
+    } finally {
+      // In the same step as the `while` above: no wake-up can fall in between.
+      this.running = undefined;
+    }
   }
 
   private async batch(): Promise<void> {
@@ -242,6 +252,8 @@ export class ChangeFeed {
         lo: from?.text,
         limit: READ_PAGE,
       });
+      // Each page is a statement of its own (its tenants' entitlements read at its moment).
+      const pages = [rows];
       for (let page = rows; page.length === READ_PAGE;) {
         page = await changesBetween(this.options.db, {
           tenantIds,
@@ -250,26 +262,29 @@ export class ChangeFeed {
           afterSeq: page[page.length - 1].seq,
           limit: READ_PAGE,
         });
-        rows.push(...page);
+        pages.push(page);
       }
       const to = parseSnapshot(snapshot);
       if (!to) throw new Error(`unexpected snapshot text ${snapshot}`);
+      // The first read only takes the position: nothing to hand out.
       if (from) {
-        const read = {};
-        for (const row of rows) {
-          const subscribers = this.active.get(row.tenant_id);
-          if (!subscribers) continue;
-          const change = {
-            row,
-            cursor: this.options.cursors.encode({
-              tenantId: row.tenant_id,
-              lo: from,
-              hi: to,
-              seq: BigInt(row.seq),
-            }),
-            read,
-          };
-          for (const subscription of subscribers) subscription.push(change);
+        for (const page of pages) {
+          const read = {};
+          for (const row of page) {
+            const subscribers = this.active.get(row.tenant_id);
+            if (!subscribers) continue;
+            const change = {
+              row,
+              cursor: this.options.cursors.encode({
+                tenantId: row.tenant_id,
+                lo: from,
+                hi: to,
+                seq: BigInt(row.seq),
+              }),
+              read,
+            };
+            for (const subscription of subscribers) subscription.push(change);
+          }
         }
       }
       this.position = to;
@@ -318,6 +333,8 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
   private replays: Replay[] = [];
   private replayed: Change[] = [];
   private started = false;
+  /** Whether the live changes waiting are prepared as they come: not while a replay runs. */
+  private windowPrepared: boolean;
   private failure: Error | undefined;
   private waiter: { resolve(): void } | undefined;
 
@@ -326,6 +343,7 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
     private readonly request: SubscriptionRequest,
   ) {
     this.tenantId = request.tenantId;
+    this.windowPrepared = request.after === undefined;
   }
 
   /** @internal The feed's batch ending at `snapshot` was the last one before this one joined. */
@@ -356,8 +374,20 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
       return;
     }
     this.queue.push(change);
-    if (this.queue.length <= PREPARE_AHEAD) this.request.prepare?.(change);
+    if (this.windowPrepared && this.queue.length <= PREPARE_AHEAD) this.prepare(change);
     this.wakeReader();
+  }
+
+  /**
+   * `request.prepare`, which must not throw; if it does anyway, the change is still delivered
+   * (its work done in its turn) and the feed's read goes on to the next subscriber.
+   */
+  private prepare(change: Change): void {
+    try {
+      this.request.prepare?.(change);
+    } catch (error) {
+      this.feed.options.logger.warn({ err: error }, 'preparing a change ahead failed');
+    }
   }
 
   /** Ends the stream normally (shutdown). */
@@ -395,8 +425,13 @@ export class ChangeSubscription implements AsyncIterableIterator<Change> {
   /** The next live change; the one that now enters the first `PREPARE_AHEAD` is prepared. */
   private takeLive(): Change | undefined {
     const change = this.queue.shift();
-    if (change && this.queue.length >= PREPARE_AHEAD)
-      this.request.prepare?.(this.queue[PREPARE_AHEAD - 1]);
+    if (!this.windowPrepared) {
+      // The replay has ended: the live changes that waited behind it are prepared now, not
+      // while it ran (prepared then, they would show their connection as it was before the
+      // replayed changes' own, later reads of it).
+      this.windowPrepared = true;
+      for (const waiting of this.queue.slice(0, PREPARE_AHEAD)) this.prepare(waiting);
+    } else if (this.queue.length >= PREPARE_AHEAD) this.prepare(this.queue[PREPARE_AHEAD - 1]);
     return change;
   }
 

@@ -84,6 +84,20 @@ describe('migration 2026_12_01_0420_names_nfc: connection names stored in NFD', 
     );
   });
 
+  it('leaves two decomposed names that become one name as they are, with no composed one', async () => {
+    const { database } = await getHarness();
+    const dbs = await dbWorld({ names: ['d-0', 'd-1'] });
+    const [a, b] = dbs.connectionIds;
+    // Two orders of the same two combining marks: different text, one name (ậ) in NFC.
+    const [first, second] = ['Ca\u0323\u0302 one', 'Ca\u0302\u0323 one'];
+    expect(first.normalize('NFC')).toBe(second.normalize('NFC'));
+    await storeName('database_connections', a, first);
+    await storeName('database_connections', b, second);
+    await up(database.db); // the unique index would refuse rewriting both
+    expect((await stored('database_connections', a)).name).toBe(first);
+    expect((await stored('database_connections', b)).name).toBe(second);
+  });
+
   it('leaves two connections of one connector whose names become one name as they are', async () => {
     const { database } = await getHarness();
     const connectors = await connectorWorld();
