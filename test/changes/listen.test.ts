@@ -7,6 +7,7 @@ import { ConfigError, DEFAULT_BATCH_MS, loadConfig } from '../../src/config.js';
 import { insertAuditEvent } from '../../db/queries/audit.js';
 import { getHarness, newTenant, TEST_SECRET_KEYS } from '../helpers/harness.js';
 import { auditRow } from '../helpers/live.js';
+import { testFeed } from '../helpers/feed.js';
 
 /** A `listen` that only counts: how many listeners are open, and how many were ever opened. */
 function countingListen() {
@@ -75,17 +76,7 @@ describe('the change feed’s LISTEN', () => {
 async function threeCommits(batchMs: number, gapMs: number) {
   const { database } = await getHarness();
   const { state, listen } = countingListen();
-  const cursors = new CursorCodec(TEST_SECRET_KEYS);
-  const feed = new ChangeFeed({
-    db: database.db,
-    listen,
-    cursors,
-    logger: pino({ level: 'silent' }),
-    pollMs: 600_000,
-    batchMs,
-    bufferLimit: 10,
-  });
-  await feed.start();
+  const { feed, cursors } = await testFeed({ listen, batchMs, bufferLimit: 10 });
   try {
     const tenantId = await newTenant();
     const subscription = feed.subscribe({ tenantId, accepts: () => true });

@@ -1,13 +1,31 @@
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ListenHandlers, Listener } from '../../db/connect.js';
 import { insertAuditEvent } from '../../db/queries/audit.js';
-import { CursorCodec } from '../../src/changes/cursor.js';
-import { ChangeFeed, PREPARE_AHEAD, type Change } from '../../src/changes/feed.js';
-import { getHarness, newTenant, TEST_SECRET_KEYS } from '../helpers/harness.js';
+import { PREPARE_AHEAD, type Change } from '../../src/changes/feed.js';
+import { testFeed } from '../helpers/feed.js';
+import { getHarness, newTenant } from '../helpers/harness.js';
 import { auditRow } from '../helpers/live.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** A feed on the harness's database whose reads run when `notify` is called. */
+async function feedWithNotify() {
+  const { database } = await getHarness();
+  const handlers: { notify?: ListenHandlers['notify'] } = {};
+  const listen = async (_channel: string, h: ListenHandlers): Promise<Listener> => {
+    handlers.notify = h.notify;
+    return { close: async () => {} };
+  };
+  const { feed, cursors } = await testFeed({ listen, batchMs: 0, bufferLimit: 1_000 });
+  /** Commits `rows` in one transaction and notifies the feed. */
+  const commit = async (rows: ReturnType<typeof auditRow>[]) => {
+    await database.db.transaction().execute(async (trx) => {
+      for (const row of rows) await insertAuditEvent(trx, row);
+    });
+    handlers.notify!('');
+  };
+  return { feed, cursors, commit };
+}
 
 /**
  * The work for a subscriber's waiting changes starts before their turn: without it, each
@@ -17,22 +35,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
  */
 describe('a subscription prepares the changes waiting for it', () => {
   it('as they arrive, up to PREPARE_AHEAD of them, and each further one as its turn nears', async () => {
-    const { database } = await getHarness();
-    let notify: ListenHandlers['notify'] | undefined;
-    const listen = async (_channel: string, handlers: ListenHandlers): Promise<Listener> => {
-      notify = handlers.notify;
-      return { close: async () => {} };
-    };
-    const feed = new ChangeFeed({
-      db: database.db,
-      listen,
-      cursors: new CursorCodec(TEST_SECRET_KEYS),
-      logger: pino({ level: 'silent' }),
-      pollMs: 600_000,
-      batchMs: 0,
-      bufferLimit: 1_000,
-    });
-    await feed.start();
+    const { feed, commit } = await feedWithNotify();
     try {
       const tenantId = await newTenant();
       const prepared: string[] = [];
@@ -46,10 +49,7 @@ describe('a subscription prepares the changes waiting for it', () => {
       // Committed together, read together: one read hands all of them to the subscription.
       const count = PREPARE_AHEAD + 4;
       const rows = Array.from({ length: count }, () => auditRow(tenantId));
-      await database.db.transaction().execute(async (trx) => {
-        for (const row of rows) await insertAuditEvent(trx, row);
-      });
-      notify!('');
+      await commit(rows);
       while (prepared.length < PREPARE_AHEAD) await settle();
       await settle();
       // The first PREPARE_AHEAD, in order, before the consumer took any; not the rest yet.
@@ -68,35 +68,6 @@ describe('a subscription prepares the changes waiting for it', () => {
     }
   });
 });
-
-/** A feed on the harness's database whose reads run when `notify` is called. */
-async function feedWithNotify() {
-  const { database } = await getHarness();
-  const handlers: { notify?: ListenHandlers['notify'] } = {};
-  const listen = async (_channel: string, h: ListenHandlers): Promise<Listener> => {
-    handlers.notify = h.notify;
-    return { close: async () => {} };
-  };
-  const cursors = new CursorCodec(TEST_SECRET_KEYS);
-  const feed = new ChangeFeed({
-    db: database.db,
-    listen,
-    cursors,
-    logger: pino({ level: 'silent' }),
-    pollMs: 600_000,
-    batchMs: 0,
-    bufferLimit: 1_000,
-  });
-  await feed.start();
-  /** Commits `rows` in one transaction and notifies the feed. */
-  const commit = async (rows: ReturnType<typeof auditRow>[]) => {
-    await database.db.transaction().execute(async (trx) => {
-      for (const row of rows) await insertAuditEvent(trx, row);
-    });
-    handlers.notify!('');
-  };
-  return { feed, cursors, commit };
-}
 
 describe('a resuming subscription', () => {
   it('prepares no live change while it replays, and the waiting ones once the replay ends', async () => {
