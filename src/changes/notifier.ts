@@ -50,9 +50,15 @@ class CoalescingNotifier {
 
   private async send(): Promise<void> {
     do {
-      // A timer's delay counts whole milliseconds.
-      const wait = Math.ceil(this.startedAt + NOTIFY_GAP_MS - performance.now());
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // A timer counts whole milliseconds of libuv's clock, read at the start of a turn of the
+      // event loop, so it may fire a fraction of a millisecond early by `performance.now()`:
+      // it waits again for whatever is left.
+      for (
+        let wait = this.startedAt + NOTIFY_GAP_MS - performance.now();
+        wait > 0;
+        wait = this.startedAt + NOTIFY_GAP_MS - performance.now()
+      )
+        await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
       this.startedAt = performance.now();
       this.again = false;
       try {
