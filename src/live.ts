@@ -186,15 +186,11 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
           executionGroups.set(contextValue, group);
           // The changes waiting for this subscriber are executed before their turn, side by
           // side (each change's result is shared by its group, so this is the same execution
-          // the delivery then takes). Whatever goes wrong is the delivery's to report: the
-          // feed's read that calls this must never fail halfway through its subscribers.
+          // the delivery then takes, and reports a failure of). A throw is the feed's to log
+          // (`ChangeSubscription`'s guard).
           session.prepare = (change) => {
-            try {
-              const result = executeShared(args, change, group, json.share);
-              if (result instanceof Promise) result.catch(() => {});
-            } catch {
-              // Nothing was kept: the delivery executes it again and reports the error.
-            }
+            const result = executeShared(args, change, group, json.share);
+            if (result instanceof Promise) result.catch(() => {});
           };
         }
         return args;

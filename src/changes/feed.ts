@@ -316,8 +316,9 @@ export interface SubscriptionRequest {
    * `PREPARE_AHEAD` waiting (at once when pushed, or when the ones before it are taken), so that
    * the consumer can start the work for it before it takes it: the executions of one read's
    * changes, and their reads of `connection`, then run side by side instead of one after the
-   * other. May be called more than once for one change. Must not throw: it runs inside the
-   * feed's read, between one subscriber's push and the next.
+   * other. May be called more than once for one change. It runs inside the feed's read,
+   * between one subscriber's push and the next: a throw is caught and logged there, and the
+   * change is delivered (and its work done) in its turn.
    */
   prepare?(change: Change): void;
 }

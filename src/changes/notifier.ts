@@ -53,11 +53,8 @@ class CoalescingNotifier {
       // A timer counts whole milliseconds of libuv's clock, read at the start of a turn of the
       // event loop, so it may fire a fraction of a millisecond early by `performance.now()`:
       // it waits again for whatever is left.
-      for (
-        let wait = this.startedAt + NOTIFY_GAP_MS - performance.now();
-        wait > 0;
-        wait = this.startedAt + NOTIFY_GAP_MS - performance.now()
-      )
+      const left = () => this.startedAt + NOTIFY_GAP_MS - performance.now();
+      for (let wait = left(); wait > 0; wait = left())
         await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
       this.startedAt = performance.now();
       this.again = false;

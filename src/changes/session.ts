@@ -6,8 +6,10 @@ export interface LiveSession {
   feed: ChangeFeed;
   /** Closes the subscriber's socket (and with it every operation on it). */
   close(code: number, reason: string): void;
-  /** Starts the work of delivering `change` to this operation ahead of its turn (see
-   * `SubscriptionRequest.prepare`); unset until the operation is known. */
+  /**
+   * Starts the work of delivering `change` to this operation ahead of its turn (see
+   * `SubscriptionRequest.prepare`); unset until the operation is known.
+   */
   prepare?(change: Change): void;
 }
 
